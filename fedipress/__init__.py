@@ -1,0 +1,3 @@
+"""Fedipress: the `fedipress` command that joins the publisher (sitegen) and the inbox."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from fedipress.cli import main
+
+main()

@@ -1,0 +1,145 @@
+"""The SQLite connection (WAL) and the versioned schema migrations.
+
+Migrations are files ``migrations/NNN_name.sql`` applied in order, each in its own
+transaction, recorded in ``schema_migrations``. A migration is never edited once released:
+an upgrade adds a new file, so no upgrade loses data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+
+
+def migration_files() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every migration shipped with the package, in order."""
+    found = []
+    for entry in resources.files("inbox.storage.migrations").iterdir():
+        match = MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2), entry.read_text("utf-8")))
+    found.sort()
+    versions = [version for version, _, _ in found]
+    if len(versions) != len(set(versions)):
+        raise RuntimeError(f"two migrations share a version: {versions}")
+    return found
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=10000")
+
+
+class Database:
+    """One aiosqlite connection in autocommit mode; transactions are explicit."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
+        path = str(path)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=10000")
+        db = cls(conn, path)
+        if migrate:
+            await db.migrate()
+        return db
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+    async def migrate(self) -> list[int]:
+        """Apply every migration not yet applied; returns the versions applied now."""
+        await self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+        )
+        rows = await self.fetchall("SELECT version FROM schema_migrations")
+        done = {row["version"] for row in rows}
+        applied = []
+        for version, name, sql in migration_files():
+            if version in done:
+                continue
+            async with self.transaction():
+                for statement in _split_statements(sql):
+                    await self.conn.execute(statement)
+                await self.conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, time.time()),
+                )
+            applied.append(version)
+        return applied
+
+    async def schema_version(self) -> int:
+        row = await self.fetchone("SELECT MAX(version) AS v FROM schema_migrations")
+        return int(row["v"] or 0) if row else 0
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error."""
+        await self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            await self.conn.execute("ROLLBACK")
+            raise
+        else:
+            await self.conn.execute("COMMIT")
+
+    async def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> int:
+        """Run one statement (autocommit); returns the number of rows changed."""
+        cursor = await self.conn.execute(sql, params)
+        count = cursor.rowcount
+        await cursor.close()
+        return count
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self.conn.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Sequence[Any] | dict = ()) -> aiosqlite.Row | None:
+        cursor = await self.conn.execute(sql, params)
+        row = await cursor.fetchone()
+        await cursor.close()
+        return row
+
+    async def fetchall(self, sql: str, params: Sequence[Any] | dict = ()) -> list[aiosqlite.Row]:
+        cursor = await self.conn.execute(sql, params)
+        rows = await cursor.fetchall()
+        await cursor.close()
+        return list(rows)
+
+
+def _split_statements(sql: str) -> list[str]:
+    """Split a migration file on ';' at line ends (migrations hold no triggers with bodies)."""
+    statements, current = [], []
+    for line in sql.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("--") or not stripped:
+            continue
+        current.append(line)
+        if stripped.endswith(";"):
+            statements.append("\n".join(current))
+            current = []
+    if current:
+        statements.append("\n".join(current))
+    return statements

@@ -1,0 +1,1 @@
+"""The publisher: Markdown posts + TOML config -> HTML pages and ActivityPub documents."""
