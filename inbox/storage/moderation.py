@@ -1,0 +1,263 @@
+"""SQL for moderation: list entries, domain blocks, subscriptions, audit log, notes.
+
+Callers that change several rows wrap the calls in ``db.transaction()`` so a list is never
+half-applied; these functions never open transactions themselves unless they say so.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from inbox.moderation.patterns import Pattern, parse_pattern
+from inbox.moderation.policy import DomainBlock, Entry, Lists
+from inbox.storage.db import Database
+
+GLOBAL = ""
+
+
+# ---- list entries -------------------------------------------------------------------------
+
+async def load_lists(
+    db: Database, actor: str, *, config_admins: Iterable[str] = (),
+    domain_keys: Sequence[str] | None = None,
+) -> Lists:
+    """Every entry the decision for ``actor`` may read (expired ones too: ``decide`` judges).
+    ``domain_keys`` limits the domain blocks read to those rows (the sender's domain)."""
+    rows = await db.fetchall(
+        "SELECT scope, list, pattern, expires_at FROM moderation_entries"
+        " WHERE scope = ? OR scope = ?",
+        (actor, GLOBAL),
+    )
+    buckets: dict[str, list[Entry]] = {
+        "actor_allow": [], "actor_block": [], "admins": [], "global_block": [], "global_allow": [],
+    }
+    for row in rows:
+        try:
+            entry = Entry(parse_pattern(row["pattern"]), row["expires_at"])
+        except ValueError:
+            continue  # never stored by this code; skip rather than fail every inbox request
+        prefix = "actor" if row["scope"] == actor and actor != GLOBAL else "global"
+        key = "admins" if row["list"] == "admin" else f"{prefix}_{row['list']}"
+        buckets[key].append(entry)
+    for mention in config_admins:
+        try:
+            buckets["admins"].append(Entry(parse_pattern(mention)))
+        except ValueError:
+            continue
+    blocks = await load_domain_blocks(db, keys=domain_keys)
+    return Lists(
+        actor_allow=tuple(buckets["actor_allow"]),
+        actor_block=tuple(buckets["actor_block"]),
+        admins=tuple(buckets["admins"]),
+        global_block=tuple(buckets["global_block"]),
+        global_allow=tuple(buckets["global_allow"]),
+        domain_blocks=tuple(blocks),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    pattern: str
+    expires_at: float | None
+    reason: str
+    created_by: str
+    created_at: float
+
+
+async def list_entries(db: Database, scope: str, list_name: str) -> list[StoredEntry]:
+    rows = await db.fetchall(
+        "SELECT pattern, expires_at, reason, created_by, created_at FROM moderation_entries"
+        " WHERE scope = ? AND list = ? ORDER BY created_at, pattern",
+        (scope, list_name),
+    )
+    return [StoredEntry(r["pattern"], r["expires_at"], r["reason"], r["created_by"],
+                        r["created_at"]) for r in rows]
+
+
+async def put_entries(
+    db: Database, scope: str, list_name: str, patterns: Sequence[Pattern], *,
+    expires_at: float | None, reason: str, who: str, now: float,
+) -> int:
+    """Insert or refresh entries (a re-add replaces the expiry); returns how many rows."""
+    await db.executemany(
+        "INSERT INTO moderation_entries"
+        " (scope, list, pattern, expires_at, reason, created_by, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (scope, list, pattern) DO UPDATE SET expires_at = excluded.expires_at,"
+        " reason = excluded.reason, created_by = excluded.created_by,"
+        " created_at = excluded.created_at",
+        [(scope, list_name, str(p), expires_at, reason, who, now) for p in patterns],
+    )
+    return len(patterns)
+
+
+async def delete_entries(
+    db: Database, scope: str, list_name: str, patterns: Sequence[Pattern]
+) -> int:
+    removed = 0
+    for pattern in patterns:
+        removed += await db.execute(
+            "DELETE FROM moderation_entries WHERE scope = ? AND list = ? AND pattern = ?",
+            (scope, list_name, str(pattern)),
+        )
+    return removed
+
+
+# ---- domain blocks ------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class DomainBlockRow:
+    domain: str
+    severity: str
+    reject_media: bool
+    reject_reports: bool
+    public_comment: str
+    obfuscate: bool
+    source: str
+    expires_at: float | None
+
+    def as_policy(self) -> DomainBlock:
+        return DomainBlock(self.domain, self.severity, self.reject_media,  # type: ignore[arg-type]
+                           self.reject_reports, self.expires_at)
+
+
+def _block_row(row: Any) -> DomainBlockRow:
+    return DomainBlockRow(row["domain"], row["severity"], bool(row["reject_media"]),
+                          bool(row["reject_reports"]), row["public_comment"],
+                          bool(row["obfuscate"]), row["source"], row["expires_at"])
+
+
+async def domain_block_rows(db: Database, *, source: str | None = None) -> list[DomainBlockRow]:
+    if source is None:
+        rows = await db.fetchall("SELECT * FROM domain_blocks ORDER BY domain")
+    else:
+        rows = await db.fetchall(
+            "SELECT * FROM domain_blocks WHERE source = ? ORDER BY domain", (source,))
+    return [_block_row(r) for r in rows]
+
+
+async def load_domain_blocks(
+    db: Database, *, keys: Sequence[str] | None = None
+) -> list[DomainBlock]:
+    if keys is None:
+        return [row.as_policy() for row in await domain_block_rows(db)]
+    marks = ", ".join("?" for _ in keys)
+    rows = await db.fetchall(f"SELECT * FROM domain_blocks WHERE domain IN ({marks})", keys)
+    return [_block_row(r).as_policy() for r in rows]
+
+
+async def put_domain_block(db: Database, row: DomainBlockRow, *, now: float) -> None:
+    await db.execute(
+        "INSERT INTO domain_blocks (domain, severity, reject_media, reject_reports,"
+        " public_comment, obfuscate, source, expires_at, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (domain) DO UPDATE SET severity = excluded.severity,"
+        " reject_media = excluded.reject_media, reject_reports = excluded.reject_reports,"
+        " public_comment = excluded.public_comment, obfuscate = excluded.obfuscate,"
+        " source = excluded.source, expires_at = excluded.expires_at,"
+        " updated_at = excluded.updated_at",
+        (row.domain, row.severity, int(row.reject_media), int(row.reject_reports),
+         row.public_comment, int(row.obfuscate), row.source, row.expires_at, now, now),
+    )
+
+
+async def delete_domain_block(db: Database, domain: str) -> int:
+    return await db.execute("DELETE FROM domain_blocks WHERE domain = ?", (domain,))
+
+
+# ---- subscriptions ------------------------------------------------------------------------
+
+async def put_subscription(db: Database, url: str, *, interval: float, now: float) -> None:
+    await db.execute(
+        "INSERT INTO blocklist_subscriptions (url, interval_seconds, next_fetch_at, created_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
+        " interval_seconds = excluded.interval_seconds, next_fetch_at = excluded.next_fetch_at",
+        (url, interval, now, now),
+    )
+
+
+async def delete_subscription(db: Database, url: str) -> int:
+    return await db.execute("DELETE FROM blocklist_subscriptions WHERE url = ?", (url,))
+
+
+async def subscriptions(db: Database, *, due_at: float | None = None) -> list[dict[str, Any]]:
+    if due_at is None:
+        rows = await db.fetchall("SELECT * FROM blocklist_subscriptions ORDER BY url")
+    else:
+        rows = await db.fetchall(
+            "SELECT * FROM blocklist_subscriptions WHERE next_fetch_at <= ? ORDER BY url",
+            (due_at,))
+    return [dict(r) for r in rows]
+
+
+async def mark_subscription(db: Database, url: str, *, status: str, now: float) -> None:
+    await db.execute(
+        "UPDATE blocklist_subscriptions SET last_fetched_at = ?, last_status = ?,"
+        " next_fetch_at = ? + interval_seconds WHERE url = ?",
+        (now, status[:500], now, url),
+    )
+
+
+# ---- audit log and notes ------------------------------------------------------------------
+
+async def add_audit(
+    db: Database, *, scope: str, who: str, action: str, target: str, now: float,
+    reason: str = "", detail: dict[str, Any] | None = None, expires_at: float | None = None,
+) -> None:
+    await db.execute(
+        "INSERT INTO moderation_audit (at, scope, who, action, target, reason, detail, expires_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (now, scope, who, action, target, reason, json.dumps(detail or {}, sort_keys=True),
+         expires_at),
+    )
+
+
+async def audit_rows(
+    db: Database, *, scope: str | None, limit: int = 100, before_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Newest first. ``scope=None`` reads every scope (the operator's view)."""
+    clauses, params = [], []
+    if scope is not None:
+        clauses.append("scope = ?")
+        params.append(scope)
+    if before_id is not None:
+        clauses.append("id < ?")
+        params.append(before_id)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    rows = await db.fetchall(
+        f"SELECT * FROM moderation_audit{where} ORDER BY id DESC LIMIT ?", (*params, limit))
+    out = []
+    for row in rows:
+        item = dict(row)
+        item["detail"] = json.loads(item["detail"] or "{}")
+        out.append(item)
+    return out
+
+
+async def add_note(db: Database, *, scope: str, target: str, author: str, body: str,
+                   now: float) -> int:
+    cursor = await db.conn.execute(
+        "INSERT INTO moderation_notes (scope, target, author, body, created_at)"
+        " VALUES (?, ?, ?, ?, ?)", (scope, target, author, body, now))
+    note_id = int(cursor.lastrowid or 0)
+    await cursor.close()
+    return note_id
+
+
+async def notes(db: Database, *, scope: str, target: str | None = None) -> list[dict[str, Any]]:
+    if target is None:
+        rows = await db.fetchall(
+            "SELECT * FROM moderation_notes WHERE scope = ? ORDER BY id", (scope,))
+    else:
+        rows = await db.fetchall(
+            "SELECT * FROM moderation_notes WHERE scope = ? AND target = ? ORDER BY id",
+            (scope, target))
+    return [dict(r) for r in rows]
+
+
+async def delete_note(db: Database, *, scope: str, note_id: int) -> int:
+    return await db.execute(
+        "DELETE FROM moderation_notes WHERE scope = ? AND id = ?", (scope, note_id))
