@@ -131,7 +131,8 @@ def parse_pattern(text: str) -> Pattern:
         raise ValueError("too many '@'")
     if user != ANY and not _USER.match(user):
         raise ValueError(f"bad user part {user!r}")
-    return Pattern(user=user, domain=parse_domain(domain))
+    # Stored lower-case: matching ignores case, so two spellings are one entry.
+    return Pattern(user=user.lower(), domain=parse_domain(domain))
 
 
 def parse_list(text: str) -> list[Pattern] | LineError:
