@@ -7,6 +7,7 @@ an upgrade adds a new file, so no upgrade loses data.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import sqlite3
@@ -48,6 +49,8 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self.conn = conn
         self.path = path
+        # One connection: two coroutines must never interleave BEGIN ... COMMIT on it.
+        self._tx_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
@@ -96,15 +99,16 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error."""
-        await self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            await self.conn.execute("ROLLBACK")
-            raise
-        else:
-            await self.conn.execute("COMMIT")
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error; one transaction at a time."""
+        async with self._tx_lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            else:
+                await self.conn.execute("COMMIT")
 
     async def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> int:
         """Run one statement (autocommit); returns the number of rows changed."""
@@ -127,6 +131,23 @@ class Database:
         rows = await cursor.fetchall()
         await cursor.close()
         return list(rows)
+
+
+def backup_database(source: str | Path, dest: str | Path) -> None:
+    """Copy a live database with SQLite's online backup API (consistent while it is written)."""
+    source, dest = Path(source), Path(dest)
+    if not source.exists():
+        raise FileNotFoundError(f"no database at {source}")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    src = sqlite3.connect(source)
+    try:
+        dst = sqlite3.connect(dest)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
 
 
 def _split_statements(sql: str) -> list[str]:

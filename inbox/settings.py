@@ -1,0 +1,111 @@
+"""Inbox settings: defaults, then ``inbox.toml``, then ``FEDIPRESS_<FIELD>`` environment variables.
+
+Later sources win, so an operator can keep one config file and override a field per host.
+Bad values are a ``ConfigError`` (one line, exit 2), never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from fedicore.errors import ConfigError
+
+ENV_PREFIX = "FEDIPRESS_"
+
+
+class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Everything the inbox server reads at start (see docs/inbox.md for each field)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = "http://127.0.0.1:8080"
+    database: str = "data/inbox.sqlite3"
+    trust_forwarded: bool = False
+    allow_private_fetch: bool = False
+    admins: list[str] = msgspec.field(default_factory=list)
+    run_worker: bool = True
+    backfill_count: int = 5
+    log_level: str = "info"
+    max_body_bytes: int = 1048576
+
+    @property
+    def base_url(self) -> str:
+        """The public URL without a trailing slash."""
+        return self.public_url.rstrip("/")
+
+
+_FIELDS = {name: field for name, field in zip(Settings.__struct_fields__, msgspec.structs.fields(Settings))}
+
+
+def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Env values are strings; lists are comma separated, booleans true/false/1/0/yes/no."""
+    found: dict[str, Any] = {}
+    for name, field in _FIELDS.items():
+        raw = environ.get(ENV_PREFIX + name.upper())
+        if raw is None:
+            continue
+        kind = field.type
+        if kind is bool:
+            lowered = raw.strip().lower()
+            if lowered not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+                raise ConfigError(f"{ENV_PREFIX}{name.upper()}: expected true or false, got {raw!r}")
+            found[name] = lowered in {"1", "true", "yes", "on"}
+        elif kind is int:
+            try:
+                found[name] = int(raw)
+            except ValueError:
+                raise ConfigError(f"{ENV_PREFIX}{name.upper()}: expected a whole number, got {raw!r}") from None
+        elif name == "admins":
+            found[name] = [item.strip() for item in raw.split(",") if item.strip()]
+        else:
+            found[name] = raw
+    return found
+
+
+def load_settings(
+    config: str | Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Merge defaults, the TOML file (an ``[inbox]`` table or top-level keys) and the environment."""
+    data: dict[str, Any] = {}
+    if config is not None:
+        path = Path(config)
+        try:
+            parsed = tomllib.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            raise ConfigError("config file not found", path=str(path)) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"not valid TOML: {exc}", path=str(path)) from None
+        table = parsed.get("inbox", parsed)
+        if not isinstance(table, dict):
+            raise ConfigError("[inbox] must be a table", path=str(path))
+        data.update(table)
+    data.update(_from_env(os.environ if environ is None else environ))
+    if overrides:
+        data.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        settings = msgspec.convert(data, Settings)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"bad setting: {exc}", path=str(config) if config else None) from None
+    return check_settings(settings)
+
+
+def check_settings(settings: Settings) -> Settings:
+    """Reject values that would only fail later, at a worse moment."""
+    if not settings.public_url.startswith(("http://", "https://")):
+        raise ConfigError(f"public_url must start with http:// or https://, got {settings.public_url!r}")
+    if not 0 < settings.port < 65536:
+        raise ConfigError(f"port must be 1-65535, got {settings.port}")
+    if settings.max_body_bytes < 1024:
+        raise ConfigError("max_body_bytes must be at least 1024")
+    if settings.log_level.lower() not in {"debug", "info", "warning", "error"}:
+        raise ConfigError(f"log_level must be debug, info, warning or error, got {settings.log_level!r}")
+    return settings

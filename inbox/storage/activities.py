@@ -1,0 +1,59 @@
+"""Received activities, raw, as stored by the group-commit writer; and their processing marks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inbox.storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class StoredActivity:
+    id: str
+    actor: str
+    type: str
+    inbox_mention: str | None
+    raw: bytes
+    received_at: float
+
+
+async def unprocessed(db: Database, *, limit: int = 100) -> list[StoredActivity]:
+    """Oldest first, so effects apply in arrival order (Follow before its Undo)."""
+    rows = await db.fetchall(
+        "SELECT id, actor, type, inbox_mention, raw, received_at FROM activities"
+        " WHERE processed_at IS NULL ORDER BY received_at, rowid LIMIT ?",
+        (limit,),
+    )
+    return [StoredActivity(r["id"], r["actor"], r["type"], r["inbox_mention"], bytes(r["raw"]),
+                           r["received_at"]) for r in rows]
+
+
+async def mark_processed(db: Database, activity_id: str, *, outcome: str, now: float) -> None:
+    await db.execute(
+        "UPDATE activities SET processed_at = ?, outcome = ? WHERE id = ?", (now, outcome[:200], activity_id)
+    )
+
+
+async def count_unprocessed(db: Database) -> int:
+    row = await db.fetchone("SELECT COUNT(*) AS n FROM activities WHERE processed_at IS NULL")
+    return int(row["n"]) if row else 0
+
+
+async def get_activity(db: Database, activity_id: str) -> StoredActivity | None:
+    row = await db.fetchone(
+        "SELECT id, actor, type, inbox_mention, raw, received_at FROM activities WHERE id = ?", (activity_id,)
+    )
+    if row is None:
+        return None
+    return StoredActivity(row["id"], row["actor"], row["type"], row["inbox_mention"], bytes(row["raw"]),
+                          row["received_at"])
+
+
+async def outcome_of(db: Database, activity_id: str) -> str | None:
+    row = await db.fetchone("SELECT outcome FROM activities WHERE id = ?", (activity_id,))
+    return row["outcome"] if row else None
+
+
+async def count_activities(db: Database) -> int:
+    row = await db.fetchone("SELECT COUNT(*) AS n FROM activities")
+    return int(row["n"]) if row else 0

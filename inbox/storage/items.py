@@ -1,0 +1,135 @@
+"""What activities leave for a local actor: replies, likes, shares, queued follows, reports.
+
+Every lookup that changes something is keyed by the item id AND its author, so nobody can
+delete, update or undo what someone else sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inbox.storage.db import Database
+
+KINDS = ("follow", "reply", "like", "share", "flag")
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    actor_mention: str
+    activity_id: str
+    kind: str
+    author: str
+    object_id: str | None
+    note_id: str | None
+    content_html: str | None
+    raw: bytes
+    state: str
+    created_at: float
+
+
+def _item(row) -> Item:
+    return Item(row["actor_mention"], row["activity_id"], row["kind"], row["author"], row["object_id"],
+                row["note_id"], row["content_html"], bytes(row["raw"]), row["state"], row["created_at"])
+
+
+async def put_item(db: Database, item: Item) -> bool:
+    """Insert; an item already there (same actor and activity) is left alone. True if new."""
+    changed = await db.execute(
+        "INSERT OR IGNORE INTO inbox_items (actor_mention, activity_id, kind, author, object_id, note_id,"
+        " content_html, raw, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (item.actor_mention, item.activity_id, item.kind, item.author, item.object_id, item.note_id,
+         item.content_html, item.raw, item.state, item.created_at, item.created_at),
+    )
+    return changed > 0
+
+
+async def get_item(db: Database, actor_mention: str, activity_id: str) -> Item | None:
+    row = await db.fetchone(
+        "SELECT * FROM inbox_items WHERE actor_mention = ? AND activity_id = ?", (actor_mention, activity_id)
+    )
+    return _item(row) if row else None
+
+
+async def set_state(db: Database, actor_mention: str, activity_id: str, state: str, *, now: float) -> bool:
+    changed = await db.execute(
+        "UPDATE inbox_items SET state = ?, updated_at = ? WHERE actor_mention = ? AND activity_id = ?",
+        (state, now, actor_mention, activity_id),
+    )
+    return changed > 0
+
+
+async def delete_item(db: Database, actor_mention: str, activity_id: str) -> bool:
+    changed = await db.execute(
+        "DELETE FROM inbox_items WHERE actor_mention = ? AND activity_id = ?", (actor_mention, activity_id)
+    )
+    return changed > 0
+
+
+async def delete_by_activity_and_author(db: Database, activity_id: str, author: str) -> int:
+    """Undo of a Like/Announce/Follow: only its author can."""
+    return await db.execute(
+        "DELETE FROM inbox_items WHERE activity_id = ? AND author = ?", (activity_id, author)
+    )
+
+
+async def delete_reply_by_note(db: Database, note_id: str, author: str) -> int:
+    """Delete of a Note (Mastodon sends a Tombstone with the Note id), only by its author."""
+    return await db.execute(
+        "DELETE FROM inbox_items WHERE kind = 'reply' AND note_id = ? AND author = ?", (note_id, author)
+    )
+
+
+async def update_reply_by_note(db: Database, note_id: str, author: str, content_html: str,
+                               raw: bytes, *, now: float) -> int:
+    return await db.execute(
+        "UPDATE inbox_items SET content_html = ?, raw = ?, updated_at = ?"
+        " WHERE kind = 'reply' AND note_id = ? AND author = ?",
+        (content_html, raw, now, note_id, author),
+    )
+
+
+async def note_owner(db: Database, note_id: str) -> str | None:
+    """Who first sent a reply with this Note id (a Create reusing it is a forgery)."""
+    row = await db.fetchone("SELECT author FROM inbox_items WHERE note_id = ? LIMIT 1", (note_id,))
+    return row["author"] if row else None
+
+
+async def delete_by_author(db: Database, author: str) -> int:
+    """An actor deleted itself: everything it left goes."""
+    return await db.execute("DELETE FROM inbox_items WHERE author = ?", (author,))
+
+
+async def list_items(db: Database, actor_mention: str, *, state: str | None, skip: int,
+                     limit: int) -> list[Item]:
+    """Newest first."""
+    if state is None:
+        rows = await db.fetchall(
+            "SELECT * FROM inbox_items WHERE actor_mention = ? ORDER BY created_at DESC, rowid DESC"
+            " LIMIT ? OFFSET ?", (actor_mention, limit, skip))
+    else:
+        rows = await db.fetchall(
+            "SELECT * FROM inbox_items WHERE actor_mention = ? AND state = ?"
+            " ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?", (actor_mention, state, limit, skip))
+    return [_item(row) for row in rows]
+
+
+async def count_items(db: Database, actor_mention: str, *, state: str | None) -> int:
+    if state is None:
+        row = await db.fetchone("SELECT COUNT(*) AS n FROM inbox_items WHERE actor_mention = ?", (actor_mention,))
+    else:
+        row = await db.fetchone("SELECT COUNT(*) AS n FROM inbox_items WHERE actor_mention = ? AND state = ?",
+                                (actor_mention, state))
+    return int(row["n"]) if row else 0
+
+
+async def about_object(db: Database, actor_mention: str, kind: str, object_id: str, *,
+                       skip: int, limit: int) -> tuple[int, list[Item]]:
+    """Approved items of one kind about one of the blog's objects (count, page)."""
+    row = await db.fetchone(
+        "SELECT COUNT(*) AS n FROM inbox_items WHERE actor_mention = ? AND kind = ? AND object_id = ?"
+        " AND state = 'approved'", (actor_mention, kind, object_id))
+    rows = await db.fetchall(
+        "SELECT * FROM inbox_items WHERE actor_mention = ? AND kind = ? AND object_id = ?"
+        " AND state = 'approved' ORDER BY created_at, rowid LIMIT ? OFFSET ?",
+        (actor_mention, kind, object_id, limit, skip))
+    return (int(row["n"]) if row else 0), [_item(r) for r in rows]
