@@ -10,15 +10,12 @@ its host; a pattern with a port covers only that port.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from fedicore.handles import Handle
+
 ANY = "*"
-_USER = re.compile(r"^[A-Za-z0-9_.\-~+%]{1,255}$")
-_LABEL = re.compile(r"^(?!-)[a-z0-9\-_]{1,63}(?<!-)$")
-_PORT = re.compile(r"^[0-9]{1,5}$")
-_IPV6 = re.compile(r"^\[[0-9a-f:.]+\]$")
 
 
 class Sender(Protocol):
@@ -88,33 +85,20 @@ def domain_matches(pattern_domain: str, domain: str) -> bool:
     return host == want_host
 
 
-def _check_host(host: str) -> str | None:
-    if _IPV6.match(host):
-        return None
-    labels = host.split(".")
-    for label in labels:
-        if not _LABEL.match(label):
-            return f"bad domain label {label!r}"
-    return None
-
-
 def parse_domain(text: str) -> str:
-    """Normalise a domain pattern (``*``, ``host[:port]``, ``*.host``); ValueError if bad."""
+    """Normalise a domain pattern (``*``, ``host[:port]``, ``*.host[:port]``); ValueError if bad.
+    Hosts are checked (and IDNA-encoded) exactly as ``fedicore.handles`` checks handles."""
     domain = text.strip().lower().rstrip(".")
     if domain == ANY:
         return domain
     if not domain:
         raise ValueError("empty domain")
-    host, port = split_port(domain)
-    if port is not None and (not _PORT.match(port) or not 0 < int(port) < 65536):
-        raise ValueError(f"bad port {port!r}")
-    bare = host[2:] if host.startswith("*.") else host
+    wild = domain.startswith("*.")
+    bare = domain[2:] if wild else domain
     if "*" in bare:
         raise ValueError("a wildcard may only be the whole domain or a leading '*.'")
-    problem = _check_host(bare)
-    if problem:
-        raise ValueError(problem)
-    return domain
+    checked = Handle("x", bare).domain
+    return "*." + checked if wild else checked
 
 
 def parse_pattern(text: str) -> Pattern:
@@ -129,8 +113,8 @@ def parse_pattern(text: str) -> Pattern:
         raise ValueError("expected @user@domain")
     if "@" in domain:
         raise ValueError("too many '@'")
-    if user != ANY and not _USER.match(user):
-        raise ValueError(f"bad user part {user!r}")
+    if user != ANY:
+        Handle(user, "user.check")  # raises ValueError with the reason
     # Stored lower-case: matching ignores case, so two spellings are one entry.
     return Pattern(user=user.lower(), domain=parse_domain(domain))
 

@@ -261,3 +261,93 @@ async def notes(db: Database, *, scope: str, target: str | None = None) -> list[
 async def delete_note(db: Database, *, scope: str, note_id: int) -> int:
     return await db.execute(
         "DELETE FROM moderation_notes WHERE scope = ? AND id = ?", (scope, note_id))
+
+
+# ---- effects over the inbox engineer's tables (followers, inbox_items) ---------------------
+# A block hides a sender's approved replies/likes/shares by moving them to state 'hidden'
+# (the public collections read only 'approved'), deletes their queued items, and removes
+# them from followers. Unblocking moves 'hidden' back to 'approved'.
+
+HIDEABLE_KINDS = ("reply", "like", "share")
+
+
+async def remember_sender(db: Database, actor_url: str, mention: str, *, now: float) -> None:
+    await db.execute(
+        "INSERT INTO moderation_senders (actor_url, mention, seen_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (actor_url) DO UPDATE SET mention = excluded.mention,"
+        " seen_at = excluded.seen_at",
+        (actor_url, mention, now),
+    )
+
+
+async def known_senders(db: Database, actor_urls: Sequence[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    urls = list(actor_urls)
+    for start in range(0, len(urls), 500):
+        chunk = urls[start:start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        rows = await db.fetchall(
+            f"SELECT actor_url, mention FROM moderation_senders WHERE actor_url IN ({marks})",
+            chunk)
+        found.update({r["actor_url"]: r["mention"] for r in rows})
+    return found
+
+
+async def local_actors(db: Database) -> list[tuple[str, str]]:
+    """(mention, actor_url) of every registered local actor."""
+    rows = await db.fetchall("SELECT mention, actor_url FROM actors ORDER BY mention")
+    return [(r["mention"], r["actor_url"]) for r in rows]
+
+
+async def actor_url_of(db: Database, mention: str) -> str | None:
+    row = await db.fetchone("SELECT actor_url FROM actors WHERE mention = ?", (mention,))
+    return row["actor_url"] if row else None
+
+
+async def followers_of(db: Database, actor: str) -> list[dict[str, Any]]:
+    rows = await db.fetchall(
+        "SELECT follower_id, inbox, shared_inbox, follow_activity_id FROM followers"
+        " WHERE actor_mention = ?", (actor,))
+    return [dict(r) for r in rows]
+
+
+async def drop_follower(db: Database, actor: str, follower_id: str) -> int:
+    return await db.execute(
+        "DELETE FROM followers WHERE actor_mention = ? AND follower_id = ?", (actor, follower_id))
+
+
+async def item_authors(db: Database, actor: str) -> dict[str, set[str]]:
+    """author → the states of their items for ``actor`` (queued, approved, hidden, ...)."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT author, state FROM inbox_items WHERE actor_mention = ?", (actor,))
+    found: dict[str, set[str]] = {}
+    for row in rows:
+        found.setdefault(row["author"], set()).add(row["state"])
+    return found
+
+
+async def drop_queued_items(db: Database, actor: str, author: str) -> int:
+    return await db.execute(
+        "DELETE FROM inbox_items WHERE actor_mention = ? AND author = ? AND state = 'queued'",
+        (actor, author))
+
+
+async def hide_items(db: Database, actor: str, author: str, *, now: float) -> int:
+    marks = ", ".join("?" for _ in HIDEABLE_KINDS)
+    return await db.execute(
+        "UPDATE inbox_items SET state = 'hidden', updated_at = ? WHERE actor_mention = ?"
+        f" AND author = ? AND state = 'approved' AND kind IN ({marks})",
+        (now, actor, author, *HIDEABLE_KINDS))
+
+
+async def restore_items(db: Database, actor: str, author: str, *, now: float) -> int:
+    return await db.execute(
+        "UPDATE inbox_items SET state = 'approved', updated_at = ? WHERE actor_mention = ?"
+        " AND author = ? AND state = 'hidden'", (now, actor, author))
+
+
+async def queued_item(db: Database, actor: str, activity_id: str) -> dict[str, Any] | None:
+    row = await db.fetchone(
+        "SELECT activity_id, kind, author, state FROM inbox_items"
+        " WHERE actor_mention = ? AND activity_id = ?", (actor, activity_id))
+    return dict(row) if row else None

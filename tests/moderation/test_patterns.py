@@ -35,7 +35,7 @@ def test_parse_pattern_normalises_domain(text: str, expected: Pattern) -> None:
 @pytest.mark.parametrize(
     "text",
     ["alice", "@alice", "@a@b@c", "@@example.com", "@a@exa mple.com", "@a@ex*ample.com",
-     "@*@*example.com", "@a@example.com:99999", "@a@", "@a b@example.com", "@a@-bad.example"],
+     "@*@*example.com", "@a@example.com:99999", "@a@", "@a b@example.com", "@a@-bad.example", "@a@ex_ample.com"],
 )
 def test_parse_pattern_refuses_malformed(text: str) -> None:
     with pytest.raises(ValueError):

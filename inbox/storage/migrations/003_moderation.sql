@@ -66,3 +66,11 @@ CREATE TABLE moderation_notes (
     created_at  REAL NOT NULL
 );
 CREATE INDEX moderation_notes_target ON moderation_notes (scope, target);
+
+-- Who is behind an actor URL, as seen when their activities were decided: lets a new block on
+-- @user@domain find that user's followers rows and items (which store actor URLs).
+CREATE TABLE moderation_senders (
+    actor_url  TEXT PRIMARY KEY,
+    mention    TEXT NOT NULL,
+    seen_at    REAL NOT NULL
+);
