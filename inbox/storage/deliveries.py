@@ -1,0 +1,324 @@
+"""SQL of the delivery queue: jobs, per-inbox deliveries with leases, hosts, the blog's outbox.
+
+The worker never holds a transaction across network I/O: it claims a batch (one short
+transaction), sends, and records many outcomes in one transaction (group commit).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from inbox.storage.db import Database
+
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    inbox: str
+    host: str
+    state: str = PENDING
+    last_error: str | None = None
+
+
+async def insert_job(
+    db: Database,
+    *,
+    job_id: str,
+    actor: str,
+    activity_id: str | None,
+    type_: str,
+    object_key: str,
+    body: str,
+    deliveries: Sequence[NewDelivery],
+    now: float,
+) -> None:
+    """Store one job and its deliveries atomically (all or nothing)."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO delivery_jobs (id, actor_mention, activity_id, type, object_key, body, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (job_id, actor, activity_id, type_, object_key, body, now),
+        )
+        await conn.executemany(
+            "INSERT INTO deliveries (job_id, actor_mention, inbox, host, object_key, state,"
+            " next_attempt_at, last_error, created_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (job_id, actor, d.inbox, d.host, object_key, d.state, now, d.last_error, now,
+                 None if d.state == PENDING else now)
+                for d in deliveries
+            ],
+        )
+
+
+async def unavailable_hosts(db: Database, hosts: Iterable[str]) -> set[str]:
+    """Which of these hosts are marked unavailable."""
+    wanted = sorted(set(hosts))
+    if not wanted:
+        return set()
+    rows = await db.fetchall(
+        "SELECT host FROM delivery_hosts WHERE unavailable = 1 AND host IN (SELECT value FROM json_each(?))",
+        (json.dumps(wanted),),
+    )
+    return {row["host"] for row in rows}
+
+
+_CLAIMABLE = """
+SELECT id FROM (
+  SELECT d.id AS id, ROW_NUMBER() OVER (PARTITION BY d.host ORDER BY d.next_attempt_at, d.id) AS rank
+  FROM deliveries d LEFT JOIN delivery_hosts h ON h.host = d.host
+  WHERE d.state = 'pending' AND d.next_attempt_at <= :now
+    AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= :now)
+    AND COALESCE(h.open_until, 0) <= :now AND COALESCE(h.unavailable, 0) = 0
+    AND d.host NOT IN (SELECT value FROM json_each(:skip_hosts))
+    AND NOT EXISTS (
+      SELECT 1 FROM deliveries e
+      WHERE e.inbox = d.inbox AND e.object_key = d.object_key AND e.state = 'pending' AND e.id < d.id)
+) WHERE rank <= :per_host ORDER BY id LIMIT :limit
+"""
+
+
+async def claim_due(
+    db: Database,
+    *,
+    worker_id: str,
+    now: float,
+    lease_until: float,
+    limit: int,
+    per_host: int,
+    skip_hosts: Iterable[str] = (),
+) -> list[dict[str, Any]]:
+    """Lease up to ``limit`` due deliveries (at most ``per_host`` per host) to this worker.
+
+    A delivery waits while an earlier delivery to the same inbox about the same object is
+    still pending, which keeps Create -> Update -> Delete in order per target inbox.
+    """
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            _CLAIMABLE,
+            {"now": now, "per_host": per_host, "limit": limit, "skip_hosts": json.dumps(sorted(skip_hosts))},
+        )
+        ids = [row[0] for row in await cursor.fetchall()]
+        await cursor.close()
+        if not ids:
+            return []
+        cursor = await conn.execute(
+            "UPDATE deliveries SET lease_owner = ?, lease_expires_at = ?"
+            " WHERE id IN (SELECT value FROM json_each(?))"
+            " RETURNING id, job_id, actor_mention, inbox, host, object_key, attempts",
+            (worker_id, lease_until, json.dumps(ids)),
+        )
+        rows = [dict(row) for row in await cursor.fetchall()]
+        await cursor.close()
+    rows.sort(key=lambda row: row["id"])
+    return rows
+
+
+async def renew_leases(db: Database, *, worker_id: str, lease_until: float) -> int:
+    """Keep this worker's claims alive while it is still working on them."""
+    return await db.execute(
+        "UPDATE deliveries SET lease_expires_at = ? WHERE lease_owner = ? AND state = 'pending'",
+        (lease_until, worker_id),
+    )
+
+
+async def release_leases(db: Database, *, worker_id: str, ids: Sequence[int]) -> None:
+    """Hand unsent claims back at shutdown so another worker need not wait for expiry."""
+    await db.execute(
+        "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL"
+        " WHERE lease_owner = ? AND state = 'pending' AND id IN (SELECT value FROM json_each(?))",
+        (worker_id, json.dumps(list(ids))),
+    )
+
+
+async def job_bodies(db: Database, job_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """job id -> (actor mention, JSON body)."""
+    rows = await db.fetchall(
+        "SELECT id, actor_mention, body FROM delivery_jobs WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(set(job_ids))),),
+    )
+    return {row["id"]: (row["actor_mention"], row["body"]) for row in rows}
+
+
+async def actor_signing_key(db: Database, actor: str) -> tuple[str, str] | None:
+    """(public key id, private key PEM) of a local actor."""
+    row = await db.fetchone("SELECT public_key_id, private_key_pem FROM actors WHERE mention = ?", (actor,))
+    if row is None or not row["private_key_pem"]:
+        return None
+    return row["public_key_id"], row["private_key_pem"]
+
+
+async def load_hosts(db: Database, hosts: Iterable[str]) -> list[dict[str, Any]]:
+    rows = await db.fetchall(
+        "SELECT * FROM delivery_hosts WHERE host IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(set(hosts))),),
+    )
+    return [dict(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One finished try, ready to be written."""
+
+    delivery_id: int
+    actor: str
+    inbox: str
+    state: str
+    attempts: int
+    next_attempt_at: float | None
+    status: int | None
+    error: str | None
+    remove_follower: bool
+    finished_at: float
+
+
+_HOST_UPSERT = """
+INSERT INTO delivery_hosts (host, signature_scheme, scheme_probed, consecutive_failures, open_until,
+  failure_days, unavailable, last_success_at, last_failure_at, last_error)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (host) DO UPDATE SET signature_scheme = excluded.signature_scheme,
+  scheme_probed = excluded.scheme_probed, consecutive_failures = excluded.consecutive_failures,
+  open_until = excluded.open_until, failure_days = excluded.failure_days,
+  unavailable = excluded.unavailable, last_success_at = excluded.last_success_at,
+  last_failure_at = excluded.last_failure_at, last_error = excluded.last_error
+"""
+
+
+async def record_outcomes(
+    db: Database, outcomes: Sequence[Outcome], hosts: Sequence[Sequence[Any]], *, worker_id: str
+) -> None:
+    """Write a batch of outcomes and host states in one transaction (group commit)."""
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = COALESCE(?, next_attempt_at),"
+            " last_status = ?, last_error = ?, lease_owner = NULL, lease_expires_at = NULL,"
+            " finished_at = ? WHERE id = ? AND lease_owner = ?",
+            [
+                (o.state, o.attempts, o.next_attempt_at, o.status, o.error,
+                 None if o.state == PENDING else o.finished_at, o.delivery_id, worker_id)
+                for o in outcomes
+            ],
+        )
+        delivered = [(o.actor, o.inbox, o.finished_at) for o in outcomes if o.state == DELIVERED]
+        if delivered:
+            await conn.executemany(
+                "INSERT INTO delivered_inboxes (actor_mention, inbox, last_delivered_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (actor_mention, inbox) DO UPDATE SET last_delivered_at = excluded.last_delivered_at",
+                delivered,
+            )
+        gone = [(o.actor, o.inbox) for o in outcomes if o.remove_follower]
+        if gone:
+            await conn.executemany("DELETE FROM followers WHERE actor_mention = ? AND inbox = ?", gone)
+        if hosts:
+            await conn.executemany(_HOST_UPSERT, hosts)
+        unavailable = [row[0] for row in hosts if row[6]]
+        if unavailable:
+            await conn.execute(
+                "UPDATE deliveries SET state = 'failed', last_error = 'host unavailable', finished_at = ?"
+                " WHERE state = 'pending' AND lease_owner IS NULL AND host IN (SELECT value FROM json_each(?))",
+                (max((o.finished_at for o in outcomes), default=0.0), json.dumps(unavailable)),
+            )
+
+
+async def mark_host_seen(db: Database, host: str) -> None:
+    """The host sent us something: make it available again (no-op for unknown hosts)."""
+    await db.execute(
+        "UPDATE delivery_hosts SET unavailable = 0, failure_days = '[]', consecutive_failures = 0,"
+        " open_until = 0 WHERE host = ? AND (unavailable = 1 OR consecutive_failures > 0)",
+        (host.lower(),),
+    )
+
+
+# --- audiences ---------------------------------------------------------------------------
+
+async def follower_rows(db: Database, actor: str) -> list[tuple[str, str | None]]:
+    """(inbox, shared inbox) of every follower of a local actor."""
+    rows = await db.fetchall(
+        "SELECT inbox, shared_inbox FROM followers WHERE actor_mention = ? ORDER BY created_at, follower_id",
+        (actor,),
+    )
+    return [(row["inbox"], row["shared_inbox"]) for row in rows]
+
+
+async def delivered_inboxes(db: Database, actor: str) -> list[str]:
+    rows = await db.fetchall(
+        "SELECT inbox FROM delivered_inboxes WHERE actor_mention = ? ORDER BY inbox", (actor,)
+    )
+    return [row["inbox"] for row in rows]
+
+
+# --- outbox and status --------------------------------------------------------------------
+
+async def store_outbox_activity(
+    db: Database, *, activity_id: str, actor: str, type_: str, object_id: str | None,
+    public: bool, body: str, now: float,
+) -> bool:
+    """Keep a published activity; False when that id was already published."""
+    changed = await db.execute(
+        "INSERT INTO outbox_activities (activity_id, actor_mention, type, object_id, public, body, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (activity_id) DO NOTHING",
+        (activity_id, actor, type_, object_id, int(public), body, now),
+    )
+    return changed > 0
+
+
+async def set_outbox_job(db: Database, activity_id: str, job_id: str) -> None:
+    await db.execute("UPDATE outbox_activities SET job_id = ? WHERE activity_id = ?", (job_id, activity_id))
+
+
+async def outbox_activity(db: Database, actor: str, key: str) -> dict[str, Any] | None:
+    """An outbox entry by job id or activity id."""
+    row = await db.fetchone(
+        "SELECT * FROM outbox_activities WHERE actor_mention = ? AND (job_id = ? OR activity_id = ?)",
+        (actor, key, key),
+    )
+    return dict(row) if row else None
+
+
+async def recent_outbox(db: Database, actor: str, limit: int) -> list[dict[str, Any]]:
+    """The actor's outbox newest first (enough rows to see Updates and Deletes of recent posts)."""
+    rows = await db.fetchall(
+        "SELECT * FROM outbox_activities WHERE actor_mention = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
+        (actor, limit),
+    )
+    return [dict(row) for row in rows]
+
+
+async def job_counts(db: Database, job_id: str) -> dict[str, int]:
+    rows = await db.fetchall(
+        "SELECT state, COUNT(*) AS n FROM deliveries WHERE job_id = ? GROUP BY state", (job_id,)
+    )
+    counts = {PENDING: 0, DELIVERED: 0, FAILED: 0}
+    counts.update({row["state"]: row["n"] for row in rows})
+    return counts
+
+
+async def job_exists(db: Database, job_id: str) -> bool:
+    return await db.fetchone("SELECT 1 FROM delivery_jobs WHERE id = ?", (job_id,)) is not None
+
+
+async def queue_depth(db: Database) -> int:
+    row = await db.fetchone("SELECT COUNT(*) AS n FROM deliveries WHERE state = 'pending'")
+    return int(row["n"]) if row else 0
+
+
+async def failing_hosts(db: Database) -> list[dict[str, Any]]:
+    """Hosts with failures, worst first, with their pending deliveries."""
+    rows = await db.fetchall(
+        "SELECT h.host, h.consecutive_failures, h.unavailable, h.open_until, h.failure_days,"
+        " h.last_success_at, h.last_failure_at, h.last_error,"
+        " (SELECT COUNT(*) FROM deliveries d WHERE d.host = h.host AND d.state = 'pending') AS pending"
+        " FROM delivery_hosts h WHERE h.consecutive_failures > 0 OR h.unavailable = 1"
+        " ORDER BY h.unavailable DESC, h.consecutive_failures DESC, h.host"
+    )
+    return [dict(row) for row in rows]
+
+
+async def state_counts(db: Database) -> dict[str, int]:
+    rows = await db.fetchall("SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state")
+    counts = {PENDING: 0, DELIVERED: 0, FAILED: 0}
+    counts.update({row["state"]: row["n"] for row in rows})
+    return counts
