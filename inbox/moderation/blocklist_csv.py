@@ -79,6 +79,8 @@ def parse_blocklist(text: str) -> ParsedBlocklist:
                 continue
             cells: Mapping[str, str] = dict(zip(names, row))
             raw_domain = cells.get("domain", "").strip()
+            if raw_domain in ("*", "*.*"):
+                raise ValueError(f"line {line}: a blocklist cannot block every domain")
             if "*" in raw_domain.removeprefix("*."):
                 result.skipped.append(CsvProblem(line, f"obfuscated domain {raw_domain!r}"))
                 continue
@@ -86,8 +88,6 @@ def parse_blocklist(text: str) -> ParsedBlocklist:
                 domain = parse_domain(raw_domain.removeprefix("*."))
             except ValueError as exc:
                 raise ValueError(f"line {line}: domain {raw_domain!r}: {exc}") from None
-            if domain == "*":
-                raise ValueError(f"line {line}: a blocklist cannot block every domain")
             severity = (cells.get("severity") or "suspend").strip().lower()
             if severity not in SEVERITIES:
                 raise ValueError(f"line {line}: severity must be one of {', '.join(SEVERITIES)},"

@@ -351,3 +351,12 @@ async def queued_item(db: Database, actor: str, activity_id: str) -> dict[str, A
         "SELECT activity_id, kind, author, state FROM inbox_items"
         " WHERE actor_mention = ? AND activity_id = ?", (actor, activity_id))
     return dict(row) if row else None
+
+
+async def expired_between(db: Database, since: float, now: float) -> int:
+    """How many entries and domain blocks expired in (since, now]."""
+    row = await db.fetchone(
+        "SELECT (SELECT COUNT(*) FROM moderation_entries WHERE expires_at > ? AND expires_at <= ?)"
+        " + (SELECT COUNT(*) FROM domain_blocks WHERE expires_at > ? AND expires_at <= ?) AS n",
+        (since, now, since, now))
+    return int(row["n"]) if row else 0
