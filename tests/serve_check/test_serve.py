@@ -1,0 +1,129 @@
+"""`fedipress serve` against a real server on 127.0.0.1: types, no redirects, queries, 404s."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from fedicore.errors import FedipressError
+from sitegen.serve import make_server, resolve_request_path, watch_and_rebuild
+
+
+def get(url: str, **kw) -> httpx.Response:
+    return httpx.get(url, follow_redirects=False, timeout=5, **kw)
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("/ap/actor.json", "application/activity+json"),
+    ("/ap/outbox/page-1.json", "application/activity+json"),
+    ("/ap/posts/hello-world.json", "application/activity+json"),
+    ("/.well-known/webfinger", "application/jrd+json"),
+    ("/.well-known/host-meta", "application/xrd+xml"),
+    ("/.well-known/nodeinfo", "application/json"),
+    ("/nodeinfo/2.1.json", "application/json"),
+    ("/feed.xml", "application/atom+xml"),
+    ("/", "text/html; charset=utf-8"),
+    ("/style.css", "text/css; charset=utf-8"),
+])
+def test_each_document_is_served_with_its_content_type(served_site, path, expected):
+    response = get(served_site.url + path)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == expected
+
+
+def test_activitypub_documents_allow_any_origin_and_html_does_not(served_site):
+    assert get(served_site.url + "/ap/actor.json").headers["access-control-allow-origin"] == "*"
+    assert get(served_site.url + "/.well-known/webfinger").headers[
+        "access-control-allow-origin"] == "*"
+    assert "access-control-allow-origin" not in get(served_site.url + "/").headers
+
+
+def test_directory_without_trailing_slash_serves_index_instead_of_redirecting(served_site):
+    response = get(served_site.url + "/posts/hello-world")
+    assert response.status_code == 200
+    assert 'rel="alternate"' in response.text
+    assert get(served_site.url + "/posts/hello-world/").status_code == 200
+
+
+def test_webfinger_with_resource_query_serves_the_static_jrd(served_site):
+    response = get(served_site.url + "/.well-known/webfinger",
+                   params={"resource": f"acct:{served_site.site.acct}"})
+    assert response.status_code == 200
+    assert response.json()["subject"] == f"acct:{served_site.site.acct}"
+
+
+def test_missing_file_is_json_404(served_site):
+    response = get(served_site.url + "/ap/nope.json")
+    assert response.status_code == 404
+    assert response.json() == {"error": "not_found", "detail": "/ap/nope.json"}
+
+
+def test_path_traversal_is_refused(served_site, tmp_path):
+    (tmp_path / "secret.txt").write_text("secret")
+    for path in ("/../secret.txt", "/%2e%2e/secret.txt", "/posts/..%2f..%2fsecret.txt"):
+        response = httpx.get(served_site.url + path, timeout=5)
+        assert response.status_code == 404, path
+    assert resolve_request_path(served_site.site.out, "/../secret.txt") is None
+
+
+def test_post_is_refused_with_405_json(served_site):
+    response = httpx.post(served_site.url + "/ap/actor.json", json={}, timeout=5)
+    assert response.status_code == 405
+    assert response.json()["error"] == "method_not_allowed"
+
+
+def test_head_gives_headers_without_body(served_site):
+    response = httpx.head(served_site.url + "/ap/actor.json", timeout=5)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/activity+json"
+    assert int(response.headers["content-length"]) > 100
+    assert response.content == b""
+
+
+def test_missing_output_folder_is_a_user_error(tmp_path):
+    with pytest.raises(FedipressError, match="fedipress build"):
+        make_server(tmp_path / "nope", "127.0.0.1", 0)
+
+
+def test_busy_port_is_a_user_error(served_site):
+    port = served_site.server.server_address[1]
+    with pytest.raises(FedipressError, match="cannot listen"):
+        make_server(served_site.site.out, "127.0.0.1", port)
+
+
+def test_watch_rebuilds_on_change_and_survives_a_failing_build(tmp_path: Path, capsys):
+    source = tmp_path / "site"
+    out = source / "_site"
+    out.mkdir(parents=True)
+    calls: list[int] = []
+    rebuilt = threading.Event()
+
+    def rebuild() -> None:
+        calls.append(1)
+        (out / "index.html").write_text(str(len(calls)))  # must not retrigger a rebuild
+        rebuilt.set()
+        if len(calls) == 1:
+            raise FedipressError("bad front matter", path="posts/a.md", line=3)
+
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch_and_rebuild, args=(source, out, rebuild, stop),
+                               daemon=True)
+    watcher.start()
+    try:
+        for attempt in range(2):
+            rebuilt.clear()
+            deadline = time.monotonic() + 10
+            while not rebuilt.is_set() and time.monotonic() < deadline:
+                (source / "post.md").write_text(f"change {attempt} {time.monotonic()}")
+                rebuilt.wait(0.5)
+            assert rebuilt.is_set()
+    finally:
+        stop.set()
+        watcher.join(timeout=5)
+    assert len(calls) >= 2
+    err = capsys.readouterr().err
+    assert "rebuild failed: posts/a.md:3: bad front matter" in err
