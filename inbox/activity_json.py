@@ -1,0 +1,109 @@
+"""Strict decoding of a received activity: the JSON checks that come after the signature.
+
+Pure: bytes in, a dict or a ``JsonProblem`` out. msgspec does the fast parse (and already
+refuses NaN/Infinity and out-of-range floats); a second pass with the stdlib scanner refuses
+duplicate keys (``{"type":"Follow","type":"Delete"}`` means different things to different
+parsers), then we bound nesting and integer size ourselves.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+MAX_DEPTH = 32
+MAX_INT = 2**63 - 1
+_decoder = msgspec.json.Decoder()
+
+
+@dataclass(frozen=True, slots=True)
+class JsonProblem:
+    """Why a body is not an acceptable activity (answered as 400 with this reason)."""
+
+    reason: str
+    detail: str
+
+
+class _Duplicate(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    if len(pairs) > 1 and len({key for key, _ in pairs}) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Duplicate(key)
+            seen.add(key)
+    return dict(pairs)
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _shape_problem(value: Any, depth: int = 0) -> str | None:
+    """Nesting deeper than MAX_DEPTH or an integer outside 64 bits, else None."""
+    if depth > MAX_DEPTH:
+        return f"nested deeper than {MAX_DEPTH} levels"
+    if isinstance(value, dict):
+        for item in value.values():
+            problem = _shape_problem(item, depth + 1)
+            if problem:
+                return problem
+    elif isinstance(value, list):
+        for item in value:
+            problem = _shape_problem(item, depth + 1)
+            if problem:
+                return problem
+    elif isinstance(value, int) and not isinstance(value, bool) and not -MAX_INT <= value <= MAX_INT:
+        return "integer out of range"
+    return None
+
+
+def decode_json_object(raw: bytes) -> dict[str, Any] | JsonProblem:
+    """Decode a JSON object strictly (no duplicates, NaN, deep nesting or huge numbers)."""
+    try:
+        value = _decoder.decode(raw)
+    except RecursionError:
+        return JsonProblem("json", f"nested deeper than {MAX_DEPTH} levels")
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        return JsonProblem("json", f"not valid JSON: {exc}")
+    if not isinstance(value, dict):
+        return JsonProblem("json", "the top level must be a JSON object")
+    problem = _shape_problem(value)
+    if problem:
+        return JsonProblem("json", problem)
+    try:
+        json.loads(raw, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    except _Duplicate as exc:
+        return JsonProblem("json", f"duplicate key {str(exc)!r}")
+    except (ValueError, RecursionError) as exc:
+        return JsonProblem("json", f"not valid JSON: {exc}")
+    return value
+
+
+def parse_activity(raw: bytes) -> dict[str, Any] | JsonProblem:
+    """A strict JSON object with string ``id``, ``type`` and ``actor`` (an IRI or an object with one)."""
+    value = decode_json_object(raw)
+    if isinstance(value, JsonProblem):
+        return value
+    for field in ("id", "type", "actor"):
+        if field not in value:
+            return JsonProblem("activity", f"missing {field!r}")
+    actor = value["actor"]
+    if isinstance(actor, dict):
+        actor = actor.get("id")
+    if not isinstance(actor, str) or not actor.startswith(("https://", "http://")):
+        return JsonProblem("activity", "'actor' must be an http(s) IRI")
+    if not isinstance(value["id"], str) or not value["id"].startswith(("https://", "http://")):
+        return JsonProblem("activity", "'id' must be an http(s) IRI")
+    if not isinstance(value["type"], str) or not value["type"]:
+        return JsonProblem("activity", "'type' must be a string")
+    if len(value["id"]) > 2048:
+        return JsonProblem("activity", "'id' is too long")
+    value["actor"] = actor
+    return value

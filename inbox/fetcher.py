@@ -1,0 +1,294 @@
+"""The one way the inbox reads remote documents: actors, keys, objects.
+
+Every fetch: resolve the host, refuse any forbidden address (``fedicore.netguard``), connect
+to the checked address itself (so DNS cannot change between check and connect), follow at
+most 3 redirects with the same check on each hop, sign the GET as a local actor (authorized
+fetch), accept only ActivityPub content types, require ``id`` == the URL fetched (else refetch
+once from the ``id``), 1 MiB and ~10 s per request. Actors and keys are cached with an expiry;
+failures are cached too, so one bad key cannot make the inbox hammer a host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from fedicore import keys
+from fedicore.httpsig import HttpRequest, sign_request
+from fedicore.netguard import forbidden_address_reason
+from fedicore.vocab import ACCEPT_ACTIVITY, as_list, id_of, is_activity_content_type
+from inbox.activity_json import JsonProblem, decode_json_object
+
+MAX_REDIRECTS = 3
+USER_AGENT = "Fedipress-Inbox/0.1"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchFailure:
+    """Why a document could not be had. ``transient`` ones are answered 503 + Retry-After."""
+
+    reason: str
+    detail: str
+    transient: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """Who signs our GETs: a local actor's key id and private key PEM."""
+
+    key_id: str
+    private_key_pem: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteKey:
+    """A verified remote public key: its owner lists it, and the owner document is the actor."""
+
+    key_id: str
+    owner: str
+    public_key: object
+    actor: dict[str, Any]
+
+
+def _document_url(url: str) -> str:
+    return url.partition("#")[0]
+
+
+class Fetcher:
+    """Remote reads with SSRF guard, caches and limits. One per app (``app.state.fetcher``)."""
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool = False,
+        timeout: float = 10.0,
+        max_bytes: int = 1048576,
+        cache_ttl: float = 3600.0,
+        failure_ttl: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.allow_private = allow_private
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.cache_ttl = cache_ttl
+        self.failure_ttl = failure_ttl
+        self._monotonic = monotonic
+        self._wall_clock = wall_clock
+        self._client = httpx.AsyncClient(
+            follow_redirects=False, timeout=timeout, transport=transport,
+            headers={"User-Agent": USER_AGENT}, trust_env=False,
+        )
+        self._documents: dict[str, tuple[float, dict[str, Any] | FetchFailure]] = {}
+        self._keys: dict[str, tuple[float, RemoteKey | FetchFailure]] = {}
+        self._inflight: dict[str, asyncio.Future] = {}
+        self.requests_made = 0
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    # -- public reads -------------------------------------------------------------------------
+
+    async def fetch_document(self, url: str, *, signer: SigningKey | None = None,
+                             refresh: bool = False) -> dict[str, Any] | FetchFailure:
+        """A document whose ``id`` is ``url`` (fragment dropped), cached."""
+        url = _document_url(url)
+        now = self._monotonic()
+        cached = self._documents.get(url)
+        if cached and cached[0] > now and not (refresh and isinstance(cached[1], dict)):
+            return cached[1]
+        result = await self._coalesced("doc:" + url, lambda: self._fetch_checked(url, signer))
+        ttl = self.cache_ttl if isinstance(result, dict) else self.failure_ttl
+        self._documents[url] = (self._monotonic() + ttl, result)
+        return result
+
+    async def fetch_key(self, key_id: str, *, signer: SigningKey | None = None,
+                        refresh: bool = False) -> RemoteKey | FetchFailure:
+        """The public key named by a signature's keyId, with its owner checked."""
+        now = self._monotonic()
+        cached = self._keys.get(key_id)
+        if cached and cached[0] > now and not (refresh and isinstance(cached[1], RemoteKey)):
+            return cached[1]
+        result = await self._coalesced("key:" + key_id, lambda: self._load_key(key_id, signer, refresh))
+        ttl = self.cache_ttl if isinstance(result, RemoteKey) else self.failure_ttl
+        self._keys[key_id] = (self._monotonic() + ttl, result)
+        return result
+
+    def forget(self, url: str) -> None:
+        self._documents.pop(_document_url(url), None)
+
+    # -- keys -----------------------------------------------------------------------------------
+
+    async def _load_key(self, key_id: str, signer: SigningKey | None, refresh: bool) -> RemoteKey | FetchFailure:
+        if not key_id.startswith(("https://", "http://")):
+            return FetchFailure("key", f"keyId {key_id[:100]!r} is not an http(s) URL")
+        document = await self.fetch_document(key_id, signer=signer, refresh=refresh)
+        if isinstance(document, FetchFailure):
+            return document
+        key_doc = _find_key(document, key_id)
+        if key_doc is None and "publicKeyPem" in document:
+            key_doc = document
+        if key_doc is None:
+            return FetchFailure("key", "the document names no such key")
+        owner = id_of(key_doc.get("owner") or key_doc.get("controller"))
+        if not owner:
+            return FetchFailure("key", "the key names no owner")
+        if owner == _document_url(key_id) or owner == document.get("id"):
+            actor = document
+        else:
+            actor = await self.fetch_document(owner, signer=signer, refresh=refresh)
+            if isinstance(actor, FetchFailure):
+                return actor
+        if actor.get("id") != owner or _find_key(actor, key_id) is None:
+            return FetchFailure("key", "the key's owner does not list that key")
+        pem = key_doc.get("publicKeyPem")
+        if not isinstance(pem, str):
+            return FetchFailure("key", "the key has no publicKeyPem")
+        try:
+            public_key = keys.load_public_key(pem)
+        except ValueError as exc:
+            return FetchFailure("key", f"unusable public key: {exc}")
+        return RemoteKey(key_id=key_id, owner=owner, public_key=public_key, actor=actor)
+
+    # -- the guarded GET ------------------------------------------------------------------------
+
+    async def _coalesced(self, key: str, make: Callable[[], Any]) -> Any:
+        """Concurrent asks for the same thing share one fetch."""
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future = asyncio.ensure_future(make())
+        self._inflight[key] = future
+        try:
+            return await asyncio.shield(future)
+        finally:
+            self._inflight.pop(key, None)
+
+    async def _fetch_checked(self, url: str, signer: SigningKey | None) -> dict[str, Any] | FetchFailure:
+        document = await self._get_json(url, signer)
+        if isinstance(document, FetchFailure):
+            return document
+        found = document.get("id")
+        if found == url:
+            return document
+        if not isinstance(found, str) or not found.startswith(("https://", "http://")):
+            return FetchFailure("origin", "the document has no id")
+        # Not the id we asked for: fetch from its own id once; that copy must be itself.
+        second = await self._get_json(found, signer)
+        if isinstance(second, FetchFailure):
+            return second
+        if second.get("id") != found:
+            return FetchFailure("origin", "the document's id does not match the URL it came from")
+        return second
+
+    async def _get_json(self, url: str, signer: SigningKey | None) -> dict[str, Any] | FetchFailure:
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await self._follow(url, signer)
+        except TimeoutError:
+            return FetchFailure("unreachable", f"timed out fetching {url}", transient=True)
+
+    async def _follow(self, url: str, signer: SigningKey | None) -> dict[str, Any] | FetchFailure:
+        for _hop in range(MAX_REDIRECTS + 1):
+            answer = await self._get_once(url, signer)
+            if isinstance(answer, str):  # a redirect target
+                url = answer
+                continue
+            return answer
+        return FetchFailure("redirects", f"more than {MAX_REDIRECTS} redirects")
+
+    async def _resolve(self, host: str, port: int) -> list[str] | FetchFailure:
+        try:
+            literal = ipaddress.ip_address(host.strip("[]"))
+            addresses = [str(literal)]
+        except ValueError:
+            try:
+                infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except (socket.gaierror, UnicodeError) as exc:
+                return FetchFailure("unreachable", f"cannot resolve {host}: {exc}", transient=True)
+            addresses = list(dict.fromkeys(info[4][0] for info in infos))
+        if not addresses:
+            return FetchFailure("unreachable", f"{host} has no address", transient=True)
+        if not self.allow_private:
+            for address in addresses:
+                reason = forbidden_address_reason(address)
+                if reason:
+                    return FetchFailure("forbidden", f"{host} resolves to a forbidden address ({reason})")
+        return addresses
+
+    async def _get_once(self, url: str, signer: SigningKey | None) -> dict[str, Any] | FetchFailure | str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return FetchFailure("url", f"not an http(s) URL: {url[:200]}")
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            return FetchFailure("url", f"bad port in {url[:200]}")
+        addresses = await self._resolve(parts.hostname, port)
+        if isinstance(addresses, FetchFailure):
+            return addresses
+        address = addresses[0]
+        ip_host = f"[{address}]" if ":" in address else address
+        pinned = parts._replace(netloc=f"{ip_host}:{port}").geturl()
+        headers = {"Accept": ACCEPT_ACTIVITY}
+        if signer is not None:
+            signed = sign_request(HttpRequest("GET", url, headers), key_id=signer.key_id,
+                                  private_key=signer.private_key_pem, now=self._wall_clock())
+            headers.update(signed)
+        headers["Host"] = parts.netloc.rpartition("@")[2]
+        self.requests_made += 1
+        try:
+            request = self._client.build_request("GET", pinned, headers=headers,
+                                                 extensions={"sni_hostname": parts.hostname})
+            response = await self._client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            return FetchFailure("unreachable", f"{type(exc).__name__} fetching {url}", transient=True)
+        try:
+            if response.status_code in (301, 302, 303, 307, 308):
+                location = response.headers.get("location")
+                if not location:
+                    return FetchFailure("redirects", "redirect without Location")
+                return urljoin(url, location)
+            if response.status_code == 429 or response.status_code >= 500:
+                return FetchFailure("unreachable", f"{url} answered {response.status_code}", transient=True)
+            if response.status_code in (404, 410):
+                return FetchFailure("gone", f"{url} answered {response.status_code}")
+            if response.status_code != 200:
+                return FetchFailure("status", f"{url} answered {response.status_code}")
+            if not is_activity_content_type(response.headers.get("content-type")):
+                return FetchFailure("content_type", f"{url} is not served as ActivityPub JSON")
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > self.max_bytes:
+                return FetchFailure("too_large", f"{url} is larger than {self.max_bytes} bytes")
+            body = bytearray()
+            async for chunk in response.aiter_raw():
+                body += chunk
+                if len(body) > self.max_bytes:
+                    return FetchFailure("too_large", f"{url} is larger than {self.max_bytes} bytes")
+        except httpx.HTTPError as exc:
+            return FetchFailure("unreachable", f"{type(exc).__name__} reading {url}", transient=True)
+        finally:
+            await response.aclose()
+        document = decode_json_object(bytes(body))
+        if isinstance(document, JsonProblem):
+            return FetchFailure("json", f"{url}: {document.detail}")
+        return document
+
+
+def _find_key(document: dict[str, Any], key_id: str) -> dict[str, Any] | None:
+    """The ``publicKey`` (one or a list) of an actor whose id is ``key_id``."""
+    if document.get("id") == key_id and "publicKeyPem" in document:
+        return document
+    for entry in as_list(document.get("publicKey")):
+        if isinstance(entry, dict) and entry.get("id") == key_id:
+            return entry
+    return None
