@@ -1,0 +1,246 @@
+"""`fedipress build`: from a site folder to the output folder, doing only the work needed.
+
+Order: config and keys -> decide which posts changed (stat, then content hash) -> render those
+on all cores -> plan listing pages and render the ones whose inputs changed -> discovery
+documents, static files, content-type files -> save the manifest. The no-change case never
+reaches this module (see `sitegen.manifest.is_up_to_date`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+
+from fedicore.errors import FedipressError
+from sitegen import content_types
+from sitegen.config import CONFIG_NAME, load_site
+from sitegen.federation import ensure_keys, site_documents, theme_assets
+from sitegen.listings import plan_pages
+from sitegen.manifest import (Manifest, PostRecord, load_manifest, options_key, save_manifest,
+                              stamp)
+from sitegen.output import copy_if_changed, remove_output, write_if_changed
+from sitegen.render import PostRenderer, SourceFile, init_worker, published_before, render_chunk
+from sitegen.theme import TEMPLATES_DIR
+
+Progress = Callable[[int, int], None]  # (done, total)
+PARALLEL_THRESHOLD = 64
+
+
+@dataclass
+class BuildReport:
+    posts: int = 0  # published posts in the output
+    rendered: int = 0  # posts parsed and rendered this time
+    pages: int = 0  # listing pages rendered this time
+    new_key: bool = False
+    up_to_date: bool = False
+    seconds: float = 0.0
+
+
+def build_site(root: Path, out_dir: Path, *, version: str, base_url: str | None = None,
+               progress: Progress | None = None, force: bool = False,
+               jobs: int | None = None, now: float | None = None) -> BuildReport:
+    started = time.perf_counter()
+    now = time.time() if now is None else now
+    site = load_site(root, base_url=base_url)
+    stamps = input_stamps(root)
+    public_pem, new_key = ensure_keys(site)
+    stamps[".keys/private.pem"] = stamp(site.key_path)
+    options = options_key(out_dir, base_url)
+    global_key = _hash(version, options, (root / CONFIG_NAME).read_bytes(), public_pem,
+                       sorted((k, v) for k, v in stamps.items() if "templates" in k))
+    old = load_manifest(root)
+    full = force or old is None or old.global_key != global_key
+    old_posts = old.posts if old else {}
+    old_pages = {} if (old is None or full) else old.pages
+    interactions = load_interactions(site.interactions_path)
+
+    sources = scan_posts(site.content_dir)
+    records: dict[str, PostRecord] = {}
+    to_render: list[SourceFile] = []
+    for source in sources:
+        record = None if full else old_posts.get(source.name)
+        if record is not None and _reusable(record, source, site, interactions, now):
+            record.mtime_ns, record.size = source.mtime_ns, source.size
+            records[source.name] = record
+        else:
+            to_render.append(source)
+
+    renderer = PostRenderer(site, out_dir)
+    for result in _render_all(renderer, to_render, now, interactions, jobs, progress, base_url):
+        if isinstance(result, str):
+            raise FedipressError(result)
+        records[result.source] = result
+    _check_unique_slugs(records)
+
+    published = sorted((r for r in records.values() if r.written),
+                       key=lambda r: (r.published, r.slug), reverse=True)
+    live = {r.slug for r in published}
+    for record in old_posts.values():
+        if record.written and record.slug not in live:
+            remove_output(out_dir, f"posts/{record.slug}/index.html")
+            remove_output(out_dir, f"ap/posts/{record.slug}.json")
+    waiting = [r for r in records.values() if not r.draft and not r.written]
+    next_due = min((_timestamp(r.published) for r in waiting), default=None)
+
+    pages: dict[str, str] = {}
+    rendered_pages = 0
+    for plan in plan_pages(renderer, published, global_key, out_dir):
+        pages[plan.path] = plan.key
+        if old_pages.get(plan.path) == plan.key and (out_dir / plan.path).is_file():
+            continue
+        write_if_changed(out_dir / plan.path, plan.render())
+        rendered_pages += 1
+    for path in set(old.pages if old else ()) - set(pages):
+        remove_output(out_dir, path)
+
+    for path, data in site_documents(renderer, public_pem, post_count=len(published),
+                                     version=version).items():
+        write_if_changed(out_dir / path, data)
+    copy_static(site.static_dir, out_dir)
+    write_server_files(out_dir)
+
+    save_manifest(root, Manifest(version=version, options=options, global_key=global_key,
+                                 stamps=stamps, posts=records, pages=pages, next_due=next_due))
+    return BuildReport(posts=len(published), rendered=len(to_render), pages=rendered_pages,
+                       new_key=new_key, seconds=time.perf_counter() - started)
+
+
+def _reusable(record: PostRecord, source: SourceFile, site, interactions: dict,
+              now: float) -> bool:
+    """An unchanged source whose last render is still right (not newly due, same replies)."""
+    if record.mtime_ns != source.mtime_ns or record.size != source.size:
+        raw = (site.content_dir / source.name).read_bytes()
+        if hashlib.sha256(raw).hexdigest() != record.sha:
+            return False
+    if not record.draft and not record.written and published_before(record, now):
+        return False
+    entry = interactions.get(record.slug) or interactions.get(site.post_id(record.slug))
+    expected = hashlib.sha256(msgspec.json.encode(entry)).hexdigest() if entry else ""
+    return expected == record.interactions
+
+
+def _render_all(renderer: PostRenderer, sources: list[SourceFile], now: float,
+                interactions: dict, jobs: int | None, progress: Progress | None,
+                base_url: str | None):
+    total = len(sources)
+    if progress:
+        progress(0, total)
+    jobs = jobs or len(os.sched_getaffinity(0))
+    if total < PARALLEL_THRESHOLD or jobs < 2:
+        for done, source in enumerate(sources, start=1):
+            yield from render_chunk_here(renderer, [source], now, interactions)
+            if progress and (done % 50 == 0 or done == total):
+                progress(done, total)
+        return
+    size = max(25, min(500, total // (jobs * 8) or 1))
+    chunks = [sources[i:i + size] for i in range(0, total, size)]
+    site = renderer.site
+    with ProcessPoolExecutor(max_workers=jobs, initializer=init_worker,
+                             initargs=(str(site.root), str(renderer.out), base_url)) as pool:
+        done = 0
+        for chunk, results in zip(chunks, pool.map(render_chunk, chunks,
+                                                    [now] * len(chunks),
+                                                    [interactions] * len(chunks))):
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+            yield from results
+
+
+def render_chunk_here(renderer: PostRenderer, chunk: list[SourceFile], now: float,
+                      interactions: dict):
+    for source in chunk:
+        try:
+            yield renderer.render(source, now, interactions)
+        except FedipressError as exc:
+            yield str(exc)
+
+
+def _check_unique_slugs(records: dict[str, PostRecord]) -> None:
+    owners: dict[str, str] = {}
+    for name in sorted(records):
+        record = records[name]
+        first = owners.setdefault(record.slug, name)
+        if first != name:
+            raise FedipressError(
+                f"slug {record.slug!r} is also used by content/posts/{first}",
+                path=f"content/posts/{name}", line=record.slug_line)
+
+
+def scan_posts(posts_dir: Path) -> list[SourceFile]:
+    found = []
+    try:
+        with os.scandir(posts_dir) as entries:
+            for entry in entries:
+                if entry.name.endswith(".md") and entry.is_file():
+                    info = entry.stat()
+                    found.append(SourceFile(entry.name, info.st_mtime_ns, info.st_size))
+    except FileNotFoundError:
+        return []
+    return sorted(found, key=lambda s: s.name)
+
+
+def input_stamps(root: Path) -> dict[str, tuple[int, int]]:
+    """Every input besides the posts, with folders (a new file changes its folder's mtime)."""
+    stamps = {CONFIG_NAME: stamp(root / CONFIG_NAME),
+              "data/interactions.json": stamp(root / "data" / "interactions.json"),
+              "content/posts": stamp(root / "content" / "posts")}
+    for folder in (root / "templates", root / "static", TEMPLATES_DIR):
+        stamps[str(folder.relative_to(root) if folder.is_relative_to(root) else folder)] = \
+            stamp(folder)
+        for dirpath, _dirnames, filenames in os.walk(folder):
+            base = Path(dirpath)
+            for name in [".", *filenames]:
+                path = (base / name) if name != "." else base
+                key = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+                stamps[key] = stamp(path)
+    return stamps
+
+
+def copy_static(static_dir: Path, out_dir: Path) -> None:
+    """Theme assets, then the site's own static/ (which may replace them)."""
+    own = {str(p.relative_to(static_dir)) for p in static_dir.rglob("*")} \
+        if static_dir.is_dir() else set()
+    for path, relative in theme_assets():
+        if relative not in own:
+            copy_if_changed(path, out_dir / relative)
+    if static_dir.is_dir():
+        for path in static_dir.rglob("*"):
+            if path.is_file():
+                copy_if_changed(path, out_dir / path.relative_to(static_dir))
+
+
+def write_server_files(out_dir: Path) -> None:
+    """Content-type rules for hosts: `_headers` (Netlify, Cloudflare Pages), nginx, Caddy."""
+    write_if_changed(out_dir / "_headers", content_types.headers_file().encode())
+    write_if_changed(out_dir / "_fedipress" / "nginx.conf", content_types.nginx_snippet().encode())
+    write_if_changed(out_dir / "_fedipress" / "Caddyfile", content_types.caddy_snippet().encode())
+
+
+def load_interactions(path: Path) -> dict:
+    """`data/interactions.json` (written by a later `fedipress pull`): post slug or id -> data."""
+    try:
+        data = msgspec.json.decode(path.read_bytes())
+    except FileNotFoundError:
+        return {}
+    except msgspec.DecodeError as exc:
+        raise FedipressError(f"not valid JSON: {exc}", path=str(path)) from None
+    if not isinstance(data, dict):
+        raise FedipressError("must be a JSON object keyed by post slug", path=str(path))
+    return data
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def _timestamp(iso_time: str) -> float:
+    import datetime as dt
+    return dt.datetime.fromisoformat(iso_time.replace("Z", "+00:00")).timestamp()

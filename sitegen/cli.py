@@ -1,0 +1,167 @@
+"""The publisher's commands: init, new, keys, build, serve, check.
+
+Imported lazily by `fedipress.cli`; this module itself imports only click and the stat-only
+manifest check, so a no-change `fedipress build` never loads Markdown, Jinja2 or crypto.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from fedicore.errors import FedipressError
+
+DEFAULT_OUT = "_site"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("fedipress")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def run_build(root: Path, out: Path | None = None, *, base_url: str | None = None,
+              quiet: bool = False, force: bool = False, jobs: int | None = None) -> None:
+    """Build ``root`` into ``out``; prints a one-line summary unless quiet."""
+    from sitegen.manifest import is_up_to_date
+
+    started = time.perf_counter()
+    out_dir = out or root / DEFAULT_OUT
+    version = _version()
+    if not force and is_up_to_date(root, out_dir, base_url, version):
+        if not quiet:
+            click.echo(f"up to date ({time.perf_counter() - started:.2f}s): {out_dir}")
+        return
+    from sitegen.build import build_site
+
+    with _progress(quiet) as progress:
+        report = build_site(root, out_dir, version=version, base_url=base_url,
+                            progress=progress, force=force, jobs=jobs)
+    if report.new_key and not quiet:
+        click.echo(f"made a new actor key pair: {root / '.keys' / 'private.pem'} (keep it secret)")
+    if not quiet:
+        click.echo(f"built {report.posts} posts ({report.rendered} rendered, {report.pages} "
+                   f"listing pages) in {time.perf_counter() - started:.2f}s: {out_dir}")
+
+
+class _progress:
+    """A rich progress bar on a terminal; nothing otherwise."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.bar = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.progress import Progress
+
+        self.bar = Progress(transient=True)
+        self.bar.start()
+        task = self.bar.add_task("rendering posts", total=None)
+
+        def advance(done: int, total: int) -> None:
+            self.bar.update(task, completed=done, total=total)
+
+        return advance
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+site_argument = click.argument("directory", default=".", type=click.Path(file_okay=False,
+                                                                          path_type=Path))
+
+
+@click.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True)
+@click.option("--username", default="me", show_default=True)
+@click.option("--display-name", default="", help="Defaults to the username.")
+@click.option("--inbox-url", default="http://127.0.0.1:8080", show_default=True)
+def init_command(directory: Path, base_url: str, username: str, display_name: str,
+                 inbox_url: str) -> None:
+    """Create a new site folder with a config and a first post."""
+    from sitegen.scaffold import init_site
+
+    init_site(directory, base_url=base_url, username=username,
+              display_name=display_name or username, inbox_url=inbox_url)
+    click.echo(f"created {directory}; next: fedipress build {directory}")
+
+
+@click.command("new")
+@click.argument("title")
+@click.option("--site", "site_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--publish", is_flag=True, help="Not a draft: built on the next build.")
+def new_command(title: str, site_dir: Path, publish: bool) -> None:
+    """Start a new post (a draft unless --publish); an empty TITLE makes a short note."""
+    from sitegen.scaffold import new_post
+
+    path = new_post(site_dir, title, draft=not publish)
+    click.echo(str(path))
+
+
+@click.command("keys")
+@site_argument
+@click.option("--force", is_flag=True, help="Replace an existing key (followers must refetch).")
+def keys_command(directory: Path, force: bool) -> None:
+    """Make the blog actor's RSA-2048 key pair in DIRECTORY/.keys/ (mode 600)."""
+    from fedicore.keys import generate_rsa_keypair, write_private_key
+
+    path = directory / ".keys" / "private.pem"
+    if path.exists() and not force:
+        raise FedipressError("a key already exists (use --force to replace it)", path=str(path))
+    private_pem, _public = generate_rsa_keypair(2048)
+    write_private_key(path, private_pem)
+    click.echo(f"wrote {path}")
+
+
+@click.command("build")
+@site_argument
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help=f"Output folder [default: DIRECTORY/{DEFAULT_OUT}].")
+@click.option("--base-url", help="Override base_url (e.g. for a preview deploy).")
+@click.option("--quiet", "-q", is_flag=True)
+@click.option("--force", is_flag=True, help="Ignore the cache and render everything.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes.")
+def build_command(directory: Path, out: Path | None, base_url: str | None, quiet: bool,
+                  force: bool, jobs: int | None) -> None:
+    """Build the HTML pages and ActivityPub documents."""
+    run_build(directory, out, base_url=base_url, quiet=quiet, force=force, jobs=jobs)
+
+
+@click.command("serve")
+@site_argument
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--watch", is_flag=True, help="Rebuild when a file in the site changes.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path))
+def serve_command(directory: Path, host: str, port: int, watch: bool, out: Path | None) -> None:
+    """Build, then serve the site with the content types the fediverse expects."""
+    from sitegen.serve import serve
+
+    out_dir = out or directory / DEFAULT_OUT
+    run_build(directory, out_dir)
+
+    def rebuild() -> None:
+        run_build(directory, out_dir, quiet=True)
+
+    serve(out_dir, host, port, rebuild=rebuild if watch else None,
+          watch_dir=directory if watch else None)
+
+
+@click.command("check")
+@click.argument("target")
+@click.pass_context
+def check_command(ctx: click.Context, target: str) -> None:
+    """Check a built folder or a URL the way Mastodon would see it."""
+    from sitegen.check import run_check
+
+    ctx.exit(run_check(target))

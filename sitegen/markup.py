@@ -1,0 +1,164 @@
+"""Markdown to HTML, with the fediverse's inline conventions.
+
+`#hashtag` links to the tag page, `@user@domain` links to the person, `:shortcode:` becomes a
+custom emoji. They are found in text tokens only (never in code or inside links), by one core
+rule added to a markdown-it parser that is built once per process.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+_SOCIAL = re.compile(
+    r"(?P<tag>(?<![\w/&#])#(?P<tagname>\w*[^\W\d_]\w*))"
+    r"|(?P<mention>(?<![\w/@])@(?P<user>[A-Za-z0-9_][A-Za-z0-9_.-]*)"
+    r"@(?P<domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?:\.[A-Za-z]{2,}|:\d+)))"
+    r"|(?P<emoji>:(?P<code>[A-Za-z0-9_]{2,64}):)"
+)
+_EMOJI_MARK = re.compile("\x00([A-Za-z0-9_]+)\x00")
+
+
+@dataclass
+class Found:
+    """What the social rule saw while rendering one post."""
+
+    tags: list[str] = field(default_factory=list)
+    mentions: dict[str, str] = field(default_factory=dict)  # "@user@domain" -> href
+    emoji: list[str] = field(default_factory=list)
+    excerpt: str = ""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    page_html: str  # for the HTML page: emoji as <img>
+    ap_html: str  # for ActivityPub: emoji left as :shortcode: with an Emoji tag
+    found: Found
+
+
+class Markup:
+    """A configured Markdown renderer; build once per process, reuse for every post."""
+
+    def __init__(self, *, tag_url: Callable[[str], str], emoji_urls: dict[str, str]) -> None:
+        self._tag_url = tag_url
+        self._emoji_urls = emoji_urls
+        self._md = MarkdownIt("commonmark", {"html": True, "typographer": False})
+        self._md.enable(["table", "strikethrough"])
+        self._md.core.ruler.push("fediverse_social", self._social_rule)
+
+    def render(self, text: str) -> Rendered:
+        found = Found()
+        env = {"found": found}
+        body = self._md.render(text, env)
+        page = _EMOJI_MARK.sub(self._emoji_img, body)
+        ap = _EMOJI_MARK.sub(lambda m: f":{m.group(1)}:", body)
+        return Rendered(page, ap, found)
+
+    def _emoji_img(self, match: re.Match) -> str:
+        code = match.group(1)
+        url = html.escape(self._emoji_urls[code])
+        return f'<img class="emoji" src="{url}" alt=":{code}:" title=":{code}:" width="20" height="20">'
+
+    def _social_rule(self, state: StateCore) -> None:
+        found: Found = state.env["found"]
+        previous = None
+        for token in state.tokens:
+            if token.type != "inline" or not token.children:
+                previous = token
+                continue
+            if not found.excerpt and previous is not None and previous.type == "paragraph_open":
+                found.excerpt = _plain_text(token.children)
+            previous = token
+            token.children = self._rewrite(token.children, found)
+
+    def _rewrite(self, children: list[Token], found: Found) -> list[Token]:
+        result: list[Token] = []
+        link_depth = 0
+        for child in children:
+            if child.type == "link_open":
+                link_depth += 1
+            elif child.type == "link_close":
+                link_depth -= 1
+            if child.type != "text" or link_depth or not _might_match(child.content):
+                result.append(child)
+                continue
+            result.extend(self._split(child.content, found))
+        return result
+
+    def _split(self, text: str, found: Found) -> list[Token]:
+        pieces: list[Token] = []
+        position = 0
+        for match in _SOCIAL.finditer(text):
+            replacement = self._replacement(match, found)
+            if replacement is None:
+                continue
+            if match.start() > position:
+                pieces.append(_text(text[position:match.start()]))
+            pieces.append(_html(replacement))
+            position = match.end()
+        if position < len(text):
+            pieces.append(_text(text[position:]))
+        return pieces
+
+    def _replacement(self, match: re.Match, found: Found) -> str | None:
+        if match.group("tag"):
+            name = match.group("tagname")
+            key = name.lower()
+            if key not in found.tags:
+                found.tags.append(key)
+            href = html.escape(self._tag_url(key))
+            return (f'<a href="{href}" class="mention hashtag" rel="tag">'
+                    f"#<span>{html.escape(name)}</span></a>")
+        if match.group("mention"):
+            user, domain = match.group("user").rstrip(".-"), match.group("domain").lower()
+            handle = f"@{user}@{domain}"
+            href = f"https://{domain}/@{user}"
+            found.mentions.setdefault(handle, href)
+            return (f'<span class="h-card"><a href="{html.escape(href)}" class="u-url mention">'
+                    f"@<span>{html.escape(user)}</span></a></span>")
+        code = match.group("code")
+        if code not in self._emoji_urls:
+            return None
+        if code not in found.emoji:
+            found.emoji.append(code)
+        return f"\x00{code}\x00"
+
+
+def _might_match(text: str) -> bool:
+    return "#" in text or "@" in text or ":" in text
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def _html(content: str) -> Token:
+    token = Token("html_inline", "", 0)
+    token.content = content
+    return token
+
+
+def _plain_text(children: list[Token]) -> str:
+    parts = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts).strip()
+
+
+def shorten(text: str, limit: int = 280) -> str:
+    """Cut plain text at a word boundary, for listings and article summaries."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",.;:") + "…"

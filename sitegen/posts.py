@@ -1,0 +1,152 @@
+"""A post file: TOML front matter between `+++` lines, then Markdown.
+
+Parsing here is cheap and pure apart from checking that referenced images exist, so the
+build can run it in worker processes. Every mistake is a ``FedipressError`` at ``file:line``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from fedicore.config import line_of_key, load_toml_text
+from fedicore.errors import FedipressError
+
+FENCE = "+++"
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,199}$")
+_TAG = re.compile(r"^\w+$")
+
+
+class ImageRef(msgspec.Struct, forbid_unknown_fields=True):
+    src: str
+    alt: str
+
+
+class FrontMatter(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    title: str | None = None
+    date: Any = None
+    updated: Any = None
+    tags: list[str] = []
+    content_warning: str | None = None
+    summary: str | None = None
+    draft: bool = False
+    language: str | None = None
+    pinned: bool = False
+    images: list[ImageRef] = []
+    slug: str | None = None
+
+
+@dataclass(frozen=True)
+class Image:
+    url_path: str  # relative to the site root URL
+    alt: str
+    media_type: str
+
+
+@dataclass(frozen=True)
+class Post:
+    """A parsed post, before Markdown is rendered."""
+
+    source: str  # path as shown in errors
+    slug: str
+    title: str | None
+    published: dt.datetime
+    updated: dt.datetime | None
+    tags: tuple[str, ...]
+    content_warning: str | None
+    summary: str | None
+    draft: bool
+    language: str | None
+    pinned: bool
+    images: tuple[Image, ...]
+    body: str = field(repr=False)
+
+
+def parse_post(text: str, *, path: Path, static_dir: Path, shown: str | None = None) -> Post:
+    """Split and check a post file; ``shown`` is the path used in error messages."""
+    where = shown or str(path)
+    front, body, offset = split_front_matter(text, where)
+    meta = load_toml_text(front, FrontMatter, path=where, line_offset=offset)
+
+    def fail(reason: str, *keys: str) -> FedipressError:
+        line = line_of_key(front, list(keys)) if keys else None
+        return FedipressError(reason, path=where, line=(line + offset) if line else 1)
+
+    if meta.date is None:
+        raise fail("front matter needs a date, e.g. date = 2024-05-01T10:00:00Z")
+    published = parse_date(meta.date, lambda r: fail(r, "date"))
+    updated = parse_date(meta.updated, lambda r: fail(r, "updated")) if meta.updated else None
+    slug = meta.slug if meta.slug is not None else slug_from_filename(path)
+    if not _SLUG.match(slug):
+        raise fail(f"slug {slug!r} must be lower-case letters, digits and -", "slug")
+    tags = []
+    for tag in meta.tags:
+        name = tag.lstrip("#").lower()
+        if not _TAG.match(name):
+            raise fail(f"tag {tag!r} must be letters, digits or _ only", "tags")
+        tags.append(name)
+    images = []
+    for image in meta.images:
+        relative = image.src.lstrip("/")
+        if ".." in Path(relative).parts or not (static_dir / relative).is_file():
+            raise fail(f"image {image.src!r} not found under static/", "images")
+        if not image.alt.strip():
+            raise fail(f"image {image.src!r} needs alt text", "images")
+        media = mimetypes.guess_type(relative)[0] or "application/octet-stream"
+        images.append(Image(relative, image.alt.strip(), media))
+    return Post(
+        source=where, slug=slug, title=meta.title or None, published=published, updated=updated,
+        tags=tuple(dict.fromkeys(tags)), content_warning=meta.content_warning or None,
+        summary=meta.summary or None, draft=meta.draft, language=meta.language,
+        pinned=meta.pinned, images=tuple(images), body=body,
+    )
+
+
+def split_front_matter(text: str, where: str) -> tuple[str, str, int]:
+    """Return (front matter TOML, Markdown body, line offset of the TOML)."""
+    text = text.removeprefix("\ufeff")
+    first, _, rest = text.partition("\n")
+    if first.strip() == "---":
+        raise FedipressError("YAML front matter is not supported; put TOML between +++ lines",
+                              path=where, line=1)
+    if first.strip() != FENCE:
+        raise FedipressError("a post must start with +++ front matter (title, date ...)",
+                             path=where, line=1)
+    lines = rest.split("\n")
+    for index, line in enumerate(lines):
+        if line.strip() == FENCE:
+            return "\n".join(lines[:index]), "\n".join(lines[index + 1:]), 1
+    raise FedipressError("front matter is not closed by a +++ line", path=where, line=1)
+
+
+def parse_date(value: object, fail) -> dt.datetime:
+    """TOML datetimes, dates or ISO strings; naive times are UTC."""
+    if isinstance(value, dt.datetime):
+        found = value
+    elif isinstance(value, dt.date):
+        found = dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            found = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise fail(f"bad date {value!r}: use 2024-05-01 or 2024-05-01T10:00:00Z") from None
+    else:
+        raise fail(f"bad date {value!r}: use 2024-05-01 or 2024-05-01T10:00:00Z")
+    if found.tzinfo is None:
+        found = found.replace(tzinfo=dt.timezone.utc)
+    return found.astimezone(dt.timezone.utc)
+
+
+def slug_from_filename(path: Path) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
+    return slug or "post"
+
+
+def iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,58 @@
+"""The Jinja2 theme: package templates, overridable file by file from `<site>/templates/`.
+
+Built once per process; templates are compiled on first use and kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from sitegen.config import Site
+
+THEME_DIR = Path(__file__).parent / "theme"
+TEMPLATES_DIR = THEME_DIR / "templates"
+
+
+def environment(site: Site) -> Environment:
+    loaders = []
+    if site.templates_dir.is_dir():
+        loaders.append(FileSystemLoader(str(site.templates_dir)))
+    loaders.append(FileSystemLoader(str(TEMPLATES_DIR)))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(["html", "xml"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters["human_date"] = human_date
+    return env
+
+
+def site_context(site: Site, bio_html: str) -> dict:
+    """What every template sees as ``site``."""
+    config = site.config
+    return {
+        "title": site.site_title,
+        "base_url": site.base_url,
+        "language": config.language,
+        "author": config.display_name or config.username,
+        "handle": site.handle,
+        "bio_html": bio_html,
+        "avatar": f"/{config.avatar}" if config.avatar else None,
+        "rel_me": list(config.rel_me),
+        "fediverse_creator": config.fediverse_creator or site.handle,
+        "actor_id": site.actor_id,
+        "feed_url": f"{site.base_url}/feed.xml",
+        "fields": [(f.name, f.value) for f in config.fields],
+    }
+
+
+def human_date(value: str) -> str:
+    """`2024-05-01T10:00:00Z` -> `1 May 2024`."""
+    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return f"{moment.day} {moment:%B %Y}"
