@@ -1,0 +1,82 @@
+"""kill -9 a worker mid fan-out, start another: every inbox still gets the activity."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from inbox.delivery import enqueue
+from inbox.storage.db import Database
+from tests.delivery.conftest import ACTOR, add_actor, note_activity
+from tests.delivery.receivers import Receiver
+
+ROOT = Path(__file__).resolve().parents[2]
+INBOXES = 2000
+
+
+async def start_worker(db_path: Path) -> asyncio.subprocess.Process:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.delivery.crash_worker", str(db_path), cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert (await asyncio.wait_for(proc.stdout.readline(), 30)).strip() == b"ready"
+    return proc
+
+
+async def wait_for(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await predicate():
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+@pytest.mark.slow
+async def test_kill_9_mid_fanout_loses_no_delivery(tmp_path, keypair):
+    db_path = tmp_path / "inbox.sqlite3"
+    db = await Database.open(db_path)
+    await add_actor(db, keypair)
+    hosts = [await Receiver(public_key_pem=keypair[1], clock=time.time, delay=0.01).start() for _ in range(4)]
+    try:
+        inboxes = [hosts[n % 4].url(f"/users/{n}/inbox") for n in range(INBOXES)]
+        job = await enqueue(db, actor=ACTOR, activity=note_activity("Create"), inboxes=inboxes)
+
+        first = await start_worker(db_path)
+
+        async def some_arrived() -> bool:
+            return sum(len(h.hits) for h in hosts) >= INBOXES // 5
+
+        assert await wait_for(some_arrived, 60), "the first worker delivered nothing"
+        os.kill(first.pid, signal.SIGKILL)
+        await first.wait()
+        arrived_before = sum(len(h.hits) for h in hosts)
+        assert arrived_before < INBOXES, "killed too late to test anything"
+        print(f"arrived before kill: {arrived_before}")
+
+        second = await start_worker(db_path)
+        try:
+            async def all_done() -> bool:
+                row = await db.fetchone(
+                    "SELECT COUNT(*) AS n FROM deliveries WHERE job_id = ? AND state != 'delivered'", (job,))
+                return row["n"] == 0
+
+            assert await wait_for(all_done, 90), "deliveries still pending after restart"
+        finally:
+            second.send_signal(signal.SIGTERM)
+            await second.wait()
+
+        got = {(h.port, hit.path) for h in hosts for hit in h.hits if hit.status == 202}
+        wanted = {(h.port, f"/users/{n}/inbox") for n, h in ((n, hosts[n % 4]) for n in range(INBOXES))}
+        assert got == wanted
+        assert all(hit.verified for h in hosts for hit in h.hits), "a delivery was not validly signed"
+    finally:
+        for h in hosts:
+            await h.stop()
+        await db.close()
