@@ -104,9 +104,9 @@ class PostRenderer:
              "name": image.alt}
             for image in post.images
         ]
+        # Mastodon shows any `summary` as a content warning, so only a CW goes there; an
+        # article's description stays on the HTML page and in listings.
         summary = post.content_warning
-        if summary is None and post.title:
-            summary = post.summary
         info = documents.PostInfo(
             id=site.post_id(post.slug), url=site.post_url(post.slug),
             attributed_to=site.actor_id, followers=site.followers, content_html=content,
