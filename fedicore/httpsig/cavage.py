@@ -45,24 +45,15 @@ def parse_params(text: str) -> dict[str, str]:
         while pos < end and text[pos] in " \t":
             pos += 1
         if pos < end and text[pos] == '"':
-            pos += 1
-            chars: list[str] = []
-            while True:
-                if pos >= end:
-                    raise CavageSyntaxError(f"unterminated quoted value for {name!r}")
-                c = text[pos]
-                pos += 1
-                if c == '"':
-                    break
-                if c == "\\":
-                    if pos >= end:
-                        raise CavageSyntaxError("dangling backslash")
-                    c = text[pos]
-                    pos += 1
-                if not (" " <= c <= "~" or c == "\t"):
-                    raise CavageSyntaxError(f"control or non-ASCII character in {name!r}")
-                chars.append(c)
-            value = "".join(chars)
+            close = text.find('"', pos + 1)
+            if close < 0:
+                raise CavageSyntaxError(f"unterminated quoted value for {name!r}")
+            value = text[pos + 1 : close]
+            if "\\" in value:  # rare: fall back to the escape-aware reader
+                value, close = _quoted_with_escapes(text, pos + 1, name)
+            if value and not (value.isascii() and value.isprintable()):
+                raise CavageSyntaxError(f"control or non-ASCII character in {name!r}")
+            pos = close + 1
         else:
             start = pos
             while pos < end and text[pos] in _TOKEN_CHARS:
@@ -82,6 +73,25 @@ def parse_params(text: str) -> dict[str, str]:
         pos += 1
 
 
+def _quoted_with_escapes(text: str, pos: int, name: str) -> tuple[str, int]:
+    """Read a quoted-string body from ``pos`` honouring backslash escapes; returns the value
+    and the index of the closing quote."""
+    chars: list[str] = []
+    end = len(text)
+    while pos < end:
+        c = text[pos]
+        if c == '"':
+            return "".join(chars), pos
+        if c == "\\":
+            pos += 1
+            if pos >= end:
+                break
+            c = text[pos]
+        chars.append(c)
+        pos += 1
+    raise CavageSyntaxError(f"unterminated quoted value for {name!r}")
+
+
 def format_params(params: Mapping[str, str | int]) -> str:
     """The inverse of ``parse_params``: strings quoted, integers bare, comma-separated."""
     parts = []
@@ -91,7 +101,7 @@ def format_params(params: Mapping[str, str | int]) -> str:
         if isinstance(value, int) and not isinstance(value, bool):
             parts.append(f"{name}={value}")
             continue
-        if any(not (" " <= c <= "~" or c == "\t") for c in value):
+        if value and not (value.isascii() and value.isprintable()):
             raise ValueError(f"parameter {name!r} has a character a header cannot carry")
         parts.append(f'{name}="' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
     return ",".join(parts)

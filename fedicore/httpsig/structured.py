@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -49,7 +50,9 @@ _KEY_REST = _LCALPHA | _DIGITS | frozenset("_-.*")
 _ALPHA = _LCALPHA | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _TCHAR = _ALPHA | _DIGITS | frozenset("!#$%&'*+-.^_`|~")
 _TOKEN_REST = _TCHAR | frozenset(":/")
-_B64 = _ALPHA | _DIGITS | frozenset("+/=")
+_TOKEN_RE = re.compile(r"[A-Za-z*][A-Za-z0-9!#$%&'*+\-.^_`|~:/]*\Z")
+_KEY_RE = re.compile(r"[a-z*][a-z0-9_\-.*]*\Z")
+_B64_TEXT = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 
 
 class _Parser:
@@ -184,9 +187,17 @@ class _Parser:
         return float(self.text[start : self.pos])
 
     def string(self) -> str:
+        text = self.text
+        close = text.find('"', self.pos + 1)
+        if close >= 0:
+            chunk = text[self.pos + 1 : close]
+            if "\\" not in chunk:  # the common case: no escapes, one slice
+                if chunk and not chunk.isprintable():
+                    raise self.fail("control character in string")
+                self.pos = close + 1
+                return chunk
         self.pos += 1  # opening quote
         chars: list[str] = []
-        text = self.text
         while self.pos < self.end:
             c = text[self.pos]
             self.pos += 1
@@ -216,7 +227,7 @@ class _Parser:
         if close < 0:
             raise self.fail("unterminated byte sequence")
         chunk = self.text[self.pos : close]
-        if any(c not in _B64 for c in chunk):
+        if chunk.strip(_B64_TEXT):  # anything left over is a character outside base64
             raise self.fail("invalid base64 in byte sequence")
         self.pos = close + 1
         stripped = chunk.rstrip("=")
@@ -260,11 +271,11 @@ def serialize_bare_item(value: BareItem) -> str:
         text = f"{rounded:.3f}".rstrip("0")
         return text + "0" if text.endswith(".") else text
     if isinstance(value, Token):
-        if not value or value[0] not in _ALPHA | {"*"} or any(c not in _TOKEN_REST for c in value):
+        if not _TOKEN_RE.match(value):
             raise StructuredFieldError(f"invalid token {value!r}")
         return str(value)
     if isinstance(value, str):
-        if any(not " " <= c <= "~" for c in value):
+        if value and not (value.isascii() and value.isprintable()):
             raise StructuredFieldError("string with a non-printable or non-ASCII character")
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, bytes):
@@ -273,7 +284,7 @@ def serialize_bare_item(value: BareItem) -> str:
 
 
 def _check_key(name: str) -> str:
-    if not name or name[0] not in _KEY_FIRST or any(c not in _KEY_REST for c in name):
+    if not _KEY_RE.match(name):
         raise StructuredFieldError(f"invalid key {name!r}")
     return name
 
