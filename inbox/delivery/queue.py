@@ -123,18 +123,22 @@ async def audience(
 ) -> list[str]:
     """Where an outbox activity goes.
 
-    Delete: everyone who ever interacted with the actor (followers and every inbox we ever
-    delivered to). Anything else: followers plus the inboxes of mentioned actors, resolved
-    through ``resolve_inbox`` when given (unresolvable mentions are skipped).
+    Delete: everyone who ever interacted with the actor (followers, every inbox we ever
+    delivered to, and -- resolved through ``resolve_inbox`` when given -- the authors of
+    replies, likes and shares). Anything else: followers plus the inboxes of mentioned
+    actors, resolved through ``resolve_inbox`` when given (unresolvable ones are skipped).
     """
     targets = await follower_inboxes(db, actor)
     if activity.get("type") == "Delete":
-        return distinct_inboxes(targets + await store.delivered_inboxes(db, actor))
+        targets += await store.delivered_inboxes(db, actor)
+        others = await store.interaction_authors(db, actor)
+    else:
+        others = mentioned_actors(activity)
     if resolve_inbox is not None:
-        for actor_id in mentioned_actors(activity):
+        for actor_id in others:
             try:
                 inbox = await resolve_inbox(actor_id)
-            except Exception:  # noqa: BLE001 - one bad mention must not stop the post
+            except Exception:  # noqa: BLE001 - one unreachable actor must not stop the post
                 inbox = None
             if inbox:
                 targets.append(inbox)
@@ -195,7 +199,7 @@ async def backfill_new_follower(
 ) -> list[str]:
     """Send a new follower the blog's recent public posts, to the FOLLOWER's inbox.
 
-    Returns the job ids, oldest post first (the queue keeps that order per inbox).
+    Returns the job ids, enqueued oldest post first.
     """
     if count <= 0:
         return []

@@ -322,3 +322,28 @@ async def state_counts(db: Database) -> dict[str, int]:
     counts = {PENDING: 0, DELIVERED: 0, FAILED: 0}
     counts.update({row["state"]: row["n"] for row in rows})
     return counts
+
+
+async def actor_url(db: Database, actor: str) -> str | None:
+    """The actor document URL of a local actor, or None when the mention is not ours."""
+    row = await db.fetchone("SELECT actor_url FROM actors WHERE mention = ?", (actor,))
+    return row["actor_url"] if row else None
+
+
+async def job_failures(db: Database, job_id: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The deliveries of a job that are not delivered yet, with why."""
+    rows = await db.fetchall(
+        "SELECT inbox, state, attempts, last_status, last_error, next_attempt_at FROM deliveries"
+        " WHERE job_id = ? AND state != 'delivered' AND last_error IS NOT NULL ORDER BY id LIMIT ?",
+        (job_id, limit),
+    )
+    return [dict(row) for row in rows]
+
+
+async def interaction_authors(db: Database, actor: str) -> list[str]:
+    """Actor ids that replied to, liked or shared the actor's posts (Delete audience)."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT author FROM inbox_items WHERE actor_mention = ? AND kind IN ('reply', 'like', 'share')",
+        (actor,),
+    )
+    return [row["author"] for row in rows]
