@@ -1,0 +1,1 @@
+"""HTTP routes of the inbox, one module per resource; each exposes a ``ROUTES`` list."""

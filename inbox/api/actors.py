@@ -1,0 +1,116 @@
+"""Register, read and unregister a local actor: ``POST/GET/DELETE /v1/{actor}``.
+
+Registration carries the key pair so the inbox can sign on the blog's behalf. It must be signed
+by that very key (the signer's key id and public key equal the uploaded ones) or by an admin.
+The private key is stored and used, never returned, never logged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, delete, get, post
+
+from fedicore import keys
+from inbox.activity_json import JsonProblem, decode_json_object
+from inbox.api.http import ApiError, mention_of, read_body
+from inbox.auth import authenticate, require_owner_or_admin
+from inbox.storage import actors as store
+
+
+class Keypair(msgspec.Struct, forbid_unknown_fields=False):
+    publicKeyPem: str
+    privateKeyPem: str
+
+
+class Registration(msgspec.Struct, forbid_unknown_fields=False):
+    actorUrl: str
+    publicKeyId: str
+    keypair: Keypair
+    manuallyApprovesFollowers: bool = False
+    announce: bool = False
+
+
+def _same_public_key(pem_a: str, key_b: object) -> bool:
+    try:
+        return keys.load_public_key(pem_a).public_numbers() == key_b.public_numbers()  # type: ignore[attr-defined]
+    except (ValueError, AttributeError):
+        return False
+
+
+def parse_registration(body: bytes) -> Registration:
+    value = decode_json_object(body)
+    if isinstance(value, JsonProblem):
+        raise ApiError(400, "invalid_json", value.detail)
+    try:
+        registration = msgspec.convert(value, Registration)
+    except msgspec.ValidationError as exc:
+        raise ApiError(400, "invalid_registration", str(exc)) from None
+    for field in (registration.actorUrl, registration.publicKeyId):
+        if not field.startswith(("https://", "http://")):
+            raise ApiError(400, "invalid_registration", "actorUrl and publicKeyId must be http(s) URLs")
+    try:
+        private_key = keys.load_private_key(registration.keypair.privateKeyPem)
+        public_key = keys.load_public_key(registration.keypair.publicKeyPem)
+    except (ValueError, TypeError):
+        raise ApiError(400, "invalid_keypair", "the key pair could not be read") from None
+    if private_key.public_key().public_numbers() != public_key.public_numbers():  # type: ignore[union-attr]
+        raise ApiError(400, "invalid_keypair", "the private key does not match the public key")
+    return registration
+
+
+@post("/v1/{actor:str}", status_code=201, summary="Register a local actor (signed by its own key)")
+async def register_actor(request: Request, actor: str) -> dict[str, Any]:
+    mention = mention_of(actor)
+    state = request.app.state
+    body = await read_body(request, state.settings.max_body_bytes)
+    request.state.body = body
+    signer = await authenticate(request, mention)
+    registration = parse_registration(body)
+    if not signer.is_admin:
+        if str(signer.handle) != mention:
+            raise ApiError(403, "forbidden", f"{signer.handle} may not register {mention}")
+        if signer.key.key_id != registration.publicKeyId or signer.key.owner != registration.actorUrl:
+            raise ApiError(403, "key_mismatch", "the request must be signed by the key being registered")
+        if not _same_public_key(registration.keypair.publicKeyPem, signer.key.public_key):
+            raise ApiError(403, "key_mismatch", "the uploaded public key is not the signer's key")
+    actor = store.LocalActor(
+        mention=mention, actor_url=registration.actorUrl, public_key_id=registration.publicKeyId,
+        public_key_pem=registration.keypair.publicKeyPem,
+        private_key_pem=registration.keypair.privateKeyPem,
+        manually_approves_followers=registration.manuallyApprovesFollowers,
+        announce=registration.announce, created_at=state.clock(),
+    )
+    existing = await store.get_actor(state.db, mention)
+    if existing is not None:
+        actor = store.LocalActor(**{**_fields(actor), "created_at": existing.created_at})
+    await store.save_actor(state.db, actor)
+    return actor.public_view()
+
+
+def _fields(actor: store.LocalActor) -> dict[str, Any]:
+    return {name: getattr(actor, name) for name in store.LocalActor.__slots__}
+
+
+@get("/v1/{actor:str}", summary="Read a local actor's settings (never the private key)")
+async def read_actor(request: Request, actor: str) -> dict[str, Any]:
+    mention = mention_of(actor)
+    await require_owner_or_admin(request, mention)
+    found = await store.get_actor(request.app.state.db, mention)
+    if found is None:
+        raise ApiError(404, "unknown_actor", f"{mention} is not registered here")
+    return found.public_view()
+
+
+@delete("/v1/{actor:str}", status_code=200, summary="Unregister a local actor")
+async def unregister_actor(request: Request, actor: str) -> dict[str, Any]:
+    mention = mention_of(actor)
+    await require_owner_or_admin(request, mention)
+    state = request.app.state
+    if not await store.remove_actor(state.db, mention, now=state.clock()):
+        raise ApiError(404, "unknown_actor", f"{mention} is not registered here")
+    return {"removed": mention}
+
+
+ROUTES = [register_actor, read_actor, unregister_actor]

@@ -1,0 +1,76 @@
+"""Replies, likes and shares of the blog's posts, counting approved items only.
+
+``GET /v1/{actor}/inbox/replies/{url}`` answers the approved public replies (their sanitised
+HTML, for the static site to show); ``likes`` / ``shares`` answer the count to anyone and the
+items to the owner.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, get
+
+from fedicore.vocab import AS_CONTEXT
+from inbox.api.http import ApiError, decode_id, mention_of, paging
+from inbox.auth import require_owner_or_admin
+from inbox.storage import items as store
+from inbox.storage.actors import get_actor
+
+KINDS = {"replies": "reply", "likes": "like", "shares": "share"}
+
+
+def _reply(item: store.Item) -> dict[str, Any]:
+    """The stored note, with its content replaced by the sanitised HTML."""
+    activity = msgspec.json.decode(item.raw)
+    note = activity.get("object") if isinstance(activity.get("object"), dict) else {}
+    keep = ("id", "type", "attributedTo", "published", "updated", "url", "inReplyTo", "to", "cc",
+            "summary", "sensitive")
+    answer = {key: note[key] for key in keep if key in note}
+    answer["content"] = item.content_html or ""
+    return answer
+
+
+async def _collection(request: Request, actor: str, kind: str, url: str,
+                      skip: int | None, limit: int | None) -> dict[str, Any]:
+    mention = mention_of(actor)
+    db = request.app.state.db
+    if await get_actor(db, mention) is None:
+        raise ApiError(404, "unknown_actor", f"{mention} is not registered here")
+    object_id = decode_id(url)
+    skip, limit = paging(skip, limit)
+    total, items = await store.about_object(db, mention, KINDS[kind], object_id, skip=skip, limit=limit)
+    answer: dict[str, Any] = {
+        "@context": AS_CONTEXT,
+        "id": f"{request.app.state.settings.base_url}/v1/{mention}/inbox/{kind}/{object_id}",
+        "type": "OrderedCollection",
+        "totalItems": total,
+    }
+    if kind == "replies":
+        answer["orderedItems"] = [_reply(item) for item in items]
+    elif request.headers.get("signature") or request.headers.get("signature-input"):
+        await require_owner_or_admin(request, mention)
+        answer["orderedItems"] = [msgspec.json.decode(item.raw) for item in items]
+    return answer
+
+
+@get("/v1/{actor:str}/inbox/replies/{url:path}", summary="Approved replies to one of the blog's objects")
+async def replies(request: Request, actor: str, url: str, skip: int | None = None,
+                  limit: int | None = None) -> dict[str, Any]:
+    return await _collection(request, actor, "replies", url, skip, limit)
+
+
+@get("/v1/{actor:str}/inbox/likes/{url:path}", summary="Approved likes of one of the blog's objects")
+async def likes(request: Request, actor: str, url: str, skip: int | None = None,
+                limit: int | None = None) -> dict[str, Any]:
+    return await _collection(request, actor, "likes", url, skip, limit)
+
+
+@get("/v1/{actor:str}/inbox/shares/{url:path}", summary="Approved shares of one of the blog's objects")
+async def shares(request: Request, actor: str, url: str, skip: int | None = None,
+                 limit: int | None = None) -> dict[str, Any]:
+    return await _collection(request, actor, "shares", url, skip, limit)
+
+
+ROUTES = [replies, likes, shares]

@@ -1,0 +1,85 @@
+"""Followers: the count for everyone, the items for the owner; removing one sends a Reject."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from litestar import Request, delete, get
+
+from fedicore.handles import Handle
+from fedicore.vocab import AS_CONTEXT
+from inbox.api.http import ApiError, mention_of, paging
+from inbox.auth import require_owner_or_admin
+from inbox.handlers.apply import reject_follow, signing_key
+from inbox.storage import followers as store
+from inbox.storage.actors import get_actor
+
+
+@get("/v1/{actor:str}/followers", summary="Followers: count for anyone, items for the owner")
+async def followers(request: Request, actor: str, skip: int | None = None,
+                    limit: int | None = None) -> dict[str, Any]:
+    mention = mention_of(actor)
+    db = request.app.state.db
+    if await get_actor(db, mention) is None:
+        raise ApiError(404, "unknown_actor", f"{mention} is not registered here")
+    url = f"{request.app.state.settings.base_url}/v1/{mention}/followers"
+    total = await store.count_followers(db, mention)
+    answer: dict[str, Any] = {"@context": AS_CONTEXT, "id": url, "type": "OrderedCollection",
+                              "totalItems": total}
+    signed = request.headers.get("signature") or request.headers.get("signature-input")
+    if signed:
+        await require_owner_or_admin(request, mention)
+        skip, limit = paging(skip, limit)
+        rows = await store.list_followers(db, mention, skip=skip, limit=limit)
+        answer["orderedItems"] = [row.follower_id for row in rows]
+        if skip + limit < total:
+            answer["next"] = f"{url}?skip={skip + limit}&limit={limit}"
+    return answer
+
+
+async def _match(request: Request, mention: str, target: str) -> store.Follower | None:
+    """A follower named by URL, or by ``@user@domain`` (matched on host and preferredUsername)."""
+    db = request.app.state.db
+    if target.startswith(("https://", "http://")):
+        return await store.get_follower(db, mention, target)
+    try:
+        wanted = Handle.parse(target)
+    except ValueError as exc:
+        raise ApiError(400, "bad_mention", str(exc)) from None
+    local = await get_actor(db, mention)
+    assert local is not None
+    total = await store.count_followers(db, mention)
+    for row in await store.list_followers(db, mention, skip=0, limit=max(total, 1)):
+        if urlsplit(row.follower_id).netloc.lower() != wanted.domain:
+            continue
+        document = await request.app.state.fetcher.fetch_document(row.follower_id, signer=signing_key(local))
+        name = document.get("preferredUsername") if isinstance(document, dict) else None
+        last = urlsplit(row.follower_id).path.rstrip("/").rpartition("/")[2].lstrip("@")
+        if (name or last).lower() == wanted.user.lower():
+            return row
+    return None
+
+
+@delete("/v1/{actor:str}/followers/{follower:path}", status_code=200, summary="Remove a follower")
+async def remove_follower(request: Request, actor: str, follower: str) -> dict[str, Any]:
+    mention = mention_of(actor)
+    await require_owner_or_admin(request, mention)
+    state = request.app.state
+    local = await get_actor(state.db, mention)
+    if local is None:
+        raise ApiError(404, "unknown_actor", f"{mention} is not registered here")
+    target = unquote(follower).lstrip("/")
+    if target.startswith(("https:/", "http:/")) and "://" not in target:
+        target = target.replace(":/", "://", 1)
+    row = await _match(request, mention, target)
+    if row is None:
+        raise ApiError(404, "not_a_follower", f"{target} does not follow {mention}")
+    await store.remove_follower(state.db, mention, row.follower_id)
+    follow = {"id": row.follow_activity_id or f"{row.follower_id}#follow", "type": "Follow",
+              "actor": row.follower_id, "object": local.actor_url}
+    await reject_follow(state.db, local, follow, row.inbox, now=state.clock())
+    return {"removed": row.follower_id}
+
+
+ROUTES = [followers, remove_follower]

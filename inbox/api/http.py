@@ -1,0 +1,112 @@
+"""What every route needs: JSON errors, the URL the sender signed, a size-limited body,
+actor mentions from the path, paging parameters."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from urllib.parse import unquote
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+
+from fedicore.handles import Handle
+from fedicore.httpsig import HttpRequest
+from inbox.settings import Settings
+
+MAX_PAGE = 100
+
+
+class ApiError(HTTPException):
+    """Raised by routes; answered as JSON ``{"error", "detail"}`` with ``status_code``."""
+
+    def __init__(self, status: int, error: str, detail: Any = None, *,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(status_code=status, detail=str(detail or error), headers=headers)
+        self.error = error
+        self.error_detail = detail
+
+
+def error_response(status: int, error: str, detail: Any = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    return Response({"error": error, "detail": detail}, status_code=status, headers=headers,
+                    media_type="application/json")
+
+
+def mention_of(text: str) -> str:
+    """The canonical ``@user@domain`` of a path segment (``%40`` decoded), or a 404."""
+    try:
+        return str(Handle.parse(unquote(text)))
+    except ValueError as exc:
+        raise ApiError(404, "unknown_actor", f"not an actor mention: {exc}") from None
+
+
+def decode_id(text: str) -> str:
+    """An activity id or URL from the path: percent-encoded or base64url."""
+    value = unquote(text).lstrip("/")
+    if value.startswith(("https:/", "http:/")):
+        scheme, _, rest = value.partition(":/")
+        return f"{scheme}://{rest.lstrip('/')}"
+    try:
+        padded = value + "=" * (-len(value) % 4)
+        decoded = base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
+    except (ValueError, UnicodeError):
+        raise ApiError(400, "bad_id", "expected a percent-encoded or base64url id") from None
+    if not decoded.startswith(("https://", "http://")):
+        raise ApiError(400, "bad_id", "the id is not an http(s) URL")
+    return decoded
+
+
+def paging(skip: int | None, limit: int | None) -> tuple[int, int]:
+    skip = 0 if skip is None else skip
+    limit = 20 if limit is None else limit
+    if skip < 0 or limit < 1:
+        raise ApiError(400, "bad_paging", "skip must be >= 0 and limit >= 1")
+    return skip, min(limit, MAX_PAGE)
+
+
+def signed_url(request: Request, settings: Settings) -> str:
+    """The URL as the sender saw it (signatures cover it), rebuilt behind a trusted proxy."""
+    scope = request.scope
+    raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+    path = raw_path.decode("latin-1") if isinstance(raw_path, bytes) else str(raw_path)
+    query = scope.get("query_string", b"").decode("latin-1")
+    scheme = scope.get("scheme", "http")
+    host = request.headers.get("host", "")
+    if settings.trust_forwarded:
+        forwarded_host = request.headers.get("x-forwarded-host")
+        forwarded_proto = request.headers.get("x-forwarded-proto")
+        prefix = request.headers.get("x-forwarded-prefix", "")
+        if forwarded_host:
+            host = forwarded_host.split(",")[0].strip()
+        if forwarded_proto:
+            scheme = forwarded_proto.split(",")[0].strip().lower()
+        if prefix:
+            path = "/" + prefix.strip("/") + path
+    if not host:
+        raise ApiError(400, "no_host", "the request has no Host header")
+    return f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
+
+
+def signature_request(request: Request, settings: Settings, body: bytes) -> HttpRequest:
+    headers = {name: value for name, value in request.headers.items()}
+    url = signed_url(request, settings)
+    if settings.trust_forwarded and request.headers.get("x-forwarded-host"):
+        headers["host"] = url.split("://", 1)[1].split("/", 1)[0]
+    return HttpRequest(request.method, url, headers, body)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refusing more than ``limit`` bytes (declared or streamed) with 413."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.strip().isdigit():
+            raise ApiError(400, "bad_content_length", "Content-Length is not a number")
+        if int(declared) > limit:
+            raise ApiError(413, "too_large", f"the body is larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ApiError(413, "too_large", f"the body is larger than {limit} bytes")
+    return bytes(body)

@@ -1,0 +1,125 @@
+"""The inboxes: ``POST /v1/{actor}/inbox`` and the shared ``POST /v1/inbox``.
+
+Only verification and a durable store happen here (see ``inbox.verification``); effects run in
+``inbox.processor`` afterwards. An id seen before is answered 202 and not processed again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from litestar import Request, Response, post
+
+from inbox.api.http import ApiError, mention_of, read_body, signature_request
+from inbox.fetcher import SigningKey
+from inbox.metrics import ACTIVITIES, SIGNATURE_FAILURES
+from inbox.moderation import decide_for
+from inbox.storage.actors import LocalActor, get_actor, was_removed
+from inbox.storage.group_commit import ReceivedActivity
+from inbox.verification import Refusal, verify_delivery
+
+log = logging.getLogger("inbox.receive")
+BLOCK_CACHE_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class _DomainOnly:
+    """A sender known only by its key's domain: matches domain-wide patterns and domain blocks."""
+
+    user: str
+    domain: str
+
+
+class LocalActorCache:
+    """Local actors by mention for the hot path; short expiry, cleared on (un)registration."""
+
+    def __init__(self, ttl: float = 5.0) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, LocalActor | None]] = {}
+        self._blocks: dict[tuple[str, str], tuple[float, bool]] = {}
+
+    async def get(self, db, mention: str) -> LocalActor | None:
+        now = time.monotonic()
+        hit = self._entries.get(mention)
+        if hit and hit[0] > now:
+            return hit[1]
+        actor = await get_actor(db, mention)
+        self._entries[mention] = (now + self.ttl, actor)
+        return actor
+
+    async def domain_blocked(self, db, settings, scope: str, domain: str, now: float) -> bool:
+        key = (scope, domain)
+        mono = time.monotonic()
+        hit = self._blocks.get(key)
+        if hit and hit[0] > mono:
+            return hit[1]
+        decision = await decide_for(db, actor=scope, sender=_DomainOnly("", domain), now=now,
+                                    admins=settings.admins)
+        blocked = decision.outcome == "block"
+        self._blocks[key] = (mono + BLOCK_CACHE_SECONDS, blocked)
+        return blocked
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._blocks.clear()
+
+
+def _refused(refusal: Refusal) -> Response:
+    SIGNATURE_FAILURES.labels(reason=refusal.reason).inc()
+    log.info("delivery refused", extra={"status": refusal.status, "reason": refusal.reason,
+                                        "detail": refusal.detail[:300]})
+    headers = {"Retry-After": str(refusal.retry_after)} if refusal.retry_after else None
+    raise ApiError(refusal.status, refusal.error, refusal.detail, headers=headers)
+
+
+async def receive(request: Request, local: LocalActor | None) -> Response:
+    state = request.app.state
+    settings = state.settings
+    body = await read_body(request, settings.max_body_bytes)
+    now = state.clock()
+    scope = local.mention if local else ""
+    signer = SigningKey(local.public_key_id, local.private_key_pem) if local else await state.any_signer()
+
+    async def blocked(domain: str) -> bool:
+        return await state.actor_cache.domain_blocked(state.db, settings, scope, domain, now)
+
+    verified = await verify_delivery(signature_request(request, settings, body), fetcher=state.fetcher,
+                                     signer=signer,
+                                     domain_blocked=blocked, now=now)
+    if isinstance(verified, Refusal):
+        return _refused(verified)
+    activity = verified.activity
+    row = ReceivedActivity(id=activity["id"], actor=activity["actor"], type=activity["type"][:64],
+                           inbox_mention=local.mention if local else None, raw=body, received_at=now)
+    try:
+        new = await state.writer.store(row)
+    except Exception as exc:
+        log.error("could not store an activity", extra={"error": repr(exc)})
+        raise ApiError(503, "overloaded", "the activity could not be stored; retry later",
+                       headers={"Retry-After": "30"}) from None
+    ACTIVITIES.labels(type=row.type if row.type.isalpha() else "other", result="new" if new else "duplicate").inc()
+    if new:
+        state.processor.wake()
+    return Response(b"", status_code=202, media_type="application/json")
+
+
+@post("/v1/{actor:str}/inbox", status_code=202, summary="ActivityPub inbox of a local actor")
+async def actor_inbox(request: Request, actor: str) -> Response:
+    mention = mention_of(actor)
+    state = request.app.state
+    local = await state.actor_cache.get(state.db, mention)
+    if local is None:
+        if await was_removed(state.db, mention):
+            raise ApiError(410, "gone", f"{mention} was removed from this inbox")
+        raise ApiError(404, "unknown_actor", f"{mention} is not registered here")
+    return await receive(request, local)
+
+
+@post("/v1/inbox", status_code=202, summary="Shared inbox: routed to the local actors concerned")
+async def shared_inbox(request: Request) -> Response:
+    return await receive(request, None)
+
+
+ROUTES = [actor_inbox, shared_inbox]

@@ -1,0 +1,155 @@
+"""``create_app(settings, clock=)``: the Litestar application, its lifespan and its wiring.
+
+``app.state`` carries ``db``, ``settings``, ``fetcher``, ``clock`` (the contract) and the
+inbox's own parts: ``writer`` (group commit), ``processor`` (effects), ``actor_cache``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from litestar import Litestar, Request, Response
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from inbox.api import actors, collections, followers, inbox, ops, queue
+from inbox.api.http import ApiError, error_response
+from inbox.fetcher import Fetcher, SigningKey
+from inbox.handlers.apply import Effects
+from inbox.logs import REQUEST_ID
+from inbox.metrics import REQUESTS, DepthHooks
+from inbox.processor import ActivityProcessor
+from inbox.settings import Settings
+from inbox.storage import activities as activity_store
+from inbox.storage.actors import all_actors
+from inbox.storage.db import Database
+from inbox.storage.group_commit import ActivityWriter
+
+log = logging.getLogger("inbox.app")
+# Route modules written by other parts of the inbox; included when present.
+OPTIONAL_ROUTE_MODULES = ("inbox.api.outbox", "inbox.api.moderation")
+
+
+def _route_handlers() -> list[Any]:
+    handlers: list[Any] = [*ops.ROUTES, *inbox.ROUTES, *queue.ROUTES, *collections.ROUTES,
+                           *followers.ROUTES, *actors.ROUTES]
+    for name in OPTIONAL_ROUTE_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        handlers.extend(module.ROUTES)
+    return handlers
+
+
+def _http_error(request: Request, exc: HTTPException) -> Response:
+    if isinstance(exc, ApiError):
+        return error_response(exc.status_code, exc.error, exc.error_detail, exc.headers)
+    error = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+             413: "too_large", 429: "too_many_requests"}.get(exc.status_code, "http_error")
+    detail: Any = exc.detail
+    extra = getattr(exc, "extra", None)
+    if exc.status_code == 400 and extra:
+        detail = {"message": exc.detail, "fields": extra}
+    return error_response(exc.status_code, error, detail, exc.headers)
+
+
+def _internal_error(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error", exc_info=exc)
+    return error_response(500, "internal", "an unexpected error was logged")
+
+
+def _observe(app: ASGIApp) -> ASGIApp:
+    """Request id, per-route metrics and a JSON access line for every HTTP request."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex[:16]
+        token = REQUEST_ID.set(request_id)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await app(scope, receive, send_with_id)
+        finally:
+            route = scope.get("path_template") or "unmatched"
+            REQUESTS.labels(route=route, method=scope["method"], status=str(status)).inc()
+            if status >= 400 or log.isEnabledFor(logging.DEBUG):
+                log.info("request", extra={"method": scope["method"], "route": route, "status": status,
+                                           "ms": round((time.perf_counter() - started) * 1000, 2)})
+            REQUEST_ID.reset(token)
+
+    return middleware
+
+
+def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> Litestar:
+    """The inbox application; databases, workers and clients start in its lifespan."""
+    state = State({"settings": settings, "clock": clock})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        db = await Database.open(settings.database)
+        writer = ActivityWriter(settings.database if settings.database != ":memory:" else db.path)
+        await writer.start()
+        fetcher = Fetcher(allow_private=settings.allow_private_fetch, wall_clock=clock)
+        processor = ActivityProcessor(db, Effects(db, fetcher, settings), clock=clock)
+        app.state.db, app.state.writer, app.state.fetcher = db, writer, fetcher
+        app.state.processor = processor
+        app.state.actor_cache = inbox.LocalActorCache()
+        hooks = DepthHooks()
+        hooks.add_depth_hook("activities_unprocessed", lambda: activity_store.count_unprocessed(db))
+        app.state.depth_hooks = hooks
+
+        async def any_signer() -> SigningKey | None:
+            local = await all_actors(db)
+            return SigningKey(local[0].public_key_id, local[0].private_key_pem) if local else None
+
+        app.state.any_signer = any_signer
+        processor.start()
+        worker = None
+        if settings.run_worker:
+            from inbox.delivery import DeliveryWorker
+
+            worker = DeliveryWorker(db, settings, clock=clock)
+            app.state.delivery_worker = worker
+            worker_task = __import__("asyncio").create_task(worker.run(), name="delivery-worker")
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await worker.stop()
+                await worker_task
+            await processor.stop()
+            await writer.stop()
+            await fetcher.close()
+            await db.close()
+
+    return Litestar(
+        route_handlers=_route_handlers(),
+        lifespan=[lifespan],
+        state=state,
+        middleware=[_observe],
+        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+        openapi_config=OpenAPIConfig(title="Fedipress inbox", version="1", path="/schema"),
+        request_max_body_size=settings.max_body_bytes,
+        debug=False,
+    )

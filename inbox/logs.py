@@ -1,0 +1,60 @@
+"""Structured JSON logs, one object per line, carrying the request id of the current request.
+
+Private keys never reach a log: records are built from explicit fields, and any field whose
+name mentions a private key is replaced before writing.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import sys
+import time
+
+REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+_STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+_SECRET_MARKERS = ("private", "secret", "password", "token")
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "ts": round(record.created, 3),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        request_id = REQUEST_ID.get()
+        if request_id:
+            entry["request_id"] = request_id
+        for key, value in vars(record).items():
+            if key in _STANDARD or key.startswith("_"):
+                continue
+            if any(marker in key.lower() for marker in _SECRET_MARKERS):
+                value = "[redacted]"
+            elif isinstance(value, str) and "PRIVATE KEY" in value:
+                value = "[redacted]"
+            entry[key] = value
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        text = json.dumps(entry, default=str, ensure_ascii=False)
+        return text.replace("PRIVATE KEY-----", "[redacted]")
+
+
+def configure_logging(level: str = "info", stream=None) -> None:
+    """Route the inbox's and uvicorn's loggers to one JSON handler."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.propagate = True
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+
+
+def now_ms() -> float:
+    return time.perf_counter() * 1000

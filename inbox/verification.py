@@ -1,0 +1,97 @@
+"""The inbox POST pipeline, cheapest refusals first, as errors-as-values.
+
+Order: (body size is checked while reading, before this) signature header → blocked keyId
+domain (403, nothing fetched) → key fetch (503 + Retry-After when unreachable) → signature,
+digest, date and coverage (401; on a bad signature the key is refetched once, for rotation)
+→ strict JSON (400) → ``activity.actor`` equals the key's owner (401).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from fedicore.httpsig import HttpRequest, SignatureFailure, parse_signature, verify_request
+from inbox.activity_json import JsonProblem, parse_activity
+from inbox.fetcher import FetchFailure, Fetcher, RemoteKey, SigningKey
+
+RETRY_AFTER_SECONDS = 120
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """An answer other than 202: status, the JSON error, and a metrics reason."""
+
+    status: int
+    error: str
+    detail: str
+    reason: str
+    retry_after: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    activity: dict[str, Any]
+    key: RemoteKey
+
+
+DomainBlocked = Callable[[str], Awaitable[bool]]
+
+
+def _signature_refusal(failure: SignatureFailure) -> Refusal:
+    return Refusal(401, "invalid_signature", f"{failure.reason}: {failure.detail}", failure.reason)
+
+
+async def verify_signed_request(
+    req: HttpRequest, *, fetcher: Fetcher, signer: SigningKey | None,
+    domain_blocked: DomainBlocked, now: float,
+) -> RemoteKey | Refusal:
+    """Who signed ``req`` (a verified key), or why not. Used by the inbox and management routes."""
+    parsed = parse_signature(req)
+    if isinstance(parsed, SignatureFailure):
+        return _signature_refusal(parsed)
+    key_host = urlsplit(parsed.key_id).hostname if parsed.key_id.startswith(("https://", "http://")) else None
+    if not key_host:
+        return Refusal(401, "invalid_signature", "key: keyId must be an http(s) URL", "key")
+    if await domain_blocked(urlsplit(parsed.key_id).netloc.lower()):
+        return Refusal(403, "blocked", f"{key_host} is blocked", "blocked")
+    key = await fetcher.fetch_key(parsed.key_id, signer=signer)
+    if isinstance(key, FetchFailure):
+        return _fetch_refusal(key)
+    failure = verify_request(req, parsed, key.public_key, now=now)
+    if failure is not None and failure.reason in ("signature", "key"):
+        fresh = await fetcher.fetch_key(parsed.key_id, signer=signer, refresh=True)
+        if isinstance(fresh, FetchFailure):
+            return _fetch_refusal(fresh) if fresh.transient else _signature_refusal(failure)
+        if fresh.public_key is not key.public_key:
+            key = fresh
+            failure = verify_request(req, parsed, key.public_key, now=now)
+    if failure is not None:
+        return _signature_refusal(failure)
+    return key
+
+
+def _fetch_refusal(failure: FetchFailure) -> Refusal:
+    if failure.transient:
+        return Refusal(503, "key_unavailable", failure.detail, "key_unreachable",
+                       retry_after=RETRY_AFTER_SECONDS)
+    return Refusal(401, "invalid_signature", f"key: {failure.detail}", "key")
+
+
+async def verify_delivery(
+    req: HttpRequest, *, fetcher: Fetcher, signer: SigningKey | None,
+    domain_blocked: DomainBlocked, now: float,
+) -> Verified | Refusal:
+    """A delivery to an inbox: a verified signature, a strict activity, and the signer as actor."""
+    key = await verify_signed_request(req, fetcher=fetcher, signer=signer,
+                                      domain_blocked=domain_blocked, now=now)
+    if isinstance(key, Refusal):
+        return key
+    activity = parse_activity(req.body)
+    if isinstance(activity, JsonProblem):
+        return Refusal(400, "invalid_activity", activity.detail, activity.reason)
+    if activity["actor"] != key.owner:
+        return Refusal(401, "actor_mismatch", "the activity's actor is not the signer", "actor_mismatch")
+    return Verified(activity=activity, key=key)

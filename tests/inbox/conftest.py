@@ -1,0 +1,86 @@
+"""A world for inbox tests: the real app on 127.0.0.1, a blog site serving alice's actor (who
+registers with her own signed request) and a remote server with accounts that really sign."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.remote import FakeFediverse, RemoteActor
+from tests.support.server import RunningInbox, running_inbox
+
+
+@dataclass
+class World:
+    inbox: RunningInbox
+    blog: FakeFediverse
+    alice: RemoteActor
+    remote: FakeFediverse
+    client: httpx.AsyncClient
+
+    @property
+    def mention(self) -> str:
+        return self.alice.handle
+
+    @property
+    def alice_inbox(self) -> str:
+        return self.inbox.url(f"/v1/{self.mention}/inbox")
+
+    def post_url(self, slug: str = "hello") -> str:
+        return f"{self.blog.base}/ap/posts/{slug}.json"
+
+
+def registration(actor: RemoteActor, **extra: object) -> bytes:
+    return json.dumps({
+        "actorUrl": actor.id, "publicKeyId": actor.key_id,
+        "keypair": {"publicKeyPem": actor.public_pem, "privateKeyPem": actor.private_pem},
+        **extra,
+    }).encode()
+
+
+async def register(world_inbox: RunningInbox, client: httpx.AsyncClient, actor: RemoteActor,
+                   **extra: object) -> httpx.Response:
+    url = world_inbox.url(f"/v1/{actor.handle}")
+    return await actor.post(client, url, registration(actor, **extra))
+
+
+@pytest.fixture
+async def make_world(tmp_path: Path):
+    """``await make_world(manually_approves=True)``; everything stops at the test's end."""
+    stack: list = []
+
+    async def build(**options: object) -> World:
+        blog = FakeFediverse()
+        remote = FakeFediverse()
+        await blog.__aenter__()
+        stack.append(blog)
+        await remote.__aenter__()
+        stack.append(remote)
+        settings = {"database": str(tmp_path / "inbox.sqlite3"), **options.pop("settings", {})}  # type: ignore[arg-type]
+        manager = running_inbox(**settings)
+        inbox = await manager.__aenter__()
+        stack.append(manager)
+        client = httpx.AsyncClient(timeout=10)
+        stack.append(client)
+        alice = blog.actor("alice", key_index=0)
+        answer = await register(inbox, client, alice, **options)
+        assert answer.status_code == 201, answer.text
+        blog.received.clear()
+        return World(inbox, blog, alice, remote, client)
+
+    yield build
+    for item in reversed(stack):
+        if isinstance(item, httpx.AsyncClient):
+            await item.aclose()
+        else:
+            await item.__aexit__(None, None, None)
+
+
+@pytest.fixture
+async def world(make_world) -> AsyncIterator[World]:
+    yield await make_world()

@@ -1,0 +1,86 @@
+"""Follow, Accept through the delivery queue, Undo; replies stored sanitised; Tombstone delete."""
+
+from __future__ import annotations
+
+from tests.support.remote import verify_received
+from tests.support.server import eventually
+
+
+async def test_follow_is_accepted_with_a_signed_accept_delivered_to_the_follower(world) -> None:
+    bob = world.remote.actor("bob")
+    follow = bob.follow(world.alice.id)
+    answer = await bob.post(world.client, world.alice_inbox, follow)
+    assert answer.status_code == 202, answer.text
+    await world.inbox.settle()
+    assert await world.inbox.count("followers", "follower_id = ?", (bob.id,)) == 1
+    accepts = await eventually(lambda: world.remote.delivered("Accept"))
+    assert accepts[0]["object"]["id"] == follow["id"]
+    assert accepts[0]["actor"] == world.alice.id
+    delivery = next(r for r in world.remote.deliveries if r.json()["type"] == "Accept")
+    assert verify_received(delivery, world.remote.base + delivery.path, world.alice.public_pem)
+
+
+async def test_repeated_follow_gets_its_accept_again(world) -> None:
+    bob = world.remote.actor("bob")
+    for _ in range(2):
+        assert (await bob.post(world.client, world.alice_inbox, bob.follow(world.alice.id))).status_code == 202
+        await world.inbox.settle()
+    await eventually(lambda: len(world.remote.delivered("Accept")) == 2)
+    assert await world.inbox.count("followers") == 1
+
+
+async def test_undo_follow_by_its_author_removes_the_follower(world) -> None:
+    bob = world.remote.actor("bob")
+    follow = bob.follow(world.alice.id)
+    await bob.post(world.client, world.alice_inbox, follow)
+    await world.inbox.settle()
+    await bob.post(world.client, world.alice_inbox, bob.activity("Undo", follow))
+    await world.inbox.settle()
+    assert await world.inbox.count("followers") == 0
+
+
+async def test_undo_of_someone_elses_follow_has_no_effect(world) -> None:
+    bob, mallory = world.remote.actor("bob"), world.remote.actor("mallory")
+    follow = bob.follow(world.alice.id)
+    await bob.post(world.client, world.alice_inbox, follow)
+    await world.inbox.settle()
+    answer = await mallory.post(world.client, world.alice_inbox, mallory.activity("Undo", follow["id"]))
+    assert answer.status_code == 202
+    await world.inbox.settle()
+    assert await world.inbox.count("followers") == 1
+
+
+async def test_follow_with_manual_approval_waits_then_approve_sends_accept(make_world) -> None:
+    world = await make_world(manuallyApprovesFollowers=True)
+    bob = world.remote.actor("bob")
+    follow = bob.follow(world.alice.id)
+    await bob.post(world.client, world.alice_inbox, follow)
+    await world.inbox.settle()
+    assert await world.inbox.count("followers") == 0
+    view = await world.alice.get(world.client, world.inbox.url(f"/v1/{world.mention}/inbox"))
+    assert view.status_code == 200, view.text
+    assert [item["id"] for item in view.json()["orderedItems"]] == [follow["id"]]
+    approve_url = world.inbox.url(f"/v1/{world.mention}/inbox/{follow['id']}")
+    answer = await world.alice.post(world.client, approve_url, b"")
+    assert answer.status_code == 200, answer.text
+    assert await world.inbox.count("followers") == 1
+    await eventually(lambda: world.remote.delivered("Accept"))
+
+
+async def test_rejected_queued_follow_gets_a_reject(make_world) -> None:
+    world = await make_world(manuallyApprovesFollowers=True)
+    bob = world.remote.actor("bob")
+    follow = bob.follow(world.alice.id)
+    await bob.post(world.client, world.alice_inbox, follow)
+    await world.inbox.settle()
+    import base64
+
+    encoded = base64.urlsafe_b64encode(follow["id"].encode()).decode().rstrip("=")
+    url = world.inbox.url(f"/v1/{world.mention}/inbox/{encoded}")
+    headers = world.alice.sign("DELETE", url)
+    answer = await world.client.delete(url, headers=headers)
+    assert answer.status_code == 200, answer.text
+    rejects = await eventually(lambda: world.remote.delivered("Reject"))
+    assert rejects[0]["object"]["id"] == follow["id"]
+    assert await world.inbox.count("followers") == 0
+    assert await world.inbox.count("inbox_items") == 0
