@@ -128,3 +128,36 @@ def test_structured_serialization_agrees_with_http_sfv(members):
     other = http_sfv.Dictionary()
     other.parse(text.encode("ascii"))
     assert str(other) == text
+
+
+@pytest.fixture(scope="module")
+def signed_requests(rsa_pair):
+    from fedicore.httpsig import sign_request
+
+    out = {}
+    for scheme in ("cavage", "rfc9421"):
+        base = HttpRequest("POST", "https://blog.example/inbox", {"Content-Type": "application/activity+json"}, b"{}")
+        out[scheme] = ({**base.headers, **sign_request(base, key_id="https://p.example/a#k", private_key=rsa_pair[0], scheme=scheme, now=1_800_000_000)}, rsa_pair[1])
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    scheme=st.sampled_from(["cavage", "rfc9421"]),
+    field=st.sampled_from(["Host", "Date", "Digest", "Content-Digest", "Content-Type", "Signature", "Signature-Input"]),
+    value=header_text,
+    url=st.sampled_from(["https://blog.example/inbox", "https://blog.example", "ftp://x", "https://", "https://[::1]:99/x?y#z"]),
+)
+def test_verify_never_raises_on_a_tampered_request(signed_requests, scheme, field, value, url):
+    headers, public_pem = signed_requests[scheme]
+    req = HttpRequest("POST", url, {**headers, field: value}, b"{}")
+    parsed = parse_signature(req)
+    if isinstance(parsed, ParsedSignature):
+        from fedicore.httpsig import verify_request
+
+        result = verify_request(req, parsed, public_pem, now=1_800_000_000)
+        assert result is None or isinstance(result, SignatureFailure)
+        bound = {"cavage": {"Host", "Date", "Digest", "Content-Type", "Signature"},
+                 "rfc9421": {"Host", "Date", "Content-Digest", "Content-Type", "Signature", "Signature-Input"}}
+        if result is None and field in bound[scheme]:  # a bound field verifies only unchanged
+            assert value.strip() == headers[field].strip() and url == "https://blog.example/inbox"
