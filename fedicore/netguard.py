@@ -8,7 +8,9 @@ not look inside IPv6 forms that carry an IPv4 address (mapped, compatible, NAT64
 from __future__ import annotations
 
 import ipaddress
+import unicodedata
 from typing import Union
+from urllib.parse import unquote
 
 Address = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 
@@ -54,6 +56,7 @@ _V6_TABLE: tuple[tuple[ipaddress.IPv6Network, str], ...] = tuple(
         ("ff00::/8", "multicast"),
     )
 )
+_DOT_LOOKALIKES = ("\u3002", "\uff0e", "\uff61")  # ideographic and fullwidth full stops
 _GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")
 _MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
 _COMPATIBLE = ipaddress.IPv6Network("::/96")
@@ -158,7 +161,11 @@ def forbidden_host_reason(host: str) -> str | None:
     """For the host part of a URL: a reason when it is a literal address that must not be
     fetched (any IPv4 spelling, bracketed IPv6), or a name that is always local
     (``localhost``, ``*.localhost``); None for other names, which are judged after DNS."""
-    text = host.strip().lower()
+    # What a URL parser does before judging a host: percent-decode, then map compatibility
+    # forms (fullwidth digits and dots) the way IDNA processing would.
+    text = unicodedata.normalize("NFKC", unquote(host.strip())).lower()
+    for dot in _DOT_LOOKALIKES:
+        text = text.replace(dot, ".")
     if not text:
         return "empty host"
     if text.startswith("["):

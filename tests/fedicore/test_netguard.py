@@ -106,6 +106,9 @@ def test_text_that_is_no_address_is_refused():
         ("4294967296", "invalid"),
         ("08.1.1.1", "invalid"),  # 08 is not octal
         ("blog.123", "invalid"),  # a numeric last label makes it an IPv4 host
+        ("%31%32%37.0.0.1", "loopback"),  # percent-encoded
+        ("\uff11\uff12\uff17\uff0e\uff10\uff0e\uff10\uff0e\uff11", "loopback"),  # fullwidth
+        ("127\u30020\u30020\u30021", "loopback"),  # ideographic full stops
         ("", "empty"),
         ("[::1", "unclosed"),
     ],
