@@ -10,8 +10,10 @@ from typing import Any
 
 from inbox.moderation.blocklist_csv import BlocklistDiff, BlocklistEntry, diff_blocklist
 from inbox.moderation.effects import Effects, guess_sender, reconcile, send_rejects
-from inbox.moderation.patterns import Pattern, Sender, parse_domain, parse_pattern, split_port
-from inbox.moderation.policy import Decision, decide
+from inbox.moderation.patterns import (
+    ANY, Pattern, Sender, domain_matches, parse_domain, parse_pattern, split_port,
+)
+from inbox.moderation.policy import RULES, Decision, decide
 from inbox.storage import moderation as store
 from inbox.storage.db import Database
 
@@ -56,6 +58,41 @@ async def domain_suspended(db: Database, domain: str, *, now: float) -> bool:
     """Is ``domain`` (or a parent) suspended right now? For key fetches and deliveries."""
     blocks = await store.load_domain_blocks(db, keys=domain_block_keys(domain))
     return any(b.severity == "suspend" and b.active(now) and b.covers(domain) for b in blocks)
+
+
+async def domain_refused(db: Database, *, actor: str, domain: str, now: float,
+                         admins: Iterable[str] = ()) -> bool:
+    """May every sender on ``domain`` be refused before their key is even fetched?
+
+    True when the domain is suspended, or a domain-wide block applies and no earlier-ranked
+    allow entry names a particular user there (that user must still get through)."""
+    lists = await store.load_lists(db, actor, config_admins=admins,
+                                   domain_keys=domain_block_keys(domain))
+    anyone = decide(_AnyUser(domain), lists, now)
+    if anyone.outcome != "block":
+        return False
+    if anyone.rule == "domain_suspend":
+        return True
+    earlier = RULES[: RULES.index(anyone.rule)] if anyone.rule in RULES else RULES
+    for rule in earlier:
+        for entry in getattr(lists, rule):
+            if (entry.active(now) and entry.pattern.user != ANY
+                    and domain_matches(entry.pattern.domain, domain)):
+                return False
+    return True
+
+
+async def is_admin(db: Database, handle: Sender, *, now: float,
+                   config_admins: Iterable[str] = ()) -> bool:
+    """Is ``handle`` on the global admins list (stored via /v1/admins, or in the config)?"""
+    lists = await store.load_lists(db, GLOBAL, config_admins=config_admins, domain_keys=[])
+    return any(e.active(now) and e.pattern.matches(handle) for e in lists.admins)
+
+
+@dataclass(frozen=True, slots=True)
+class _AnyUser:
+    domain: str
+    user: str = ""
 
 
 @dataclass(slots=True)

@@ -1,0 +1,214 @@
+"""Moderation end to end: the real inbox app under uvicorn on 127.0.0.1, signed requests from
+fake fediverse servers (also on 127.0.0.1), outcomes checked where a user would see them."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from inbox.app import create_app
+from inbox.settings import Settings
+from tests.moderation.fakes import FakeActor, FakeServer, RunningInbox, free_port
+
+pytestmark = pytest.mark.timeout(90)
+
+
+class Clock:
+    """The app's injectable clock; tests move it forward."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class World:
+    inbox: RunningInbox
+    clock: Clock
+    blog: FakeServer
+    alice: FakeActor
+    admin: FakeActor
+    troll: FakeActor
+    friend: FakeActor
+    post_url: str
+
+    @property
+    def alice_base(self) -> str:
+        return f"{self.inbox.base}/v1/{self.alice.mention}"
+
+    async def deliver(self, sender: FakeActor, activity: dict[str, Any]) -> str:
+        """POST to alice's inbox and wait until the inbox has processed it; the outcome."""
+        response = await sender.send("POST", self.alice_base + "/inbox", activity,
+                                     now=self.clock())
+        if response.status_code != 202:
+            return f"http {response.status_code}"
+        return await self.outcome(activity["id"])
+
+    async def outcome(self, activity_id: str) -> str:
+        db = self.inbox.app.state.db
+        for _ in range(300):
+            row = await db.fetchone(
+                "SELECT processed_at, outcome FROM activities WHERE id = ?", (activity_id,))
+            if row is not None and row["processed_at"] is not None:
+                return str(row["outcome"])
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{activity_id} was never processed")
+
+    def reply(self, sender: FakeActor, text: str = "hello") -> dict[str, Any]:
+        note = {"id": f"{sender.url}/notes/{uuid.uuid4().hex}", "type": "Note",
+                "attributedTo": sender.url, "inReplyTo": self.post_url,
+                "content": f"<p>{text}</p>", "to": ["https://www.w3.org/ns/activitystreams#Public"]}
+        return sender.activity("Create", note)
+
+    async def as_alice(self, method: str, path: str, body: Any = None,
+                       content_type: str = "text/plain") -> Any:
+        raw = body.encode() if isinstance(body, str) else body
+        return await self.alice.send(method, self.alice_base + path, raw,
+                                     content_type=content_type, now=self.clock())
+
+    async def replies(self) -> list[str]:
+        response = await self.alice.send(
+            "GET", f"{self.alice_base}/inbox/replies/{quote(self.post_url, safe='')}",
+            now=self.clock())
+        assert response.status_code == 200, response.text
+        body = response.json()
+        items = body.get("items") or body.get("orderedItems") or []
+        return [item["id"] if isinstance(item, dict) else item for item in items]
+
+    async def followers(self) -> list[str]:
+        response = await self.as_alice("GET", "/followers")
+        assert response.status_code == 200, response.text
+        body = response.json()
+        items = body.get("orderedItems") or body.get("items") or []
+        return [item["id"] if isinstance(item, dict) else item for item in items]
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    blog, spam, good = FakeServer(), FakeServer(), FakeServer()
+    for server in (blog, spam, good):
+        await server.start()
+    alice, admin = blog.actor("alice"), blog.actor("admin")
+    troll, friend = spam.actor("troll"), good.actor("friend")
+    post_url = f"{blog.base}/ap/posts/hello.json"
+    blog.documents["/ap/posts/hello.json"] = {
+        "id": post_url, "type": "Note", "attributedTo": alice.url, "content": "<p>hi</p>"}
+    port = free_port()
+    clock = Clock()
+    settings = Settings(port=port, public_url=f"http://127.0.0.1:{port}",
+                        database=str(tmp_path / "inbox.sqlite3"), allow_private_fetch=True,
+                        admins=[admin.mention])
+    inbox = await RunningInbox(create_app(settings, clock=clock), port).start()
+    world = World(inbox, clock, blog, alice, admin, troll, friend, post_url)
+    registration = {"actorUrl": alice.url, "publicKeyId": alice.key_id,
+                    "keypair": {"publicKeyPem": alice.public_pem,
+                                "privateKeyPem": alice.private_pem}}
+    response = await alice.send("POST", world.alice_base, registration,
+                                content_type="application/json", now=clock())
+    assert response.status_code == 201, response.text
+    try:
+        yield world
+    finally:
+        await inbox.stop()
+        for server in (blog, spam, good):
+            await server.stop()
+
+
+async def test_unknown_sender_is_queued_and_allowlisted_sender_goes_through(world: World) -> None:
+    assert await world.deliver(world.troll, world.reply(world.troll)) == "reply queued"
+    response = await world.as_alice("POST", "/allowlist", f"{world.friend.mention}\n")
+    assert response.status_code == 200, response.text
+    assert await world.deliver(world.friend, world.reply(world.friend)) == "reply approved"
+
+
+async def test_block_removes_follower_with_reject_and_hides_replies_until_unblocked(
+        world: World) -> None:
+    admin_response = await world.admin.send("POST", f"{world.inbox.base}/v1/allowlist",
+                                            b"@*@*\n", content_type="text/plain",
+                                            now=world.clock())
+    assert admin_response.status_code == 200, admin_response.text
+    follow = world.troll.activity("Follow", world.alice.url)
+    assert await world.deliver(world.troll, follow) == "follow accepted"
+    reply = world.reply(world.troll, "first")
+    assert await world.deliver(world.troll, reply) == "reply approved"
+    assert world.troll.url in await world.followers()
+    assert reply["object"]["id"] in str(await world.replies())
+
+    response = await world.as_alice("POST", "/blocklist", f"{world.troll.mention}\n")
+    assert response.status_code == 200, response.text
+    assert response.json()["followers_removed"] == 1 and response.json()["items_hidden"] == 1
+
+    rejected = await world.troll.server.wait_for("Reject")
+    assert rejected["object"]["id"] == follow["id"]
+    assert world.troll.url not in await world.followers()
+    assert reply["object"]["id"] not in str(await world.replies())
+    assert (await world.deliver(world.troll, world.reply(world.troll, "again"))) in (
+        "reply blocked", "http 403")
+
+    response = await world.as_alice("DELETE", "/blocklist", f"{world.troll.mention}\n")
+    assert response.status_code == 200 and response.json()["items_restored"] == 1
+    assert reply["object"]["id"] in str(await world.replies())
+
+
+async def test_follow_from_blocked_user_gets_reject(world: World) -> None:
+    await world.as_alice("POST", "/blocklist", f"{world.troll.mention}\n")
+    follow = world.troll.activity("Follow", world.alice.url)
+    assert await world.deliver(world.troll, follow) == "follow rejected"
+    rejected = await world.troll.server.wait_for("Reject")
+    assert rejected["object"]["id"] == follow["id"]
+
+
+async def test_expiring_block_is_honoured_with_the_injected_clock(world: World) -> None:
+    response = await world.as_alice("POST", "/blocklist?for=1h&reason=cooling+off",
+                                    f"{world.friend.mention}\n")
+    assert response.status_code == 200, response.text
+    assert await world.deliver(world.friend, world.reply(world.friend)) == "reply blocked"
+    world.clock.now += 3601
+    assert await world.deliver(world.friend, world.reply(world.friend)) == "reply queued"
+    listing = await world.as_alice("GET", "/blocklist")
+    assert listing.text == ""
+    audit = (await world.as_alice("GET", "/audit")).json()["items"]
+    assert [(a["action"], a["target"], a["reason"], a["expired"]) for a in audit] == [
+        ("block", world.friend.mention, "cooling off", True)]
+
+
+async def test_invalid_line_is_refused_whole_with_400_naming_it(world: World) -> None:
+    response = await world.as_alice("POST", "/blocklist",
+                                    f"{world.troll.mention}\nnot-a-handle\n")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "invalid_list" and body["detail"]["line"] == 2
+    assert (await world.as_alice("GET", "/blocklist")).text == ""
+
+
+async def test_global_lists_are_for_admins_only(world: World) -> None:
+    response = await world.alice.send("POST", f"{world.inbox.base}/v1/blocklist", b"@*@*\n",
+                                      content_type="text/plain", now=world.clock())
+    assert response.status_code == 403 and response.json()["error"] == "forbidden"
+    response = await world.troll.send("GET", f"{world.alice_base}/blocklist", now=world.clock())
+    assert response.status_code == 403
+
+
+async def test_suspended_domain_is_refused_and_its_followers_get_reject(world: World) -> None:
+    follow = world.troll.activity("Follow", world.alice.url)
+    assert await world.deliver(world.troll, follow) == "follow accepted"
+    csv = ("#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n"
+           f"{world.troll.server.host},suspend,false,false,spam,false\n")
+    response = await world.admin.send("POST", f"{world.inbox.base}/v1/domainblocks",
+                                      csv.encode(), content_type="text/csv", now=world.clock())
+    assert response.status_code == 200, response.text
+    assert response.json()["followers_removed"] == 1
+    assert (await world.troll.server.wait_for("Reject"))["object"]["id"] == follow["id"]
+    outcome = await world.deliver(world.troll, world.reply(world.troll))
+    assert outcome in ("http 403", "reply blocked")
+    assert await world.deliver(world.friend, world.reply(world.friend)) == "reply queued"
