@@ -212,3 +212,16 @@ async def test_suspended_domain_is_refused_and_its_followers_get_reject(world: W
     outcome = await world.deliver(world.troll, world.reply(world.troll))
     assert outcome in ("http 403", "reply blocked")
     assert await world.deliver(world.friend, world.reply(world.friend)) == "reply queued"
+
+
+async def test_author_blocks_reporter_from_a_queued_report(world: World) -> None:
+    flag = world.troll.activity("Flag", [world.post_url], content="spam!!")
+    assert (await world.deliver(world.troll, flag)).startswith("flag")
+    response = await world.as_alice("POST", f"/blocklist/from/{quote(flag['id'], safe='')}?for=7d")
+    assert response.status_code == 200, response.text
+    assert response.json()["blocked"] == world.troll.mention
+    assert (await world.as_alice("GET", "/blocklist")).text == f"{world.troll.mention}\n"
+    queue = (await world.as_alice("GET", "/inbox")).json()
+    assert queue["totalItems"] == 0
+    missing = await world.as_alice("POST", f"/blocklist/from/{quote(world.post_url, safe='')}")
+    assert missing.status_code == 404 and missing.json()["error"] == "unknown_item"

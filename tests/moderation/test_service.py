@@ -166,3 +166,41 @@ async def test_notes_are_kept_per_target_and_audited(db) -> None:
     assert note["body"] == "argues in bad faith"
     [row] = await audit_view(db, scope=BLOG, now=NOW)
     assert (row["action"], row["target"]) == ("note", "@troll@spam.example")
+
+
+async def test_domain_refused_only_when_no_named_user_there_is_allowed(db) -> None:
+    from inbox.moderation.service import domain_refused
+
+    await add_to_list(db, scope=GLOBAL, list_name="block", patterns=[parse_pattern("@*@spam.example")],
+                      who="op", now=NOW)
+    assert await domain_refused(db, actor=BLOG, domain="spam.example", now=NOW)
+    await add_to_list(db, scope=BLOG, list_name="allow",
+                      patterns=[parse_pattern("@troll@spam.example")], who=BLOG, now=NOW)
+    assert not await domain_refused(db, actor=BLOG, domain="spam.example", now=NOW)
+    await block_domain(db, BlocklistEntry("spam.example"), who="op", now=NOW)
+    assert await domain_refused(db, actor=BLOG, domain="spam.example", now=NOW)
+    assert not await domain_refused(db, actor=BLOG, domain="good.example", now=NOW)
+
+
+async def test_admins_stored_through_the_list_count_as_admins(db) -> None:
+    from inbox.moderation.service import is_admin
+
+    assert not await is_admin(db, FRIEND, now=NOW)
+    await add_to_list(db, scope=GLOBAL, list_name="admin", patterns=[parse_pattern(str(FRIEND))],
+                      who="op", now=NOW, expires_at=NOW + 10)
+    assert await is_admin(db, FRIEND, now=NOW)
+    assert not await is_admin(db, FRIEND, now=NOW + 10)
+    assert await is_admin(db, TROLL, now=NOW, config_admins=["@troll@spam.example"])
+
+
+async def test_expiry_catch_up_restores_hidden_replies_after_block_runs_out(db) -> None:
+    from inbox.moderation.scheduler import catch_up_expiry
+
+    await add_item(db, BLOG, "https://spam.example/r/1", TROLL_URL)
+    await add_to_list(db, scope=BLOG, list_name="block", patterns=[parse_pattern("@*@spam.example")],
+                      who=BLOG, now=NOW, expires_at=NOW + 60)
+    assert await states(db) == {"https://spam.example/r/1": "hidden"}
+    assert await catch_up_expiry(db, since=NOW, now=NOW + 59) == 0
+    assert await catch_up_expiry(db, since=NOW + 59, now=NOW + 61) == 1
+    assert await states(db) == {"https://spam.example/r/1": "approved"}
+    assert (await audit_view(db, scope=GLOBAL, now=NOW + 61))[0]["action"] == "expire"
