@@ -55,7 +55,9 @@ def sign_request(
             ("(request-target)", "host", "date", "digest", "content-type") if has_body
             else ("(request-target)", "host", "date")
         )
-        algorithm = "rsa-sha256" if isinstance(key, rsa.RSAPrivateKey) else "hs2019"
+        # (created) is not allowed with rsa-sha256 (draft-12 2.3); hs2019 means the same RSA.
+        rsa_name = "hs2019" if "(created)" in names else "rsa-sha256"
+        algorithm = rsa_name if isinstance(key, rsa.RSAPrivateKey) else "hs2019"
         parsed = ParsedSignature(
             scheme="cavage", key_id=key_id, algorithm=algorithm, covered=names,
             signature=b"", created=int(when) if "(created)" in names else None,
