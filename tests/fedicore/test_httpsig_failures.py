@@ -287,3 +287,16 @@ def test_parsed_signature_failure_is_never_falsy():
     assert bool(SignatureFailure("missing", ""))
     assert isinstance(parse_signature(HttpRequest("GET", INBOX, {})), SignatureFailure)
     assert not isinstance(parse_signature(HttpRequest("GET", INBOX, {})), ParsedSignature)
+
+
+def test_cavage_expired_signature_is_date(ed25519_pair):
+    headers = sign(ed25519_pair[0])
+    headers["Signature"] = headers["Signature"].replace(
+        'headers="', 'headers="(expires) '
+    ) + f",expires={int(NOW) - 10}"
+    assert reason(outcome(headers, ed25519_pair[1])) == "date"
+
+
+def test_cavage_created_far_in_the_future_is_date(ed25519_pair):
+    headers = sign(ed25519_pair[0], covered=("(request-target)", "host", "(created)", "digest"), now=NOW + 7200)
+    assert reason(outcome(headers, ed25519_pair[1])) == "date"
