@@ -27,6 +27,7 @@ from inbox.handlers.apply import Effects
 from inbox.logs import REQUEST_ID
 from inbox.metrics import REQUESTS, DepthHooks
 from inbox.processor import ActivityProcessor
+from inbox.ratelimit import RateLimiter
 from inbox.settings import Settings
 from inbox.storage import activities as activity_store
 from inbox.storage.actors import all_actors
@@ -115,6 +116,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         app.state.db, app.state.writer, app.state.fetcher = db, writer, fetcher
         app.state.processor = processor
         app.state.actor_cache = inbox.LocalActorCache()
+        app.state.rate_limiter = RateLimiter()
         hooks = DepthHooks()
         hooks.add_depth_hook("activities_unprocessed", lambda: activity_store.count_unprocessed(db))
         app.state.depth_hooks = hooks

@@ -62,6 +62,8 @@ async def authenticate(request: Request, actor_mention: str | None) -> Signer:
     if isinstance(key, Refusal):
         headers = {"Retry-After": str(key.retry_after)} if key.retry_after else None
         raise ApiError(key.status if key.status != 403 else 401, key.error, key.detail, headers=headers)
+    if not isinstance(key, RemoteKey):
+        raise ApiError(401, "invalid_signature", "the request is not signed")
     handle = handle_of(key)
     if handle is None:
         raise ApiError(401, "unknown_signer", "the signer's actor has no usable preferredUsername")

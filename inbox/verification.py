@@ -32,12 +32,34 @@ class Refusal:
 
 
 @dataclass(frozen=True, slots=True)
+class Skipped:
+    """Answered 202 without verifying or storing (a self-Delete of an actor never seen here)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Verified:
     activity: dict[str, Any]
     key: RemoteKey
 
 
 DomainBlocked = Callable[[str], Awaitable[bool]]
+KnownActor = Callable[[str], Awaitable[bool]]
+
+
+def self_removal_actor(body: bytes, key_id: str) -> str | None:
+    """The actor of a Delete/Update of itself signed with its own key, read cheaply, or None."""
+    if b'"Delete"' not in body and b'"Update"' not in body:
+        return None
+    activity = parse_activity(body)
+    if isinstance(activity, JsonProblem) or activity["type"] not in ("Delete", "Update"):
+        return None
+    target = activity.get("object")
+    target_id = target.get("id") if isinstance(target, dict) else target
+    if target_id != activity["actor"] or key_id.partition("#")[0] != activity["actor"]:
+        return None
+    return activity["actor"]
 
 
 def _signature_refusal(failure: SignatureFailure) -> Refusal:
@@ -46,8 +68,8 @@ def _signature_refusal(failure: SignatureFailure) -> Refusal:
 
 async def verify_signed_request(
     req: HttpRequest, *, fetcher: Fetcher, signer: SigningKey | None,
-    domain_blocked: DomainBlocked, now: float,
-) -> RemoteKey | Refusal:
+    domain_blocked: DomainBlocked, now: float, known_actor: KnownActor | None = None,
+) -> RemoteKey | Refusal | Skipped:
     """Who signed ``req`` (a verified key), or why not. Used by the inbox and management routes."""
     parsed = parse_signature(req)
     if isinstance(parsed, SignatureFailure):
@@ -57,6 +79,10 @@ async def verify_signed_request(
         return Refusal(401, "invalid_signature", "key: keyId must be an http(s) URL", "key")
     if await domain_blocked(urlsplit(parsed.key_id).netloc.lower()):
         return Refusal(403, "blocked", f"{key_host} is blocked", "blocked")
+    if known_actor is not None:
+        gone = self_removal_actor(req.body, parsed.key_id)
+        if gone is not None and not await known_actor(gone):
+            return Skipped("an actor never seen here deleted or updated itself")
     key = await fetcher.fetch_key(parsed.key_id, signer=signer)
     if isinstance(key, FetchFailure):
         return _fetch_refusal(key)
@@ -82,12 +108,12 @@ def _fetch_refusal(failure: FetchFailure) -> Refusal:
 
 async def verify_delivery(
     req: HttpRequest, *, fetcher: Fetcher, signer: SigningKey | None,
-    domain_blocked: DomainBlocked, now: float,
-) -> Verified | Refusal:
+    domain_blocked: DomainBlocked, now: float, known_actor: KnownActor | None = None,
+) -> Verified | Refusal | Skipped:
     """A delivery to an inbox: a verified signature, a strict activity, and the signer as actor."""
-    key = await verify_signed_request(req, fetcher=fetcher, signer=signer,
-                                      domain_blocked=domain_blocked, now=now)
-    if isinstance(key, Refusal):
+    key = await verify_signed_request(req, fetcher=fetcher, signer=signer, domain_blocked=domain_blocked,
+                                      now=now, known_actor=known_actor)
+    if isinstance(key, (Refusal, Skipped)):
         return key
     activity = parse_activity(req.body)
     if isinstance(activity, JsonProblem):

@@ -86,6 +86,7 @@ async def register_actor(request: Request, actor: str) -> dict[str, Any]:
     if existing is not None:
         actor = store.LocalActor(**{**_fields(actor), "created_at": existing.created_at})
     await store.save_actor(state.db, actor)
+    state.actor_cache.clear()
     return actor.public_view()
 
 
@@ -110,6 +111,7 @@ async def unregister_actor(request: Request, actor: str) -> dict[str, Any]:
     state = request.app.state
     if not await store.remove_actor(state.db, mention, now=state.clock()):
         raise ApiError(404, "unknown_actor", f"{mention} is not registered here")
+    state.actor_cache.clear()
     return {"removed": mention}
 
 

@@ -18,7 +18,8 @@ from inbox.metrics import ACTIVITIES, SIGNATURE_FAILURES
 from inbox.moderation import decide_for
 from inbox.storage.actors import LocalActor, get_actor, was_removed
 from inbox.storage.group_commit import ReceivedActivity
-from inbox.verification import Refusal, verify_delivery
+from inbox.storage.activities import knows_remote_actor
+from inbox.verification import Refusal, Skipped, verify_delivery
 
 log = logging.getLogger("inbox.receive")
 BLOCK_CACHE_SECONDS = 10.0
@@ -74,9 +75,20 @@ def _refused(refusal: Refusal) -> Response:
     raise ApiError(refusal.status, refusal.error, refusal.detail, headers=headers)
 
 
+MAX_PENDING_WRITES = 5000
+
+
 async def receive(request: Request, local: LocalActor | None) -> Response:
     state = request.app.state
     settings = state.settings
+    client = request.client.host if request.client else "unknown"
+    wait = state.rate_limiter.retry_after(client)
+    if wait is not None:
+        SIGNATURE_FAILURES.labels(reason="rate_limited").inc()
+        raise ApiError(429, "too_many_requests", "slow down", headers={"Retry-After": str(wait)})
+    if state.writer.queued > MAX_PENDING_WRITES:
+        raise ApiError(503, "overloaded", "too many deliveries waiting to be stored",
+                       headers={"Retry-After": "30"})
     body = await read_body(request, settings.max_body_bytes)
     now = state.clock()
     scope = local.mention if local else ""
@@ -86,10 +98,13 @@ async def receive(request: Request, local: LocalActor | None) -> Response:
         return await state.actor_cache.domain_blocked(state.db, settings, scope, domain, now)
 
     verified = await verify_delivery(signature_request(request, settings, body), fetcher=state.fetcher,
-                                     signer=signer,
-                                     domain_blocked=blocked, now=now)
+                                     signer=signer, domain_blocked=blocked, now=now,
+                                     known_actor=lambda actor: knows_remote_actor(state.db, actor))
     if isinstance(verified, Refusal):
         return _refused(verified)
+    if isinstance(verified, Skipped):
+        ACTIVITIES.labels(type="Delete", result="skipped").inc()
+        return Response(b"", status_code=202, media_type="application/json")
     activity = verified.activity
     row = ReceivedActivity(id=activity["id"], actor=activity["actor"], type=activity["type"][:64],
                            inbox_mention=local.mention if local else None, raw=body, received_at=now)

@@ -57,3 +57,14 @@ async def outcome_of(db: Database, activity_id: str) -> str | None:
 async def count_activities(db: Database) -> int:
     row = await db.fetchone("SELECT COUNT(*) AS n FROM activities")
     return int(row["n"]) if row else 0
+
+
+async def knows_remote_actor(db: Database, actor: str) -> bool:
+    """Has this remote actor ever left anything here (a follow, an item, an activity)?"""
+    row = await db.fetchone(
+        "SELECT EXISTS(SELECT 1 FROM followers WHERE follower_id = ?)"
+        " OR EXISTS(SELECT 1 FROM inbox_items WHERE author = ?)"
+        " OR EXISTS(SELECT 1 FROM activities WHERE actor = ?) AS known",
+        (actor, actor, actor),
+    )
+    return bool(row and row["known"])
