@@ -301,6 +301,16 @@ def _post_page(c: _Checker, post: dict) -> None:
     c.ok("post page", url, f"links {post['id']} and back")
 
 
+def _host_meta(c: _Checker) -> None:
+    url = f"{c.base}/.well-known/host-meta"
+    got = c.get("host-meta", url, ("application/xrd+xml", "application/xml"))
+    if got is not None:
+        if b"/.well-known/webfinger?resource={uri}" not in got.body:
+            c.fail("host-meta", url, "no lrdd template pointing at /.well-known/webfinger")
+        else:
+            c.ok("host-meta", url, "lrdd template points at WebFinger")
+
+
 def _nodeinfo(c: _Checker) -> None:
     url = f"{c.base}/.well-known/nodeinfo"
     links = c.get_json("nodeinfo", url, ("application/json",))
@@ -333,6 +343,7 @@ def check_documents(fetch: Fetch, base_url: str, *, check_types: bool = True) ->
                     item_id = item.get("id") if isinstance(item, dict) else item
                     if isinstance(item_id, str) and c.local(item_id):
                         c.get_ap("featured", item_id)
+    _host_meta(c)
     _nodeinfo(c)
     return c.findings
 

@@ -23,6 +23,10 @@ from fedicore.errors import FedipressError
 from sitegen.content_types import content_type_for, wants_cors
 
 
+#: Files the build writes for the host's configuration, never served (as on Netlify).
+HOST_ONLY = frozenset({"_headers", "_redirects", "_fedipress"})
+
+
 def resolve_request_path(out_dir: Path, url_path: str) -> tuple[Path, str] | None:
     """Map a request path to (file, path used for its content type), or None for a miss.
 
@@ -32,7 +36,7 @@ def resolve_request_path(out_dir: Path, url_path: str) -> tuple[Path, str] | Non
     if "\x00" in raw or "\\" in raw:
         return None
     parts = [p for p in raw.split("/") if p not in ("", ".")]
-    if any(p == ".." for p in parts):
+    if any(p == ".." for p in parts) or (parts and parts[0] in HOST_ONLY):
         return None
     root = out_dir.resolve()
     candidate = root.joinpath(*parts) if parts else root

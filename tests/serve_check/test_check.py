@@ -177,3 +177,25 @@ def test_alternate_links_are_found_whatever_the_attribute_order():
     html = ('<head><link href="https://b.example/ap/p.json" type="application/activity+json" '
             'rel="alternate"><link rel="stylesheet" href="/s.css"></head>')
     assert alternate_activity_links(html) == ["https://b.example/ap/p.json"]
+
+
+def test_host_meta_without_webfinger_template_fails(site, capsys):
+    (site.out / ".well-known/host-meta").write_text("<XRD></XRD>")
+    assert run_check(str(site.out)) == 1
+    assert "no lrdd template" in capsys.readouterr().out
+
+
+def test_the_real_build_passes_check(tmp_path, capsys):
+    import shutil
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    site = tmp_path / "site"
+    shutil.copytree(root / "example-site", site,
+                    ignore=shutil.ignore_patterns("_site", ".keys", ".fedipress-cache"))
+    fedipress = Path(sys.executable).with_name("fedipress")
+    done = subprocess.run([str(fedipress), "build", str(site), "--out", str(tmp_path / "out"),
+                           "--quiet"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert run_check(str(tmp_path / "out")) == 0, capsys.readouterr().out

@@ -127,3 +127,32 @@ def test_watch_rebuilds_on_change_and_survives_a_failing_build(tmp_path: Path, c
     assert len(calls) >= 2
     err = capsys.readouterr().err
     assert "rebuild failed: posts/a.md:3: bad front matter" in err
+
+
+def test_host_configuration_files_are_not_served(served_site):
+    out = served_site.site.out
+    (out / "_headers").write_text("/ap/*\n  Content-Type: application/activity+json\n")
+    (out / "_fedipress").mkdir()
+    (out / "_fedipress" / "nginx.conf").write_text("location / {}")
+    assert get(served_site.url + "/_headers").status_code == 404
+    assert get(served_site.url + "/_fedipress/nginx.conf").status_code == 404
+
+
+def test_ipv6_loopback_is_served(tmp_path):
+    import socket
+
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6")
+    (tmp_path / "index.html").write_text("hi")
+    try:
+        server = make_server(tmp_path, "::1", 0, quiet=True)
+    except FedipressError:
+        pytest.skip("::1 not available here")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        assert server.url.startswith("http://[::1]:")
+        assert get(server.url).text == "hi"
+    finally:
+        server.shutdown()
+        server.server_close()
