@@ -10,7 +10,6 @@ from pathlib import Path
 
 from fedicore import documents
 from fedicore.errors import FedipressError
-from fedicore.keys import generate_rsa_keypair, public_key_pem, write_private_key
 from sitegen.config import Site
 from sitegen.render import PostRenderer, json_bytes
 
@@ -19,6 +18,8 @@ def ensure_keys(site: Site) -> tuple[str, bool]:
     """The actor's public key PEM; makes the key pair first if the site has none.
 
     Returns (public PEM, whether a new key was made)."""
+    from fedicore.keys import generate_rsa_keypair, public_key_pem, write_private_key
+
     path = site.key_path
     if not path.exists():
         private_pem, public_pem = generate_rsa_keypair(2048)

@@ -30,7 +30,13 @@ def _key(*parts: object) -> str:
 
 
 def _digests(posts: Sequence[PostRecord]) -> str:
+    """Everything about these posts (for pages that embed whole documents)."""
     return ",".join(p.digest for p in posts)
+
+
+def _cards(posts: Sequence[PostRecord]) -> str:
+    """Only what a listing card shows, so editing a post's body leaves listings alone."""
+    return ",".join(p.card for p in posts)
 
 
 def _card(record: PostRecord) -> dict:
@@ -56,7 +62,6 @@ def plan_pages(renderer: PostRenderer, newest_first: list[PostRecord], global_ke
     plans: list[PagePlan] = []
 
     pages = _chunks(newest_first, config.posts_per_page)
-    index_template = env.get_template("index.html")
     for number, chunk in enumerate(pages, start=1):
         path = "index.html" if number == 1 else f"page/{number}/index.html"
 
@@ -66,32 +71,30 @@ def plan_pages(renderer: PostRenderer, newest_first: list[PostRecord], global_ke
                 "newer": None if number == 1 else ("/" if number == 2 else f"/page/{number - 1}/"),
                 "older": f"/page/{number + 1}/" if number < len(pages) else None,
             }
-            return index_template.render(site=context, posts=[_card(p) for p in chunk],
+            return env.get_template("index.html").render(site=context, posts=[_card(p) for p in chunk],
                                          pagination=pagination).encode()
 
-        plans.append(PagePlan(path, _key(global_key, path, len(pages), _digests(chunk)), render))
+        plans.append(PagePlan(path, _key(global_key, path, len(pages), _cards(chunk)), render))
 
     by_tag: dict[str, list[PostRecord]] = {}
     for record in newest_first:
         for tag in record.tags:
             by_tag.setdefault(tag, []).append(record)
-    tag_template = env.get_template("tag.html")
     for tag, posts in sorted(by_tag.items()):
         path = f"tags/{tag}/index.html"
 
         def render_tag(tag=tag, posts=posts) -> bytes:
-            return tag_template.render(site=context, tag=tag,
+            return env.get_template("tag.html").render(site=context, tag=tag,
                                        posts=[_card(p) for p in posts]).encode()
 
-        plans.append(PagePlan(path, _key(global_key, path, _digests(posts)), render_tag))
+        plans.append(PagePlan(path, _key(global_key, path, _cards(posts)), render_tag))
 
     latest = newest_first[: config.feed_size]
-    feed_template = env.get_template("feed.xml")
 
     def render_feed() -> bytes:
         entries = [dict(_card(p), document=_document(out_dir, p.slug)) for p in latest]
         updated = max((p.updated or p.published for p in latest), default="1970-01-01T00:00:00Z")
-        return feed_template.render(site=context, entries=entries, updated=updated).encode()
+        return env.get_template("feed.xml").render(site=context, entries=entries, updated=updated).encode()
 
     plans.append(PagePlan("feed.xml", _key(global_key, "feed", _digests(latest)), render_feed))
 

@@ -7,6 +7,7 @@ Jinja2 or the config parser.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from pathlib import Path
@@ -14,10 +15,11 @@ from pathlib import Path
 import msgspec
 
 MANIFEST_NAME = "manifest.json"
-FORMAT = 1
+STAMPS_NAME = "stamps.json"
+FORMAT = 3
 
 
-class PostRecord(msgspec.Struct, kw_only=True):
+class PostRecord(msgspec.Struct, kw_only=True, array_like=True):
     """One source file and what its last render produced (enough for listings)."""
 
     source: str  # file name inside content/posts/
@@ -35,8 +37,16 @@ class PostRecord(msgspec.Struct, kw_only=True):
     slug_line: int = 1
     content_warning: str | None = None
     excerpt_html: str = ""
-    digest: str = ""  # hash of the page and document bytes: listings change when it does
+    digest: str = ""  # hash of the page and document bytes: feed and outbox change with it
+    card: str = ""  # hash of what a listing shows (title, date, excerpt, tags ...)
     interactions: str = ""  # hash of this post's entry in data/interactions.json
+
+
+def card_hash(record: PostRecord) -> str:
+    """Hash of what listing pages show of a post."""
+    shown = (record.slug, record.title, record.published, record.pinned,
+             record.content_warning, record.excerpt_html, record.tags)
+    return hashlib.sha256(repr(shown).encode()).hexdigest()[:24]
 
 
 class Manifest(msgspec.Struct, kw_only=True):
@@ -48,6 +58,18 @@ class Manifest(msgspec.Struct, kw_only=True):
     posts: dict[str, PostRecord]
     pages: dict[str, str]  # output path -> key of the inputs it was rendered from
     next_due: float | None = None  # when a future-dated post becomes due
+    public_key: tuple[tuple[int, int], str] | None = None  # (key file stamp, public PEM)
+
+
+class Stamps(msgspec.Struct, kw_only=True, array_like=True):
+    """The small file the no-change check reads: just enough to compare `stat()` results."""
+
+    format: int = FORMAT
+    version: str
+    options: str
+    next_due: float | None
+    inputs: dict[str, tuple[int, int]]
+    posts: dict[str, tuple[int, int]]
 
 
 def manifest_path(site_root: Path) -> Path:
@@ -64,11 +86,16 @@ def load_manifest(site_root: Path) -> Manifest | None:
 
 
 def save_manifest(site_root: Path, manifest: Manifest) -> None:
+    """Write the manifest, then the stamps summary (last: it is what says "up to date")."""
     path = manifest_path(site_root)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(msgspec.json.encode(manifest))
-    os.replace(tmp, path)
+    stamps = Stamps(version=manifest.version, options=manifest.options,
+                    next_due=manifest.next_due, inputs=manifest.stamps,
+                    posts={n: (r.mtime_ns, r.size) for n, r in manifest.posts.items()})
+    for target, data in ((path, manifest), (path.with_name(STAMPS_NAME), stamps)):
+        tmp = target.with_suffix(".tmp")
+        tmp.write_bytes(msgspec.json.encode(data))
+        os.replace(tmp, target)
 
 
 MISSING = (-1, -1)
@@ -89,32 +116,36 @@ def options_key(out_dir: Path, base_url: str | None) -> str:
 
 def is_up_to_date(site_root: Path, out_dir: Path, base_url: str | None, version: str) -> bool:
     """True when no input changed since the last build: stat-only, no parsing."""
-    manifest = load_manifest(site_root)
-    if manifest is None or manifest.version != version:
+    try:
+        data = (site_root / ".fedipress-cache" / STAMPS_NAME).read_bytes()
+        stamps = msgspec.json.decode(data, type=Stamps)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
         return False
-    if manifest.options != options_key(out_dir, base_url):
+    if stamps.format != FORMAT or stamps.version != version:
         return False
-    if manifest.next_due is not None and time.time() >= manifest.next_due:
+    if stamps.options != options_key(out_dir, base_url):
+        return False
+    if stamps.next_due is not None and time.time() >= stamps.next_due:
         return False
     if not (out_dir / "ap" / "actor.json").is_file():
         return False
-    for name, recorded in manifest.stamps.items():
+    for name, recorded in stamps.inputs.items():
         if stamp(site_root / name) != tuple(recorded):
             return False
-    posts_dir = site_root / "content" / "posts"
+    posts = stamps.posts
     seen = 0
     try:
-        with os.scandir(posts_dir) as entries:
+        with os.scandir(site_root / "content" / "posts") as entries:
             for entry in entries:
-                if not entry.name.endswith(".md") or not entry.is_file():
+                if not entry.name.endswith(".md"):
                     continue
-                record = manifest.posts.get(entry.name)
-                if record is None:
+                recorded = posts.get(entry.name)
+                if recorded is None:
                     return False
                 info = entry.stat()
-                if info.st_mtime_ns != record.mtime_ns or info.st_size != record.size:
+                if (info.st_mtime_ns, info.st_size) != tuple(recorded):
                     return False
                 seen += 1
     except FileNotFoundError:
-        return not manifest.posts
-    return seen == len(manifest.posts)
+        return not posts
+    return seen == len(posts)

@@ -7,10 +7,11 @@ worker process builds one and reuses it for every post it is given.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import html
 import mimetypes
-from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 import msgspec
@@ -18,15 +19,14 @@ import msgspec
 from fedicore import documents
 from fedicore.errors import FedipressError
 from sitegen.config import Site, load_site
-from sitegen.manifest import PostRecord
+from sitegen.manifest import PostRecord, card_hash
 from sitegen.markup import Markup, shorten
 from sitegen.output import write_if_changed
 from sitegen.posts import Post, iso, parse_post
 from sitegen.theme import environment, site_context
 
 
-@dataclass(frozen=True)
-class SourceFile:
+class SourceFile(NamedTuple):
     name: str  # inside content/posts/
     mtime_ns: int
     size: int
@@ -84,6 +84,7 @@ class PostRenderer:
         write_if_changed(self.out / "posts" / post.slug / "index.html", page)
         write_if_changed(self.out / "ap" / "posts" / f"{post.slug}.json", doc_bytes)
         record.digest = hashlib.sha256(page + doc_bytes).hexdigest()[:32]
+        record.card = card_hash(record)
         record.written = True
         return record
 
@@ -150,6 +151,7 @@ def init_worker(root: str, out_dir: str, base_url: str | None) -> None:
     """Run once per worker: config, Markdown parser and templates are built here."""
     global _WORKER
     _WORKER = PostRenderer(load_site(Path(root), base_url=base_url), Path(out_dir))
+    gc.freeze()  # parser, templates and config live for the whole build
 
 
 def render_chunk(chunk: list[SourceFile], now: float,

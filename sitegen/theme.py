@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader,
+                    StrictUndefined, select_autoescape)
 
 from sitegen.config import Site
 
@@ -21,7 +22,10 @@ def environment(site: Site) -> Environment:
     if site.templates_dir.is_dir():
         loaders.append(FileSystemLoader(str(site.templates_dir)))
     loaders.append(FileSystemLoader(str(TEMPLATES_DIR)))
+    bytecode = site.cache_dir / "jinja"
+    bytecode.mkdir(parents=True, exist_ok=True)
     env = Environment(
+        bytecode_cache=FileSystemBytecodeCache(str(bytecode)),  # compiled once, not per build
         loader=ChoiceLoader(loaders),
         autoescape=select_autoescape(["html", "xml"]),
         undefined=StrictUndefined,
