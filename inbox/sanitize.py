@@ -11,7 +11,7 @@ import nh3
 
 TAGS = {"p", "br", "span", "a", "del", "s", "pre", "blockquote", "code", "b", "strong", "u", "i",
         "em", "ul", "ol", "li", "ruby", "rt", "rp"}
-ATTRIBUTES = {"a": {"href", "class", "translate"}, "span": {"class", "translate"},
+ATTRIBUTES = {"a": {"href", "class", "translate"}, "span": {"class", "translate"}, "p": {"class"},
               "ol": {"start", "reversed"}, "li": {"value"}}
 CLASS_PREFIXES = ("h-", "p-", "u-", "dt-", "e-")
 CLASS_NAMES = {"mention", "hashtag", "ellipsis", "invisible"}
