@@ -63,6 +63,10 @@ def alternate_activity_links(html: str) -> list[str]:
                 "application/activity+json", "application/ld+json")]
 
 
+def _one_of(value: object, allowed: frozenset[str] | set[str]) -> bool:
+    return isinstance(value, str) and value in allowed
+
+
 def _media(headers: Mapping[str, str]) -> str:
     return headers.get("content-type", "").split(";")[0].strip().lower()
 
@@ -144,7 +148,8 @@ def _webfinger(c: _Checker) -> tuple[str, str] | None:
     if acct.rsplit("@", 1)[1].lower() != c.host.lower():
         c.fail("webfinger", url, f"subject host in {subject!r} is not the site host {c.host!r}")
         return None
-    selves = [link for link in jrd.get("links", []) if isinstance(link, dict)
+    listed = jrd.get("links")
+    selves = [link for link in (listed if isinstance(listed, list) else []) if isinstance(link, dict)
               and link.get("rel") == "self"
               and str(link.get("type", "")).split(";")[0] in ("application/activity+json",
                                                                "application/ld+json")]
@@ -171,7 +176,7 @@ def _actor(c: _Checker, acct: str, actor_url: str) -> dict | None:
     if actor is None:
         return None
     problems = []
-    if actor.get("type") not in ACTOR_TYPES:
+    if not _one_of(actor.get("type"), ACTOR_TYPES):
         problems.append(f"type {actor.get('type')!r} is not an actor type")
     if actor.get("preferredUsername") != acct.split("@")[0]:
         problems.append(f"preferredUsername {actor.get('preferredUsername')!r} does not match "
@@ -218,14 +223,18 @@ def _collection_items(c: _Checker, check: str, url: str) -> list | None:
     coll = c.get_ap(check, url)
     if coll is None:
         return None
-    if coll.get("type") not in ("OrderedCollection", "Collection"):
+    if not _one_of(coll.get("type"), {"OrderedCollection", "Collection"}):
         c.fail(check, url, f"type {coll.get('type')!r} is not OrderedCollection")
         return None
     total = coll.get("totalItems")
-    if not isinstance(total, int) or total < 0:
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
         c.fail(check, url, "totalItems is missing or not a non-negative integer")
         return None
-    items = list(coll.get("orderedItems", coll.get("items", [])))
+    items = coll.get("orderedItems", coll.get("items", []))
+    if not isinstance(items, list):
+        c.fail(check, url, "orderedItems is not a list")
+        return None
+    items = list(items)
     page_url = coll.get("first")
     seen: set[str] = set()
     while isinstance(page_url, str) and len(seen) < MAX_PAGES:
@@ -236,7 +245,7 @@ def _collection_items(c: _Checker, check: str, url: str) -> list | None:
         page = c.get_ap(check, page_url)
         if page is None:
             return None
-        if page.get("type") not in ("OrderedCollectionPage", "CollectionPage"):
+        if not _one_of(page.get("type"), {"OrderedCollectionPage", "CollectionPage"}):
             c.fail(check, page_url, f"type {page.get('type')!r} is not OrderedCollectionPage")
             return None
         if page.get("partOf") != url:
@@ -316,14 +325,17 @@ def _nodeinfo(c: _Checker) -> None:
     links = c.get_json("nodeinfo", url, ("application/json",))
     if links is None:
         return
-    hrefs = [link.get("href") for link in links.get("links", []) if isinstance(link, dict)]
+    listed = links.get("links")
+    hrefs = [link.get("href") for link in (listed if isinstance(listed, list) else [])
+             if isinstance(link, dict)]
     if not hrefs or not isinstance(hrefs[0], str):
         c.fail("nodeinfo", url, "no links[].href")
         return
     doc = c.get_json("nodeinfo", hrefs[0], ("application/json",))
     if doc is None:
         return
-    if "activitypub" not in doc.get("protocols", []):
+    protocols = doc.get("protocols")
+    if not isinstance(protocols, list) or "activitypub" not in protocols:
         c.fail("nodeinfo", hrefs[0], "protocols does not list activitypub")
         return
     c.ok("nodeinfo", hrefs[0], f"NodeInfo {doc.get('version')}")
@@ -371,7 +383,7 @@ def base_url_of_folder(out_dir: Path) -> str | None:
     try:
         jrd = json.loads((out_dir / ".well-known" / "webfinger").read_text("utf-8"))
         href = next(link["href"] for link in jrd["links"] if link.get("rel") == "self")
-    except (OSError, ValueError, KeyError, StopIteration, TypeError):
+    except (OSError, ValueError, KeyError, StopIteration, TypeError, AttributeError):
         return None
     if isinstance(href, str) and href.endswith("/ap/actor.json"):
         return href.removesuffix("/ap/actor.json")

@@ -199,3 +199,18 @@ def test_the_real_build_passes_check(tmp_path, capsys):
                            "--quiet"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert run_check(str(tmp_path / "out")) == 0, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", [None, 5, [], {}, "x", [1, 2]])
+@pytest.mark.parametrize(("relative", "key"), [
+    ("ap/actor.json", "publicKey"), ("ap/actor.json", "outbox"), ("ap/actor.json", "type"),
+    ("ap/outbox.json", "first"), ("ap/outbox.json", "totalItems"),
+    ("ap/outbox/page-1.json", "orderedItems"), ("ap/posts/second.json", "url"),
+    (".well-known/webfinger", "links"), (".well-known/webfinger", "subject"),
+    ("nodeinfo/2.1.json", "protocols"), (".well-known/nodeinfo", "links"),
+])
+def test_odd_json_values_give_findings_not_exceptions(site, capsys, relative, key, value):
+    edit_json(site, relative, lambda d: d.update({key: value}))
+    assert run_check(str(site.out)) in (0, 1)
+    captured = capsys.readouterr()
+    assert "checks" in captured.out or captured.err.startswith("error: ")
