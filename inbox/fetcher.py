@@ -63,12 +63,16 @@ def _document_url(url: str) -> str:
 
 
 class Fetcher:
-    """Remote reads with SSRF guard, caches and limits. One per app (``app.state.fetcher``)."""
+    """Remote reads with SSRF guard, caches and limits. One per app (``app.state.fetcher``).
+
+    ``allow_private`` is the operator's switch: True lets every address through (tests, local
+    development); a set of addresses lets only those through the guard.
+    """
 
     def __init__(
         self,
         *,
-        allow_private: bool = False,
+        allow_private: bool | frozenset[str] = False,
         timeout: float = 10.0,
         max_bytes: int = 1048576,
         cache_ttl: float = 3600.0,
@@ -218,9 +222,10 @@ class Fetcher:
             addresses = list(dict.fromkeys(info[4][0] for info in infos))
         if not addresses:
             return FetchFailure("unreachable", f"{host} has no address", transient=True)
-        if not self.allow_private:
+        if self.allow_private is not True:
+            exempt = self.allow_private or frozenset()
             for address in addresses:
-                reason = forbidden_address_reason(address)
+                reason = None if address in exempt else forbidden_address_reason(address)
                 if reason:
                     return FetchFailure("forbidden", f"{host} resolves to a forbidden address ({reason})")
         return addresses
