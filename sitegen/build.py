@@ -122,12 +122,15 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
     for path, data in site_documents(renderer, public_pem, post_count=len(published),
                                      version=version).items():
         write_if_changed(out_dir / path, data)
-    copy_static(site.static_dir, out_dir)
+    static_files = copy_static(site.static_dir, out_dir)
+    for path in set(old.static_files if old else ()) - set(static_files):
+        remove_output(out_dir, path)
     write_server_files(out_dir)
 
     save_manifest(root, Manifest(version=version, options=options, global_key=global_key,
                                  stamps=stamps, posts=records, pages=pages, next_due=next_due,
-                                 public_key=(key_stamp, public_pem)))
+                                 public_key=(key_stamp, public_pem),
+                                 static_files=static_files))
     return BuildReport(posts=len(published), rendered=len(to_render), pages=rendered_pages,
                        new_key=new_key, seconds=time.perf_counter() - started)
 
@@ -228,17 +231,16 @@ def input_stamps(root: Path) -> dict[str, tuple[int, int]]:
     return stamps
 
 
-def copy_static(static_dir: Path, out_dir: Path) -> None:
-    """Theme assets, then the site's own static/ (which may replace them)."""
-    own = {str(p.relative_to(static_dir)) for p in static_dir.rglob("*")} \
-        if static_dir.is_dir() else set()
+def copy_static(static_dir: Path, out_dir: Path) -> list[str]:
+    """Theme assets, then the site's own static/ (which may replace them); returns the paths."""
+    own = {str(p.relative_to(static_dir)): p for p in static_dir.rglob("*") if p.is_file()} \
+        if static_dir.is_dir() else {}
     for path, relative in theme_assets():
         if relative not in own:
             copy_if_changed(path, out_dir / relative)
-    if static_dir.is_dir():
-        for path in static_dir.rglob("*"):
-            if path.is_file():
-                copy_if_changed(path, out_dir / path.relative_to(static_dir))
+    for relative, path in own.items():
+        copy_if_changed(path, out_dir / relative)
+    return sorted(own.keys() | {relative for _path, relative in theme_assets()})
 
 
 def write_server_files(out_dir: Path) -> None:

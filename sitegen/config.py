@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import msgspec
 
@@ -94,7 +94,7 @@ class Site:
         return f"{self.base_url}/ap/posts/{slug}.json"
 
     def tag_url(self, tag: str) -> str:
-        return f"{self.base_url}/tags/{tag}/"
+        return f"{self.base_url}/tags/{quote(tag)}/"
 
     def static_url(self, relative: str) -> str:
         return f"{self.base_url}/{relative.lstrip('/')}"

@@ -59,6 +59,7 @@ class Manifest(msgspec.Struct, kw_only=True):
     pages: dict[str, str]  # output path -> key of the inputs it was rendered from
     next_due: float | None = None  # when a future-dated post becomes due
     public_key: tuple[tuple[int, int], str] | None = None  # (key file stamp, public PEM)
+    static_files: list[str] = []  # copied from static/ and the theme, relative to the output
 
 
 class Stamps(msgspec.Struct, kw_only=True, array_like=True):

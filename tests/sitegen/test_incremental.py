@@ -146,3 +146,38 @@ def test_parallel_build_matches_serial_build(tmp_path):
     for name in a:
         assert (tmp_path / "serial" / name).read_bytes().replace(b"serial", b"parallel") == \
             (tmp_path / "parallel" / name).read_bytes(), name
+
+
+def test_site_template_overrides_the_theme_and_triggers_a_rebuild(site):
+    run_build(site, quiet=True)
+    templates = site / "templates"
+    templates.mkdir(exist_ok=True)
+    (templates / "tag.html").write_text(
+        '{% extends "base.html" %}{% block main %}<p class="custom">#{{ tag }}: '
+        '{{ posts | length }}</p>{% endblock %}', "utf-8")
+    assert not is_up_to_date(site, site / "_site", None, _version())
+    run_build(site, quiet=True)
+    assert '<p class="custom">#photos: 1</p>' in (
+        site / "_site/tags/photos/index.html").read_text("utf-8")
+
+
+def test_unicode_hashtag_gets_an_escaped_tag_url(site):
+    (site / "content/posts/cafe.md").write_text(
+        "+++\ndate = 2024-06-01\n+++\nAu #café ce matin.\n", "utf-8")
+    run_build(site, quiet=True)
+    import json
+    doc = json.loads((site / "_site/ap/posts/cafe.json").read_text("utf-8"))
+    assert {"type": "Hashtag", "href": "http://127.0.0.1:8000/tags/caf%C3%A9/",
+            "name": "#café"} in doc["tag"]
+    assert (site / "_site/tags/café/index.html").is_file()
+
+
+def test_deleted_static_file_leaves_the_output(site):
+    run_build(site, quiet=True)
+    (site / "static/extra.txt").write_text("hello", "utf-8")
+    run_build(site, quiet=True)
+    assert (site / "_site/extra.txt").read_text("utf-8") == "hello"
+    (site / "static/extra.txt").unlink()
+    run_build(site, quiet=True)
+    assert not (site / "_site/extra.txt").exists()
+    assert (site / "_site/style.css").is_file()
