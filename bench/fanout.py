@@ -1,0 +1,162 @@
+"""Fan-out benchmark: signed deliveries per second to loopback "servers".
+
+    .venv/bin/python bench/fanout.py                 # both cases, full size
+    .venv/bin/python bench/fanout.py --scale 0.1     # a quick smoke run
+
+Case ``shared``: 10,000 followers on 1,000 hosts, each host with a shared inbox, so 1,000
+signed POSTs (goal: under 2 s from enqueue to the last one recorded). Case ``distinct``:
+10,000 distinct inboxes on 100 hosts, so 10,000 signed POSTs (goal: >= 1,500/s on 2 cores).
+The receivers run in a separate process (one aiohttp server, one port per host) and answer
+202 at once; they verify every 50th signature so a broken signer cannot look fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+RECEIVER = r"""
+import asyncio, json, sys
+from aiohttp import web
+from fedicore.httpsig import HttpRequest, parse_signature, verify_request
+import time
+
+hosts, public_pem = int(sys.argv[1]), sys.stdin.read()
+seen = {"n": 0, "bad": 0}
+
+async def handle(request):
+    body = await request.read()
+    seen["n"] += 1
+    if seen["n"] % 50 == 1:
+        req = HttpRequest("POST", str(request.url), dict(request.headers), body)
+        parsed = parse_signature(req)
+        if not hasattr(parsed, "scheme") or verify_request(req, parsed, public_pem, now=time.time()):
+            seen["bad"] += 1
+    return web.Response(status=202)
+
+async def stats(request):
+    return web.json_response(seen)
+
+async def main():
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", handle)
+    app.router.add_get("/stats", stats)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    ports = []
+    for _ in range(hosts):
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=512)
+        await site.start()
+        ports.append(site._server.sockets[0].getsockname()[1])
+    print(json.dumps(ports), flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+
+async def run_case(name: str, followers: int, hosts: int, shared: bool, keypair: tuple[str, str]) -> dict:
+    import aiohttp
+
+    from inbox.delivery import DeliveryConfig, DeliveryWorker, enqueue, follower_inboxes
+    from inbox.settings import Settings
+    from inbox.storage.db import Database
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", RECEIVER, str(hosts)], cwd=ROOT, stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True,
+    )
+    assert proc.stdin and proc.stdout
+    proc.stdin.write(keypair[1])
+    proc.stdin.close()
+    ports = json.loads(proc.stdout.readline())
+    tmp = tempfile.mkdtemp(prefix="fanout-")
+    db = await Database.open(Path(tmp) / "inbox.sqlite3")
+    actor = "@bench@blog.example"
+    try:
+        await db.execute(
+            "INSERT INTO actors (mention, actor_url, public_key_id, public_key_pem, private_key_pem, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (actor, "https://blog.example/ap/actor.json", "https://blog.example/ap/actor.json#main-key",
+             keypair[1], keypair[0], time.time()),
+        )
+        rows = []
+        for n in range(followers):
+            base = f"http://127.0.0.1:{ports[n % hosts]}"
+            rows.append((actor, f"{base}/users/{n}", f"{base}/users/{n}/inbox",
+                         f"{base}/inbox" if shared else None, time.time()))
+        async with db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO followers (actor_mention, follower_id, inbox, shared_inbox, created_at)"
+                " VALUES (?, ?, ?, ?, ?)", rows,
+            )
+        activity = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": "https://blog.example/ap/posts/bench.json#create", "type": "Create",
+            "actor": "https://blog.example/ap/actor.json", "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "object": {"id": "https://blog.example/ap/posts/bench.json", "type": "Article",
+                       "content": "<p>" + "fediverse " * 180 + "</p>"},  # ~2 KiB body
+        }
+        config = DeliveryConfig(concurrency=200, per_host=2, batch=4000, held_per_host=200, flush_size=1000)
+        worker = DeliveryWorker(db, Settings(allow_private_fetch=True, database=db.path), config=config)
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        job = await enqueue(db, actor=actor, activity=activity, inboxes=await follower_inboxes(db, actor))
+        task = asyncio.create_task(worker.run())
+        while True:
+            await asyncio.sleep(0.02)
+            row = await db.fetchone(
+                "SELECT COUNT(*) AS n FROM deliveries WHERE job_id = ? AND state = 'pending'", (job,))
+            if row["n"] == 0:
+                break
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        await worker.stop()
+        await task
+        counts = {r["state"]: r["n"] for r in await db.fetchall(
+            "SELECT state, COUNT(*) AS n FROM deliveries WHERE job_id = ? GROUP BY state", (job,))}
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{ports[0]}/stats") as r:
+                seen = await r.json()
+        sent = counts.get("delivered", 0)
+        return {
+            "case": name, "followers": followers, "hosts": hosts, "requests": sent,
+            "failed": counts.get("failed", 0), "seconds": round(elapsed, 3),
+            "deliveries_per_s": round(sent / elapsed), "worker_cpu_s": round(cpu, 2),
+            "receiver_hits": seen["n"], "bad_signatures_in_sample": seen["bad"],
+        }
+    finally:
+        await db.close()
+        proc.terminate()
+        proc.wait()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply follower and host counts")
+    parser.add_argument("--case", choices=["shared", "distinct", "both"], default="both")
+    args = parser.parse_args()
+    from fedicore.keys import generate_rsa_keypair
+
+    keypair = generate_rsa_keypair()
+    scale = args.scale
+    cases = []
+    if args.case in ("shared", "both"):
+        cases.append(("shared", int(10_000 * scale), max(int(1_000 * scale), 1), True))
+    if args.case in ("distinct", "both"):
+        cases.append(("distinct", int(10_000 * scale), max(int(100 * scale), 1), False))
+    print(f"cpus: {os.cpu_count()}  python: {sys.version.split()[0]}")
+    for name, followers, hosts, shared in cases:
+        print(json.dumps(await run_case(name, followers, hosts, shared, keypair)), flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
