@@ -154,4 +154,5 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         openapi_config=OpenAPIConfig(title="Fedipress inbox", version="1", path="/schema"),
         request_max_body_size=settings.max_body_bytes,
         debug=False,
+        logging_config=None,  # logging is ours (inbox.logs): JSON lines, secrets redacted
     )
