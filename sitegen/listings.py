@@ -71,8 +71,8 @@ def plan_pages(renderer: PostRenderer, newest_first: list[PostRecord], global_ke
                 "newer": None if number == 1 else ("/" if number == 2 else f"/page/{number - 1}/"),
                 "older": f"/page/{number + 1}/" if number < len(pages) else None,
             }
-            return env.get_template("index.html").render(site=context, posts=[_card(p) for p in chunk],
-                                         pagination=pagination).encode()
+            return env.get_template("index.html").render(
+                site=context, posts=[_card(p) for p in chunk], pagination=pagination).encode()
 
         plans.append(PagePlan(path, _key(global_key, path, len(pages), _cards(chunk)), render))
 
@@ -94,7 +94,8 @@ def plan_pages(renderer: PostRenderer, newest_first: list[PostRecord], global_ke
     def render_feed() -> bytes:
         entries = [dict(_card(p), document=_document(out_dir, p.slug)) for p in latest]
         updated = max((p.updated or p.published for p in latest), default="1970-01-01T00:00:00Z")
-        return env.get_template("feed.xml").render(site=context, entries=entries, updated=updated).encode()
+        return env.get_template("feed.xml").render(site=context, entries=entries,
+                                                   updated=updated).encode()
 
     plans.append(PagePlan("feed.xml", _key(global_key, "feed", _digests(latest)), render_feed))
 

@@ -63,7 +63,8 @@ class Markup:
     def _emoji_img(self, match: re.Match) -> str:
         code = match.group(1)
         url = html.escape(self._emoji_urls[code])
-        return f'<img class="emoji" src="{url}" alt=":{code}:" title=":{code}:" width="20" height="20">'
+        return (f'<img class="emoji" src="{url}" alt=":{code}:" title=":{code}:" '
+                f'width="20" height="20">')
 
     def _social_rule(self, state: StateCore) -> None:
         found: Found = state.env["found"]
