@@ -187,8 +187,11 @@ def decide(
     retry_after: float | None = None,
     resend_now: bool = False,
     error: str = "",
+    permanent: bool = False,
 ) -> Decision:
     """The next state of a delivery whose ``attempts``-th try got ``status``."""
+    if permanent:
+        return Decision("failed", reason=error or "permanent failure")
     outcome = classify(status)
     if outcome == "delivered":
         return Decision("delivered", reason=str(status))

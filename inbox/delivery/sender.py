@@ -12,6 +12,7 @@ import asyncio
 import socket
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -26,6 +27,7 @@ class Answer:
     status: int | None
     retry_after: str | None = None
     error: str | None = None
+    permanent: bool = False  # no point retrying (a forbidden address)
 
 
 class GuardedResolver(AbstractResolver):
@@ -75,6 +77,13 @@ class Sender:
 
     async def post(self, url: str, body: bytes, headers: dict[str, Any]) -> Answer:
         assert self._session is not None, "Sender.start() first"
+        if not self._allow_private:
+            # aiohttp never asks the resolver about IP literals, so judge the URL's host here.
+            from fedicore.netguard import forbidden_host_reason
+
+            reason = forbidden_host_reason(urlsplit(url).hostname or "")
+            if reason:
+                return Answer(None, error=f"forbidden address: {reason}", permanent=True)
         try:
             async with self._session.post(url, data=body, headers=headers, allow_redirects=False) as response:
                 await response.content.read(65536)  # a hostile peer cannot make us buffer more

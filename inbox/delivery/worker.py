@@ -319,7 +319,9 @@ class DeliveryWorker:
         resend = False
         if answer.status == 401:
             state, resend = policy.on_unauthorized(state, scheme)
-        if answer.status is not None and not policy.host_failed_by(answer.status):
+        if answer.permanent:
+            pass  # our refusal says nothing about the host
+        elif answer.status is not None and not policy.host_failed_by(answer.status):
             if 200 <= answer.status < 300 or state.consecutive_failures or state.unavailable:
                 state = policy.host_after_success(state, now)
         else:
@@ -331,7 +333,7 @@ class DeliveryWorker:
         self._dirty_hosts.add(host)
         decision = policy.decide(
             status=answer.status, attempts=attempts, now=now, jitter=self._rng.random(),
-            retry_after=retry_after, resend_now=resend, error=answer.error or "",
+            retry_after=retry_after, resend_now=resend, error=answer.error or "", permanent=answer.permanent,
         )
         outcome = "retry" if decision.state == "pending" else policy.classify(answer.status)
         ATTEMPTS.labels(outcome, policy.status_class(answer.status)).inc()

@@ -157,3 +157,18 @@ async def test_slow_inbox_does_not_hold_up_other_hosts(db, receivers, clock):
     finally:
         await worker.stop()
         await task
+
+
+async def test_inbox_on_a_private_address_is_refused_without_private_fetch(db, receivers, clock):
+    from types import SimpleNamespace
+
+    target = await receivers()
+    guarded = DeliveryWorker(db, SimpleNamespace(allow_private_fetch=False), clock=clock, config=FAST)
+    job = await enqueue(db, actor=ACTOR, activity=note_activity("Create"), inboxes=[target.url()], now=clock())
+    try:
+        assert await guarded.run_once() == 1
+    finally:
+        await guarded.close()
+    [row] = await deliveries(db, job)
+    assert row["state"] == "failed" and row["last_error"].startswith("forbidden address")
+    assert target.hits == []
