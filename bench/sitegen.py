@@ -1,0 +1,358 @@
+"""Fedipress against Hugo and Pelican on the same synthetic corpus, side by side.
+
+    python bench/sitegen.py --sizes 1000,10000 --reps 3 --json results.json
+    python bench/sitegen.py --quick           # 100 posts, 2 repetitions: a minute
+
+For each size the corpus is written once (``bench/corpus.py``); then, repetition after
+repetition, each generator in turn (the order rotates) runs the four scenarios:
+
+- cold: output and caches deleted, full build;
+- nochange: the same command again;
+- edit_post: one post's body changed, rebuilt (Hugo: its ``--watch`` rebuild, as its users
+  experience it; the figure is Hugo's own "Total in" log line);
+- edit_template: the post template changed, rebuilt.
+
+Medians per scenario, ratios Fedipress/Hugo and Fedipress/Pelican, and peak memory (largest
+process and process-tree sum) are printed as a Markdown table and optionally saved as JSON.
+This script installs nothing; it says what is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import corpus  # noqa: E402
+from bench.measure import Run, median, run  # noqa: E402
+
+GENERATORS = ("fedipress", "hugo", "pelican")
+SCENARIOS = ("cold", "nochange", "edit_post", "edit_template")
+HUGO_TEMPLATE = "themes/minimal/layouts/_default/single.html"
+PELICAN_TEMPLATE = "theme/templates/article.html"
+HUGO_TOTAL = re.compile(r"Total in (\d+(?:\.\d+)?) ms")
+PELICAN_CACHE = 'CACHE_CONTENT = True\nLOAD_CONTENT_CACHE = True\nCACHE_PATH = "cache"\n'
+
+
+class MissingTool(Exception):
+    pass
+
+
+def tools() -> dict[str, list[str]]:
+    """The command prefix of each generator; raises MissingTool with the install hint."""
+    bin_dir = Path(sys.executable).parent
+    found: dict[str, list[str]] = {}
+    fedipress = bin_dir / "fedipress"
+    found["fedipress"] = [str(fedipress)] if fedipress.exists() else [sys.executable, "-m",
+                                                                       "fedipress"]
+    hugo = shutil.which("hugo")
+    if hugo:
+        found["hugo"] = [hugo]
+    pelican = bin_dir / "pelican"
+    if pelican.exists() or shutil.which("pelican"):
+        found["pelican"] = [str(pelican) if pelican.exists() else shutil.which("pelican")]
+    return found
+
+
+def versions(found: dict[str, list[str]]) -> dict[str, str]:
+    def out(cmd: list[str]) -> str:
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.strip()
+        except OSError:
+            return "?"
+
+    info = {"python": platform.python_version(), "nproc": str(os.cpu_count()),
+            "cpu": _cpu_model(), "kernel": platform.release()}
+    if "hugo" in found:
+        info["hugo"] = out(found["hugo"] + ["version"]).split()[1] if out(
+            found["hugo"] + ["version"]) else "?"
+    if "pelican" in found:
+        info["pelican"] = out(found["pelican"] + ["--version"])
+    try:
+        from importlib.metadata import version
+        info["fedipress"] = version("fedipress")
+    except Exception:  # not installed as a distribution: still measurable from the checkout
+        info["fedipress"] = "checkout"
+    return info
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+class Generator:
+    """One generator's commands on its copy of the corpus."""
+
+    def __init__(self, name: str, prefix: list[str], site: Path, out: Path) -> None:
+        self.name, self.prefix, self.site, self.out = name, prefix, site, out
+
+    def build_command(self) -> list[str]:
+        if self.name == "fedipress":
+            return self.prefix + ["build", str(self.site), "--out", str(self.out), "--quiet"]
+        if self.name == "hugo":
+            return self.prefix + ["--quiet", "-s", str(self.site), "-d", str(self.out)]
+        return self.prefix + [str(self.site / "content"), "-s", str(self.site / "pelicanconf.py"),
+                              "-o", str(self.out), "-q"]
+
+    def clean(self) -> None:
+        """Forget every earlier build: output and caches (Fedipress keeps its key pair)."""
+        shutil.rmtree(self.out, ignore_errors=True)
+        for cache in (".fedipress-cache", "cache", "resources", "__pycache__"):
+            shutil.rmtree(self.site / cache, ignore_errors=True)
+
+    def build(self) -> Run:
+        result = run(self.build_command(), cwd=self.site)
+        if result.returncode != 0:
+            raise RuntimeError(f"{self.name} build failed ({result.returncode}):\n"
+                               f"{result.output[-2000:]}")
+        return result
+
+    def post_path(self, slug: str) -> Path:
+        return self.site / "content" / "posts" / f"{slug}.md"
+
+    def template_path(self) -> Path:
+        return self.site / {"fedipress": f"templates/{corpus.POST_TEMPLATE}",
+                            "hugo": HUGO_TEMPLATE, "pelican": PELICAN_TEMPLATE}[self.name]
+
+    def page(self, slug: str) -> Path:
+        return self.out / "posts" / slug / "index.html"
+
+
+def edit_post(path: Path, marker: str) -> None:
+    with path.open("a") as handle:
+        handle.write(f"\nEdited once more: {marker}.\n")
+
+
+# Where each post template prints the body: the template edit adds a line just before it
+# (an HTML comment would not do: Go templates drop comments, and text outside Hugo's
+# `define` block would replace the whole layout).
+BODY_ANCHORS = ("{{ post.body_html | safe }}", "{{ .Content }}", "{{ article.content }}")
+
+
+def edit_template(path: Path, marker: str) -> None:
+    text = path.read_text()
+    for anchor in BODY_ANCHORS:
+        if anchor in text:
+            path.write_text(text.replace(anchor, f'<p class="edited">{marker}</p>\n' + anchor, 1))
+            return
+    raise RuntimeError(f"{path}: no place to edit (none of {BODY_ANCHORS})")
+
+
+class HugoWatch:
+    """``hugo --watch`` in the background; ``rebuild()`` edits a file and waits for the log."""
+
+    def __init__(self, gen: Generator) -> None:
+        self.proc = subprocess.Popen(gen.prefix + ["--watch", "-s", str(gen.site), "-d",
+                                                   str(gen.out)],
+                                     cwd=gen.site, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True, bufsize=1)
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self._wait_for("Watching for changes", 600)
+        time.sleep(0.5)  # let the watcher settle before the first edit
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.put(line)
+
+    def _wait_for(self, needle: str | re.Pattern, timeout: float) -> tuple[float, str]:
+        deadline = time.perf_counter() + timeout
+        while True:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                raise RuntimeError(f"hugo --watch: no {needle!r} within {timeout:.0f}s")
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            hit = needle.search(line) if isinstance(needle, re.Pattern) else needle in line
+            if hit:
+                return time.perf_counter(), line
+
+    def rebuild(self, edit) -> tuple[float, float]:
+        """(Hugo's own "Total in" seconds, wall seconds from the edit to that line)."""
+        while not self.lines.empty():
+            self.lines.get_nowait()
+        started = time.perf_counter()
+        edit()
+        seen, line = self._wait_for(HUGO_TOTAL, 300)
+        return float(HUGO_TOTAL.search(line).group(1)) / 1000, seen - started
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def one_round(gen: Generator, slug: str, marker: str) -> dict[str, Run | float]:
+    """The four scenarios for one generator; edits carry ``marker`` so each round differs."""
+    gen.clean()
+    found: dict[str, Run | float] = {"cold": gen.build(), "nochange": gen.build()}
+    if gen.name == "hugo":
+        watch = HugoWatch(gen)
+        try:
+            logged, wall = watch.rebuild(lambda: edit_post(gen.post_path(slug), marker))
+            found["edit_post"], found["edit_post_wall"] = logged, wall
+            logged, _ = watch.rebuild(lambda: edit_template(gen.template_path(), marker + "w"))
+            found["edit_template_watch"] = logged
+        finally:
+            watch.stop()
+        edit_template(gen.template_path(), marker)
+        found["edit_template"] = gen.build()
+    else:
+        edit_post(gen.post_path(slug), marker)
+        found["edit_post"] = gen.build()
+        edit_template(gen.template_path(), marker)
+        found["edit_template"] = gen.build()
+    page = gen.page(slug).read_text(errors="replace")
+    if f"Edited once more: {marker}." not in page or f'"edited">{marker}' not in page:
+        raise RuntimeError(f"{gen.name}: the edited post's page does not show both edits")
+    return found
+
+
+def measure_size(count: int, work: Path, found: dict[str, list[str]], names: list[str],
+                 reps: int, log) -> dict:
+    folder = work / f"n{count}"
+    corpus.write_corpus(count, folder)
+    pel_conf = folder / "pelican" / "pelicanconf.py"
+    pel_conf.write_text(pel_conf.read_text() + PELICAN_CACHE)
+    gens = [Generator(n, found[n], folder / n, folder / f"out-{n}") for n in names]
+    slug = f"post-{count // 2:06d}"
+    samples: dict[str, dict[str, list[float]]] = {g.name: {} for g in gens}
+    for rep in range(reps):
+        order = gens[rep % len(gens):] + gens[:rep % len(gens)]  # alternate who goes first
+        for gen in order:
+            result = one_round(gen, slug, f"bench-edit-{count}-{rep}")
+            for key, value in result.items():
+                bucket = samples[gen.name]
+                if isinstance(value, Run):
+                    bucket.setdefault(key, []).append(value.seconds)
+                    bucket.setdefault("peak_mb", []).append(value.peak_mb)
+                    bucket.setdefault("tree_mb", []).append(value.tree_mb)
+                else:
+                    bucket.setdefault(key, []).append(value)
+            log(f"  n={count} rep {rep + 1}/{reps} {gen.name}: " + ", ".join(
+                f"{k} {v.seconds if isinstance(v, Run) else v:.3f}s" for k, v in result.items()))
+    summary = {}
+    for name, bucket in samples.items():
+        summary[name] = {key: (max(values) if key.endswith("_mb") else median(values))
+                         for key, values in bucket.items()}
+        summary[name]["runs"] = bucket
+    shutil.rmtree(folder, ignore_errors=True)
+    return summary
+
+
+def ratios(summary: dict) -> dict[str, dict[str, float]]:
+    found: dict[str, dict[str, float]] = {}
+    fp = summary.get("fedipress")
+    for other in ("hugo", "pelican"):
+        if fp and other in summary:
+            found[other] = {s: fp[s] / summary[other][s] for s in SCENARIOS
+                            if s in fp and s in summary[other] and summary[other][s] > 0}
+    return found
+
+
+def markdown(results: dict, command: str) -> str:
+    lines = [f"Command: `{command}`", ""]
+    for size, summary in results["sizes"].items():
+        lines += [f"**N = {int(size):,}** (medians of {results['reps']} runs, seconds)", "",
+                  "| Scenario | " + " | ".join(summary) + " | Fedipress/Hugo | Fedipress/Pelican |",
+                  "|---" * (len(summary) + 3) + "|"]
+        rel = ratios(summary)
+        for scenario in SCENARIOS:
+            cells = [f"{summary[g][scenario]:.3f}" if scenario in summary[g] else "–"
+                     for g in summary]
+            rels = [f"{rel[o][scenario]:.2f}×" if scenario in rel.get(o, {}) else "–"
+                    for o in ("hugo", "pelican")]
+            lines.append(f"| {scenario} | " + " | ".join(cells + rels) + " |")
+        lines.append("| peak RSS, largest process (MB) | " + " | ".join(
+            f"{summary[g].get('peak_mb', 0):.0f}" for g in summary) + " | | |")
+        lines.append("| peak RSS, process tree (MB) | " + " | ".join(
+            f"{summary[g].get('tree_mb', 0):.0f}" for g in summary) + " | | |")
+        if "hugo" in summary and "edit_post_wall" in summary["hugo"]:
+            hugo = summary["hugo"]
+            lines.append(f"\nHugo watch mode: edit_post is Hugo's logged rebuild; edit to log line "
+                         f"{hugo['edit_post_wall']:.3f}s; template edit in watch mode "
+                         f"{hugo.get('edit_template_watch', float('nan')):.3f}s.")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated post counts")
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="100 posts, 2 repetitions")
+    parser.add_argument("--only", default=",".join(GENERATORS),
+                        help="comma-separated subset of fedipress,hugo,pelican")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/fedipress-bench"))
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.only.split(",") if n.strip()]
+    unknown = set(names) - set(GENERATORS)
+    if unknown:
+        print(f"error: unknown generator(s): {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    try:
+        sizes = [100] if args.quick else [int(s) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        print(f"error: --sizes must be numbers like 1000,10000, got {args.sizes!r}",
+              file=sys.stderr)
+        return 2
+    reps = 2 if args.quick else args.reps
+    if reps < 1 or any(s < 2 for s in sizes):
+        print("error: --reps must be at least 1 and every size at least 2", file=sys.stderr)
+        return 2
+    found = tools()
+    hints = {"hugo": "apt-get install -y hugo",
+             "pelican": f'{Path(sys.executable).parent}/pip install "pelican[markdown]"'}
+    missing = [n for n in names if n not in found]
+    if missing:
+        for name in missing:
+            print(f"error: {name} not found; install it with: {hints[name]} "
+                  f"(or leave it out with --only)", file=sys.stderr)
+        return 2
+    command = "python bench/sitegen.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    results = {"machine": versions({n: found[n] for n in names}), "reps": reps,
+               "command": command.strip(), "sizes": {}}
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    args.work.mkdir(parents=True, exist_ok=True)
+    for size in sizes:
+        log(f"n={size}: writing the corpus")
+        try:
+            results["sizes"][str(size)] = measure_size(size, args.work, found, names, reps, log)
+        except RuntimeError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    print(json.dumps(results["machine"]))
+    print(markdown(results, results["command"]))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
