@@ -1,0 +1,123 @@
+"""``fedipress inbox``: serve, worker, migrate, backup — plus the commands other parts of the
+inbox contribute through their ``COMMANDS`` lists (deliveries, moderation)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import signal
+from pathlib import Path
+
+import click
+
+from fedicore.errors import FedipressError
+from inbox.settings import Settings, load_settings
+
+CONTRIBUTED = ("inbox.delivery.cli", "inbox.moderation.cli")
+config_option = click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
+                             help="inbox.toml (FEDIPRESS_* environment variables override it)")
+
+
+@click.group("inbox")
+def inbox_group() -> None:
+    """Run and operate the inbox server."""
+
+
+@inbox_group.command("serve")
+@config_option
+@click.option("--host", default=None, help="Bind address (default from config: 127.0.0.1)")
+@click.option("--port", type=int, default=None, help="Port (default from config: 8080)")
+def serve_command(config: str | None, host: str | None, port: int | None) -> None:
+    """Serve the inbox (one process: HTTP, activity processing, deliveries)."""
+    import uvicorn
+
+    from inbox.app import create_app
+    from inbox.logs import configure_logging
+
+    settings = load_settings(config, overrides={"host": host, "port": port})
+    configure_logging(settings.log_level)
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
+                log_level=settings.log_level.lower(), proxy_headers=False, server_header=False)
+
+
+@inbox_group.command("worker")
+@config_option
+def worker_command(config: str | None) -> None:
+    """Run only the delivery worker (for a second process next to `serve` with run_worker=false)."""
+    from inbox.logs import configure_logging
+
+    settings = load_settings(config)
+    configure_logging(settings.log_level)
+    asyncio.run(_run_worker(settings))
+
+
+async def _run_worker(settings: Settings) -> None:
+    from inbox.delivery import DeliveryWorker
+    from inbox.storage.db import Database
+
+    db = await Database.open(settings.database)
+    worker = DeliveryWorker(db, settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(worker.stop()))
+    try:
+        await worker.run()
+    finally:
+        await db.close()
+
+
+@inbox_group.command("migrate")
+@config_option
+def migrate_command(config: str | None) -> None:
+    """Apply pending schema migrations (serve does this at start too)."""
+    settings = load_settings(config)
+    applied, version = asyncio.run(_migrate(settings.database))
+    if applied:
+        click.echo(f"applied migrations {', '.join(f'{v:03d}' for v in applied)}; schema is at {version:03d}")
+    else:
+        click.echo(f"schema is up to date at {version:03d}")
+
+
+async def _migrate(path: str) -> tuple[list[int], int]:
+    from inbox.storage.db import Database
+
+    db = await Database.open(path, migrate=False)
+    try:
+        applied = await db.migrate()
+        return applied, await db.schema_version()
+    finally:
+        await db.close()
+
+
+@inbox_group.command("backup")
+@config_option
+@click.argument("dest", type=click.Path(dir_okay=False))
+def backup_command(config: str | None, dest: str) -> None:
+    """Copy the database to DEST, consistently, while the server runs (SQLite online backup)."""
+    from inbox.storage.db import backup_database
+
+    settings = load_settings(config)
+    source = Path(settings.database)
+    if not source.is_file():
+        raise FedipressError(f"no inbox database at {source}")
+    if Path(dest).exists():
+        raise FedipressError(f"{dest} exists; choose a new file name")
+    backup_database(source, dest)
+    click.echo(f"backed up {source} to {dest}")
+
+
+def _add_contributed() -> None:
+    for name in CONTRIBUTED:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        for command in getattr(module, "COMMANDS", []):
+            if command.name not in inbox_group.commands:
+                inbox_group.add_command(command)
+
+
+_add_contributed()
