@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import random
+import socket
 import time
 import uuid
 from collections import deque
@@ -66,7 +68,8 @@ class DeliveryWorker:
         self._settings = settings
         self._clock = clock
         self.config = config or DeliveryConfig()
-        self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:12]}"
+        # host:pid:random -- lets a restarted worker on this machine see that a lease's owner died.
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._rng = rng or random.Random()
         self._sender = Sender(
             connections=max(self.config.concurrency * 2, 64),
@@ -100,6 +103,7 @@ class DeliveryWorker:
         if self._app_db.path != ":memory:":
             self._db = await Database.open(self._app_db.path, migrate=False)
         await self._sender.start()
+        await self._reclaim_from_dead_workers()
 
         def woken(db: Database) -> None:
             if db is self._app_db or db.path == self._app_db.path:
@@ -107,6 +111,14 @@ class DeliveryWorker:
                 self._wake.set()
 
         self._unsubscribe = on_enqueue(woken)
+
+    async def _reclaim_from_dead_workers(self) -> None:
+        """Leases of a worker on this machine whose process is gone (``kill -9``) are freed at
+        once instead of after expiry; leases of other machines always wait for expiry."""
+        for owner in await store.lease_owners(self._db, self._clock()):
+            if _owner_is_dead(owner):
+                freed = await store.release_owner(self._db, owner)
+                log.info("freed %d deliveries leased by dead worker %s", freed, owner)
 
     async def run(self) -> None:
         """Deliver until ``stop()``; database trouble is logged and retried, never fatal."""
@@ -367,6 +379,21 @@ class DeliveryWorker:
         if len(self._bodies) > 4 * self.config.batch and not self._tasks:
             keep = {row["job_id"] for q in self._queues.values() for row in q}
             self._bodies = {k: v for k, v in self._bodies.items() if k in keep}
+
+
+def _owner_is_dead(owner: str) -> bool:
+    """True only when ``owner`` names a process on this machine that no longer exists."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _host_from_row(data: dict[str, Any]) -> policy.HostState:

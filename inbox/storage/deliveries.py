@@ -134,6 +134,24 @@ async def release_leases(db: Database, *, worker_id: str, ids: Sequence[int]) ->
     )
 
 
+async def lease_owners(db: Database, now: float) -> list[str]:
+    """Workers holding unexpired leases on pending deliveries."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT lease_owner FROM deliveries WHERE state = 'pending' AND lease_owner IS NOT NULL"
+        " AND lease_expires_at > ?",
+        (now,),
+    )
+    return [row["lease_owner"] for row in rows]
+
+
+async def release_owner(db: Database, owner: str) -> int:
+    """Free every lease of a worker known to be dead."""
+    return await db.execute(
+        "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ? AND state = 'pending'",
+        (owner,),
+    )
+
+
 async def job_bodies(db: Database, job_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
     """job id -> (actor mention, JSON body)."""
     rows = await db.fetchall(
