@@ -1,0 +1,375 @@
+"""Inbox load: signed deliveries from many remote actors to `fedipress inbox serve`, side by side
+with a bare verify-and-insert Litestar endpoint (``bench/bare_inbox.py``).
+
+    python bench/inbox.py --activities 20000 --actors 1000 --concurrency 50 --reps 3
+    python bench/inbox.py --quick
+
+Remote actors' documents are served from 127.0.0.1 (their keys are fetched once, in a warm-up
+that sends one activity per actor, then cached by both servers). Every activity is a unique
+~2 KiB Create(Note) replying to the blog, signed in advance (cavage, RSA-2048) so signing costs
+the load generator nothing while it measures. Each run gets a fresh database and server; the
+two servers alternate on the same port. Clients connect from many 127.0.x.y source addresses,
+as deliveries from many hosts would (the inbox limits each address to 1,000 requests/s).
+Reported: accepted requests/s, p50/p99 latency, peak server RSS, and whether every accepted
+activity is in the database afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import aiohttp  # noqa: E402
+from aiohttp import web  # noqa: E402
+
+from bench.measure import median, percentile, tree_rss_mb  # noqa: E402
+from fedicore.httpsig import HttpRequest, sign_request  # noqa: E402
+from fedicore.keys import generate_rsa_keypair  # noqa: E402
+from fedicore.vocab import ACTIVITY_JSON, AS_CONTEXT, PUBLIC  # noqa: E402
+
+LOCAL = "@bench@blog.example"
+BLOG = "https://blog.example"
+INBOX_PATH = f"/v1/{LOCAL}/inbox"
+DISTINCT_KEYS = 8  # RSA key generation is slow; actors share these pairs but not key ids
+
+
+@dataclass(frozen=True)
+class Signed:
+    activity_id: str
+    body: bytes
+    headers: dict[str, str]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ActorServer:
+    """Serves ``/users/aN`` actor documents on 127.0.0.1 from a thread of its own."""
+
+    def __init__(self, count: int, keys: list[tuple[str, str]]) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.count, self.keys = count, keys
+        self.fetches = 0
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+        self._ready.wait(10)
+
+    def actor_id(self, index: int) -> str:
+        return f"{self.base}/users/a{index}"
+
+    def key_pair(self, index: int) -> tuple[str, str]:
+        return self.keys[index % len(self.keys)]
+
+    async def _document(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        index = int(name[1:]) if name[1:].isdigit() else -1
+        if not 0 <= index < self.count:
+            return web.Response(status=404)
+        self.fetches += 1
+        actor = self.actor_id(index)
+        doc = {"@context": [AS_CONTEXT, "https://w3id.org/security/v1"], "id": actor,
+               "type": "Person", "preferredUsername": name, "inbox": f"{actor}/inbox",
+               "outbox": f"{actor}/outbox", "endpoints": {"sharedInbox": f"{self.base}/inbox"},
+               "publicKey": {"id": f"{actor}#main-key", "owner": actor,
+                             "publicKeyPem": self.key_pair(index)[1]}}
+        return web.Response(body=json.dumps(doc).encode(), content_type="application/activity+json")
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        app = web.Application()
+        app.router.add_get("/users/{name}", self._document)
+        runner = web.AppRunner(app, access_log=None)
+        self._loop.run_until_complete(runner.setup())
+        self._loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.port).start())
+        self._ready.set()
+        self._loop.run_forever()
+
+
+def make_activity(actors: ActorServer, index: int, serial: int) -> dict:
+    actor = actors.actor_id(index)
+    note_id = f"{actor}/statuses/{uuid.uuid4().hex}"
+    padding = " ".join(["a reply that says something about the post"] * 35)
+    return {"@context": AS_CONTEXT, "id": f"{actor}/activities/{uuid.uuid4().hex}",
+            "type": "Create", "actor": actor, "to": [PUBLIC], "cc": [f"{BLOG}/ap/actor.json"],
+            "object": {"id": note_id, "type": "Note", "attributedTo": actor,
+                       "inReplyTo": f"{BLOG}/ap/posts/post-{serial % 100:06d}.json",
+                       "content": f"<p>Reply {serial}: {padding}</p>", "to": [PUBLIC],
+                       "published": "2026-01-01T00:00:00Z"}}
+
+
+def presign(actors: ActorServer, indexes: list[int], port: int, workers: int = 2) -> list[Signed]:
+    """Sign every delivery now, for http://127.0.0.1:PORT (both servers use that port)."""
+    url = f"http://127.0.0.1:{port}{INBOX_PATH}"
+    now = time.time()
+
+    def one(item: tuple[int, int]) -> Signed:
+        serial, index = item
+        activity = make_activity(actors, index, serial)
+        body = json.dumps(activity).encode()
+        headers = {"Content-Type": ACTIVITY_JSON}
+        private = actors.key_pair(index)[0]
+        headers.update(sign_request(HttpRequest("POST", url, headers, body),
+                                    key_id=f"{actors.actor_id(index)}#main-key",
+                                    private_key=private, now=now))
+        return Signed(activity["id"], body, headers)
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(one, enumerate(indexes)))
+
+
+async def blast(port: int, deliveries: list[Signed], concurrency: int) -> dict:
+    """POST every delivery with ``concurrency`` clients, each from its own source address."""
+    url = f"http://127.0.0.1:{port}{INBOX_PATH}"
+    latencies: list[float] = []
+    accepted: list[str] = []
+    statuses: dict[int, int] = {}
+    cursor = iter(deliveries)
+
+    async def client(number: int) -> None:
+        source = f"127.0.{1 + number // 250}.{1 + number % 250}"
+        connector = aiohttp.TCPConnector(limit=1, local_addr=(source, 0))
+        async with aiohttp.ClientSession(connector=connector) as session:
+            for item in cursor:
+                started = time.perf_counter()
+                try:
+                    async with session.post(url, data=item.body, headers=item.headers) as answer:
+                        await answer.read()
+                        status = answer.status
+                except aiohttp.ClientError:
+                    status = 0
+                latencies.append(time.perf_counter() - started)
+                statuses[status] = statuses.get(status, 0) + 1
+                if status == 202:
+                    accepted.append(item.activity_id)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(i) for i in range(concurrency)))
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "accepted": accepted, "statuses": statuses,
+            "rate": len(accepted) / seconds if seconds else 0.0,
+            "p50_ms": percentile(latencies, 0.50) * 1000, "p99_ms": percentile(latencies, 0.99) * 1000}
+
+
+class Server:
+    """One server process on ``port`` with a fresh database, RSS sampled while it runs."""
+
+    def __init__(self, kind: str, port: int, folder: Path) -> None:
+        self.kind, self.port, self.folder = kind, port, folder
+        self.database = folder / f"{kind}.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.database}{suffix}").unlink(missing_ok=True)
+        if kind == "fedipress":
+            register_local_actor(self.database)
+            config = folder / "inbox.toml"
+            config.write_text(
+                f'host = "127.0.0.1"\nport = {port}\npublic_url = "http://127.0.0.1:{port}"\n'
+                f'database = "{self.database}"\nallow_private_fetch = true\n'
+                f'log_level = "warning"\n')
+            command = serve_command(config)
+        else:
+            command = [sys.executable, str(Path(__file__).with_name("bare_inbox.py")),
+                       "--port", str(port), "--database", str(self.database)]
+        self.log = (folder / f"{kind}.log").open("wb")
+        self.proc = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._wait_listening()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _wait_listening(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.kind} server exited: {self.log_text()[-1500:]}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"{self.kind} server did not listen on {self.port}")
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, tree_rss_mb(self.proc.pid))
+            self._stop.wait(0.1)
+
+    def log_text(self) -> str:
+        self.log.flush()
+        return (self.folder / f"{self.kind}.log").read_text(errors="replace")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+    def stored_ids(self) -> set[str]:
+        with sqlite3.connect(self.database) as conn:
+            return {row[0] for row in conn.execute("SELECT id FROM activities")}
+
+
+def serve_command(config: Path) -> list[str]:
+    """`fedipress inbox serve` when the CLI has it, else the same app under uvicorn directly."""
+    fedipress = Path(sys.executable).with_name("fedipress")
+    probe = subprocess.run([str(fedipress), "inbox", "serve", "--help"], capture_output=True)
+    if probe.returncode == 0:
+        return [str(fedipress), "inbox", "serve", "--config", str(config)]
+    return [sys.executable, __file__, "--serve-app", str(config)]
+
+
+def serve_app(config: str) -> None:
+    """Fallback server: ``create_app(load_settings(config))`` under one uvicorn worker."""
+    import uvicorn
+
+    from inbox.app import create_app
+    from inbox.settings import load_settings
+
+    settings = load_settings(config)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                log_level="warning", access_log=False)
+
+
+def register_local_actor(database: Path) -> None:
+    """The blog actor the deliveries address, stored before the server starts."""
+    from inbox.storage.actors import LocalActor, save_actor
+    from inbox.storage.db import Database
+
+    private_pem, public_pem = LOCAL_KEYS
+    actor = LocalActor(mention=LOCAL, actor_url=f"{BLOG}/ap/actor.json",
+                       public_key_id=f"{BLOG}/ap/actor.json#main-key", public_key_pem=public_pem,
+                       private_key_pem=private_pem, manually_approves_followers=False,
+                       announce=False, created_at=time.time())
+
+    async def save() -> None:
+        db = await Database.open(str(database))
+        try:
+            await save_actor(db, actor)
+        finally:
+            await db.close()
+
+    asyncio.run(save())
+
+
+LOCAL_KEYS: tuple[str, str] = ("", "")
+
+
+def run_once(kind: str, port: int, folder: Path, warm: list[Signed], load: list[Signed],
+             concurrency: int, log) -> dict:
+    server = Server(kind, port, folder)
+    try:
+        warmup = asyncio.run(blast(port, warm, concurrency))
+        result = asyncio.run(blast(port, load, concurrency))
+        peak = server.peak_mb
+    finally:
+        server.stop()
+    stored = server.stored_ids()
+    accepted = set(result.pop("accepted")) | set(warmup["accepted"])
+    lost = len(accepted - stored)
+    summary = {"rate": result["rate"], "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"],
+               "accepted": len(accepted), "sent": len(load) + len(warm), "lost": lost,
+               "statuses": result["statuses"], "warmup_rate": warmup["rate"], "rss_mb": peak,
+               "seconds": result["seconds"]}
+    log(f"  {kind}: {summary['rate']:.0f}/s p50 {summary['p50_ms']:.1f} ms p99 "
+        f"{summary['p99_ms']:.1f} ms, rss {peak:.0f} MB, statuses {result['statuses']}, "
+        f"lost {lost}, warm-up {warmup['rate']:.0f}/s")
+    if lost or (not accepted and kind == "fedipress"):
+        log(server.log_text()[-3000:])
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    global LOCAL_KEYS
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--activities", type=int, default=20000)
+    parser.add_argument("--actors", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="200 activities, 20 actors, 1 rep")
+    parser.add_argument("--only", default="fedipress,bare")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--serve-app", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve_app:
+        serve_app(args.serve_app)
+        return 0
+    if args.quick:
+        args.activities, args.actors, args.reps, args.concurrency = 200, 20, 1, 10
+    kinds = [k for k in args.only.split(",") if k]
+    if set(kinds) - {"fedipress", "bare"} or min(args.activities, args.actors, args.reps,
+                                                  args.concurrency) < 1:
+        print("error: --only takes fedipress,bare; counts must be positive", file=sys.stderr)
+        return 2
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log(f"making {DISTINCT_KEYS} key pairs and signing {args.activities + args.actors} deliveries")
+    LOCAL_KEYS = generate_rsa_keypair(2048)
+    actors = ActorServer(args.actors, [generate_rsa_keypair(2048) for _ in range(DISTINCT_KEYS)])
+    port = free_port()
+    warm = presign(actors, list(range(args.actors)), port)
+    load = presign(actors, [i % args.actors for i in range(args.activities)], port)
+    runs: dict[str, list[dict]] = {k: [] for k in kinds}
+    with tempfile.TemporaryDirectory(prefix="fedipress-inbox-bench-") as tmp:
+        for rep in range(args.reps):
+            order = kinds[rep % len(kinds):] + kinds[:rep % len(kinds)]
+            for kind in order:
+                log(f"rep {rep + 1}/{args.reps}: {kind}")
+                try:
+                    runs[kind].append(run_once(kind, port, Path(tmp), warm, load,
+                                               args.concurrency, log))
+                except RuntimeError as exc:
+                    print(f"error: {exc}", file=sys.stderr)
+                    return 1
+    summary = {k: {"rate": median([r["rate"] for r in v]),
+                   "p50_ms": median([r["p50_ms"] for r in v]),
+                   "p99_ms": median([r["p99_ms"] for r in v]),
+                   "rss_mb": max(r["rss_mb"] for r in v), "lost": sum(r["lost"] for r in v),
+                   "accepted": sum(r["accepted"] for r in v), "sent": sum(r["sent"] for r in v)}
+               for k, v in runs.items()}
+    command = "python bench/inbox.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    print(f"Command: `{command.strip()}`\n")
+    print(f"{args.activities:,} activities from {args.actors:,} actors, concurrency "
+          f"{args.concurrency}, medians of {args.reps} runs (after a warm-up of one per actor)\n")
+    print("| Server | accepted/s | p50 ms | p99 ms | peak RSS MB | accepted/sent | lost |")
+    print("|---|---|---|---|---|---|---|")
+    for kind, row in summary.items():
+        print(f"| {kind} | {row['rate']:.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
+              f"{row['rss_mb']:.0f} | {row['accepted']}/{row['sent']} | {row['lost']} |")
+    if "fedipress" in summary and "bare" in summary and summary["bare"]["rate"]:
+        print(f"\nFedipress/bare throughput ratio: "
+              f"{summary['fedipress']['rate'] / summary['bare']['rate']:.2f}")
+    if args.json:
+        args.json.write_text(json.dumps({"command": command, "summary": summary, "runs": runs},
+                                        indent=1))
+    return 1 if any(row["lost"] for row in summary.values()) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
