@@ -14,6 +14,14 @@ from typing import Any
 
 from litestar import Request, delete, get, put
 
+try:  # Litestar >= 2.2x wants path parameters declared explicitly
+    from litestar.params import FromPath
+except ImportError:  # pragma: no cover - older Litestar infers them from the plain type
+
+    class FromPath:  # type: ignore[no-redef]
+        def __class_getitem__(cls, item: Any) -> Any:
+            return item
+
 from inbox.activity_json import JsonProblem, decode_json_object
 from inbox.api.http import ApiError, mention_of, read_body
 from inbox.auth import require_owner_or_admin
@@ -54,7 +62,7 @@ async def _owned(request: Request, actor: str) -> str:
 
 
 @put("/v1/{actor:str}/hooks/{name:str}", status_code=200, summary="Set a webhook")
-async def put_hook(request: Request, actor: str, name: str) -> dict[str, Any]:
+async def put_hook(request: Request, actor: FromPath[str], name: FromPath[str]) -> dict[str, Any]:
     event = _event(name)
     state = request.app.state
     request.state.body = await read_body(request, state.settings.max_body_bytes)
@@ -84,7 +92,7 @@ async def put_hook(request: Request, actor: str, name: str) -> dict[str, Any]:
 
 
 @get("/v1/{actor:str}/hooks/{name:str}", summary="Read a webhook and its latest calls")
-async def read_hook(request: Request, actor: str, name: str) -> dict[str, Any]:
+async def read_hook(request: Request, actor: FromPath[str], name: FromPath[str]) -> dict[str, Any]:
     event = _event(name)
     mention = await _owned(request, actor)
     db = request.app.state.db
@@ -95,7 +103,7 @@ async def read_hook(request: Request, actor: str, name: str) -> dict[str, Any]:
 
 
 @delete("/v1/{actor:str}/hooks/{name:str}", status_code=200, summary="Remove a webhook")
-async def remove_hook(request: Request, actor: str, name: str) -> dict[str, Any]:
+async def remove_hook(request: Request, actor: FromPath[str], name: FromPath[str]) -> dict[str, Any]:
     event = _event(name)
     mention = await _owned(request, actor)
     if not await store.delete_hook(request.app.state.db, mention, event):

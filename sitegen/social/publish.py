@@ -1,0 +1,236 @@
+"""``fedipress publish``: send the fediverse what changed since the last publish, once each.
+
+State lives in ``<site>/.fedipress/published.json`` (ids and content hashes only: safe to
+commit, so CI remembers). Planning is pure (``plan``); sending saves the state after every
+accepted activity, so a run that fails half-way resumes where it stopped. Activity ids are
+derived from the object id and its content hash: if the state was lost after a send, the
+inbox recognises the same id and does not deliver it twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fedicore import activities
+from fedicore.errors import FedipressError
+from fedicore.vocab import PUBLIC
+from sitegen.config import Site, load_site
+from sitegen.manifest import load_manifest
+from sitegen.social.client import InboxClient
+
+STATE_PATH = Path(".fedipress") / "published.json"
+STATE_FORMAT = 1
+# What a follower sees of a post: a change in any of these is an Update.
+POST_FIELDS = ("type", "name", "summary", "sensitive", "content", "contentMap", "tag",
+               "attachment", "url", "inReplyTo", "to", "cc")
+
+
+@dataclass
+class PublishState:
+    posts: dict[str, dict[str, str]] = field(default_factory=dict)  # post id -> {slug, hash}
+    actor_hash: str | None = None
+
+    def to_json(self) -> bytes:
+        data = {"format": STATE_FORMAT, "actor": {"hash": self.actor_hash},
+                "posts": {k: self.posts[k] for k in sorted(self.posts)}}
+        return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str  # create | update | delete | actor
+    object_id: str
+    slug: str
+    hash: str
+    activity: dict[str, Any]
+
+    def line(self) -> str:
+        label = {"create": "Create", "update": "Update", "delete": "Delete",
+                 "actor": "Update (actor)"}[self.kind]
+        return f"{label} {self.object_id}"
+
+
+def content_hash(document: dict[str, Any], fields: tuple[str, ...] | None = None) -> str:
+    chosen = {k: document.get(k) for k in fields} if fields else document
+    return hashlib.sha256(json.dumps(chosen, sort_keys=True, separators=(",", ":"))
+                          .encode()).hexdigest()[:32]
+
+
+def load_state(root: Path) -> PublishState:
+    path = root / STATE_PATH
+    try:
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return PublishState()
+    except ValueError as exc:
+        raise FedipressError(f"not valid JSON: {exc}", path=str(path)) from None
+    if not isinstance(data, dict) or data.get("format") != STATE_FORMAT \
+            or not isinstance(data.get("posts"), dict):
+        raise FedipressError(f"unknown format (expected format {STATE_FORMAT})", path=str(path))
+    posts = {str(k): {"slug": str(v.get("slug", "")), "hash": str(v.get("hash", ""))}
+             for k, v in data["posts"].items() if isinstance(v, dict)}
+    actor = data.get("actor") if isinstance(data.get("actor"), dict) else {}
+    return PublishState(posts=posts, actor_hash=actor.get("hash"))
+
+
+def save_state(root: Path, state: PublishState) -> None:
+    path = root / STATE_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(state.to_json())
+    os.replace(tmp, path)
+
+
+def output_dir(root: Path, out: Path | None) -> Path:
+    """The folder the last build wrote (from the build manifest) unless ``out`` is given."""
+    if out is not None:
+        return out
+    manifest = load_manifest(root)
+    if manifest is None:
+        raise FedipressError("the site has not been built yet (run `fedipress build` first)",
+                             path=str(root))
+    return Path(manifest.options.rsplit("|", 1)[0])
+
+
+def live_posts(root: Path, out_dir: Path, now: float) -> dict[str, tuple[str, dict[str, Any]]]:
+    """post id -> (slug, document) of every built post that is neither a draft nor in the future."""
+    manifest = load_manifest(root)
+    if manifest is None:
+        raise FedipressError("the site has not been built yet (run `fedipress build` first)",
+                             path=str(root))
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    for record in manifest.posts.values():
+        if record.draft or not record.written or _timestamp(record.published) > now:
+            continue
+        path = out_dir / "ap" / "posts" / f"{record.slug}.json"
+        try:
+            document = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            raise FedipressError("built post document missing (run `fedipress build`)",
+                                 path=str(path)) from None
+        if isinstance(document, dict) and isinstance(document.get("id"), str):
+            found[document["id"]] = (record.slug, document)
+    return found
+
+
+def plan(state: PublishState, posts: dict[str, tuple[str, dict[str, Any]]],
+         actor: dict[str, Any], *, now: float) -> list[Action]:
+    """What to send, in order: the profile, new posts (oldest first), edits, removals."""
+    actor_id = actor["id"]
+    followers = actor.get("followers")
+    actions: list[Action] = []
+    actor_hash = content_hash({k: v for k, v in actor.items() if k != "@context"})
+    if state.actor_hash is not None and state.actor_hash != actor_hash:
+        actions.append(Action("actor", actor_id, "", actor_hash, activities.update(
+            actor_id, actor, activity_id=activities.derived_id(actor_id, "update", actor_hash),
+            to=[PUBLIC], cc=[followers] if followers else [])))
+    ordered = sorted(posts.items(), key=lambda item: (str(item[1][1].get("published", "")),
+                                                      item[0]))
+    for post_id, (slug, document) in ordered:
+        digest = content_hash(document, POST_FIELDS)
+        known = state.posts.get(post_id)
+        if known is None:
+            actions.append(Action("create", post_id, slug, digest, activities.create(
+                actor_id, document,
+                activity_id=activities.derived_id(actor_id, "create", f"{post_id}|{digest}"))))
+        elif known["hash"] != digest:
+            edited = dict(document)
+            edited.setdefault("updated", _iso(now))
+            actions.append(Action("update", post_id, slug, digest, activities.update(
+                actor_id, edited,
+                activity_id=activities.derived_id(actor_id, "update", f"{post_id}|{digest}"))))
+    for post_id in sorted(set(state.posts) - set(posts)):
+        known = state.posts[post_id]
+        actions.append(Action("delete", post_id, known["slug"], "", activities.delete(
+            actor_id, post_id, cc=[followers] if followers else [],
+            activity_id=activities.derived_id(actor_id, "delete",
+                                              f"{post_id}|{known['hash']}"))))
+    return actions
+
+
+def apply(state: PublishState, action: Action, actor_hash: str) -> None:
+    """The state after ``action`` was accepted by the inbox."""
+    if action.kind == "actor":
+        state.actor_hash = actor_hash
+    elif action.kind == "delete":
+        state.posts.pop(action.object_id, None)
+    else:
+        state.posts[action.object_id] = {"slug": action.slug, "hash": action.hash}
+
+
+@dataclass
+class PublishReport:
+    sent: list[str] = field(default_factory=list)
+    planned: list[str] = field(default_factory=list)
+    failure: str | None = None
+
+
+def publish_site(root: Path, *, out: Path | None = None, dry_run: bool = False,
+                 mark_only: bool = False, now: float | None = None,
+                 client: InboxClient | None = None,
+                 echo: Callable[[str], None] = lambda line: None) -> PublishReport:
+    """Plan and send. ``mark_only`` records the current site as published without sending
+    (for a blog whose old posts should not flood new followers' timelines)."""
+    import time
+
+    now = time.time() if now is None else now
+    site: Site = client.site if client else load_site(root)
+    out_dir = output_dir(root, out)
+    try:
+        actor = json.loads((out_dir / "ap" / "actor.json").read_bytes())
+    except FileNotFoundError:
+        raise FedipressError("no built actor (run `fedipress build` first)",
+                             path=str(out_dir / "ap" / "actor.json")) from None
+    state = load_state(root)
+    actor_hash = content_hash({k: v for k, v in actor.items() if k != "@context"})
+    first_run = state.actor_hash is None
+    actions = plan(state, live_posts(root, out_dir, now), actor, now=now)
+    report = PublishReport(planned=[a.line() for a in actions])
+    if dry_run:
+        for line in report.planned:
+            echo(f"would send {line}")
+        return report
+    if mark_only:
+        for action in actions:
+            apply(state, action, actor_hash)
+        state.actor_hash = actor_hash
+        save_state(root, state)
+        return report
+    if first_run:
+        state.actor_hash = actor_hash  # the profile is news only when it changes later
+        save_state(root, state)
+    if not actions:
+        return report
+    own = client is None
+    client = client or InboxClient(site)
+    try:
+        outbox = client.actor_path("/outbox")
+        for action in actions:
+            answer = client.post(outbox, action.activity)
+            if answer.status not in (200, 201, 202):
+                report.failure = (f"{action.line()}: HTTP {answer.status} "
+                                  f"{answer.error_line()}")
+                return report
+            apply(state, action, actor_hash)
+            save_state(root, state)
+            report.sent.append(action.line())
+            echo(f"sent {action.line()}")
+    finally:
+        if own:
+            client.close()
+    return report
+
+
+def _timestamp(iso_time: str) -> float:
+    return dt.datetime.fromisoformat(iso_time.replace("Z", "+00:00")).timestamp()
+
+
+def _iso(now: float) -> str:
+    return dt.datetime.fromtimestamp(now, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

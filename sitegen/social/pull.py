@@ -1,0 +1,254 @@
+"""``fedipress pull``: what the fediverse said about each post, into data files the build renders.
+
+Writes ``data/interactions.json`` (post slug -> ``{likes, boosts, replies}``, replies in thread
+order with a ``depth``) and ``data/followers.json``. Both are rewritten whole from the inbox's
+public routes, so a reply that was deleted, or whose author was blocked, is gone after the next
+pull. Reply HTML was sanitised by the inbox; it is sanitised again here, because the site must
+not trust a server to have done it. Files are only written when their content changes, so an
+unchanged pull leaves the next build a no-op.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import nh3
+
+from fedicore.errors import FedipressError
+from fedicore.netguard import forbidden_host_reason
+from sitegen.config import load_site
+from sitegen.social.client import InboxClient
+from sitegen.social.publish import live_posts, output_dir
+
+PAGE = 100
+MAX_DEPTH = 6
+THREADS = 8
+TAGS = {"p", "br", "span", "a", "del", "s", "pre", "blockquote", "code", "b", "strong", "u", "i",
+        "em", "ul", "ol", "li"}
+ATTRIBUTES = {"a": {"href", "class"}, "span": {"class"}}
+CLASSES = {"mention", "hashtag", "invisible", "ellipsis", "h-card", "u-url"}
+
+
+def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "class":
+        return " ".join(c for c in value.split() if c in CLASSES) or None
+    if attribute == "href":
+        return value if value.lower().startswith(("https://", "http://")) else None
+    return value
+
+
+def clean_reply_html(html: str) -> str:
+    """The site's own allow-list for reply HTML (no scripts, styles, images, or odd links)."""
+    return nh3.clean(html[:100_000], tags=TAGS, attributes=ATTRIBUTES,
+                     attribute_filter=_keep_attribute, url_schemes={"http", "https"},
+                     link_rel="nofollow noopener noreferrer ugc", strip_comments=True,
+                     clean_content_tags={"script", "style", "svg", "math", "iframe", "object",
+                                         "template"})
+
+
+def _http_url(value: Any) -> str | None:
+    if isinstance(value, str) and value.lower().startswith(("https://", "http://")):
+        return value
+    return None
+
+
+def _plain(value: Any, limit: int = 120) -> str:
+    """Text for a name: no markup survives, and it is short."""
+    text = nh3.clean(value, tags=set()) if isinstance(value, str) else ""
+    return " ".join(text.split())[:limit]
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    handle: str
+    url: str | None
+    avatar: str | None
+
+
+def fallback_author(actor_url: str) -> Author:
+    parts = urlsplit(actor_url)
+    user = parts.path.rstrip("/").rpartition("/")[2].lstrip("@") or "someone"
+    return Author(user, f"@{user}@{parts.netloc}", _http_url(actor_url), None)
+
+
+def author_from(document: Any, actor_url: str) -> Author:
+    if not isinstance(document, dict) or document.get("id") != actor_url:
+        return fallback_author(actor_url)
+    user = _plain(document.get("preferredUsername"), 64)
+    fallback = fallback_author(actor_url)
+    icon = document.get("icon")
+    avatar = _http_url(icon.get("url")) if isinstance(icon, dict) else _http_url(icon)
+    page = document.get("url")
+    page = page if isinstance(page, str) else None
+    return Author(name=_plain(document.get("name")) or user or fallback.name,
+                  handle=f"@{user}@{urlsplit(actor_url).netloc}" if user else fallback.handle,
+                  url=_http_url(page) or _http_url(actor_url), avatar=avatar)
+
+
+def thread(replies: list[dict[str, Any]], root_id: str) -> list[dict[str, Any]]:
+    """Replies in reading order: each followed by its answers, oldest first, with ``depth``."""
+    by_id = {r["id"]: r for r in replies}
+    children: dict[str, list[dict[str, Any]]] = {}
+    for reply in replies:
+        parent = reply.get("in_reply_to")
+        key = parent if parent in by_id and parent != reply["id"] else root_id
+        children.setdefault(key, []).append(reply)
+    ordered: list[dict[str, Any]] = []
+    seen: set[str] = set()
+
+    def walk(key: str, depth: int) -> None:
+        for reply in sorted(children.get(key, []), key=lambda r: (r["published"], r["id"])):
+            if reply["id"] in seen:
+                continue
+            seen.add(reply["id"])
+            ordered.append({**reply, "depth": min(depth, MAX_DEPTH)})
+            walk(reply["id"], depth + 1)
+
+    walk(root_id, 0)
+    return ordered
+
+
+class Puller:
+    """Reads one site's interactions from its inbox (public routes, one client, threads)."""
+
+    def __init__(self, client: InboxClient, *, allow_private: bool = False) -> None:
+        self.client = client
+        self.allow_private = allow_private
+        self.authors: dict[str, Author] = {}
+
+    def _path(self, kind: str, object_id: str, skip: int = 0) -> str:
+        token = base64.urlsafe_b64encode(object_id.encode()).decode().rstrip("=")
+        return self.client.actor_path(f"/inbox/{kind}/{token}?skip={skip}&limit={PAGE}")
+
+    def _collection(self, kind: str, object_id: str, *, items: bool) -> tuple[int, list]:
+        found: list = []
+        skip = 0
+        while True:
+            answer = self.client.get(self._path(kind, object_id, skip), signed=False)
+            if answer.status != 200 or not isinstance(answer.data, dict):
+                raise FedipressError(f"inbox answered HTTP {answer.status} for {kind} of "
+                                     f"{object_id}: {answer.error_line()}")
+            total = int(answer.data.get("totalItems") or 0)
+            page = answer.data.get("orderedItems") or []
+            if not items:
+                return total, []
+            found.extend(p for p in page if isinstance(p, dict))
+            skip += PAGE
+            if not page or skip >= total:
+                return total, found
+
+    def author(self, actor_url: str) -> Author:
+        if actor_url not in self.authors:
+            self.authors[actor_url] = self._fetch_author(actor_url)
+        return self.authors[actor_url]
+
+    def _fetch_author(self, actor_url: str) -> Author:
+        host = urlsplit(actor_url).hostname or ""
+        if not self.allow_private and forbidden_host_reason(host):
+            return fallback_author(actor_url)
+        try:
+            response = self.client.http.get(actor_url, timeout=5, headers={
+                "Accept": "application/activity+json"})
+            document = response.json() if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):  # a missing name is not worth failing the pull
+            document = None
+        return author_from(document, actor_url)
+
+    def reply(self, note: dict[str, Any]) -> dict[str, Any] | None:
+        actor_url = note.get("attributedTo")
+        note_id = note.get("id")
+        if not _http_url(actor_url) or not _http_url(note_id):
+            return None
+        author = self.author(str(actor_url))
+        url = note.get("url")
+        return {
+            "id": note_id,
+            "url": _http_url(url if isinstance(url, str) else None) or note_id,
+            "in_reply_to": note.get("inReplyTo") if isinstance(note.get("inReplyTo"), str) else None,
+            "published": note.get("published") if isinstance(note.get("published"), str) else "",
+            "author_name": author.name, "author_handle": author.handle,
+            "author_url": author.url or actor_url, "author_avatar": author.avatar,
+            "content_warning": _plain(note.get("summary"), 500) or None,
+            "content_html": clean_reply_html(str(note.get("content") or "")),
+        }
+
+    def post_entry(self, post_id: str) -> dict[str, Any] | None:
+        _total, notes = self._collection("replies", post_id, items=True)
+        likes, _ = self._collection("likes", post_id, items=False)
+        boosts, _ = self._collection("shares", post_id, items=False)
+        replies = [r for r in (self.reply(n) for n in notes) if r is not None]
+        if not replies and not likes and not boosts:
+            return None
+        return {"likes": likes, "boosts": boosts, "replies": thread(replies, post_id)}
+
+    def followers(self) -> int:
+        answer = self.client.get(self.client.actor_path("/followers"), signed=False)
+        if answer.status != 200 or not isinstance(answer.data, dict):
+            raise FedipressError(f"inbox answered HTTP {answer.status} for followers: "
+                                 f"{answer.error_line()}")
+        return int(answer.data.get("totalItems") or 0)
+
+
+@dataclass
+class PullReport:
+    posts: int
+    with_interactions: int
+    replies: int
+    followers: int
+    changed: bool
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return True
+
+
+def pull_site(root: Path, *, out: Path | None = None, now: float | None = None,
+              allow_private: bool = False, client: InboxClient | None = None,
+              echo: Callable[[str], None] = lambda line: None) -> PullReport:
+    """Fetch every published post's interactions and the followers count into ``data/``."""
+    import time
+
+    now = time.time() if now is None else now
+    own = client is None
+    client = client or InboxClient(load_site(root))
+    try:
+        posts = live_posts(root, output_dir(root, out), now)
+        puller = Puller(client, allow_private=allow_private)
+        ids = sorted(posts)
+        with ThreadPoolExecutor(max_workers=THREADS) as pool:
+            entries = list(pool.map(puller.post_entry, ids))
+        interactions = {posts[i][0]: entry for i, entry in zip(ids, entries) if entry}
+        followers = puller.followers()
+    finally:
+        if own:
+            client.close()
+    data = json.dumps(interactions, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    changed = write_if_changed(root / "data" / "interactions.json", data.encode())
+    followers_doc = json.dumps({"followers": followers}, indent=1) + "\n"
+    changed = write_if_changed(root / "data" / "followers.json", followers_doc.encode()) or changed
+    report = PullReport(posts=len(posts), with_interactions=len(interactions),
+                        replies=sum(len(e["replies"]) for e in interactions.values()),
+                        followers=followers, changed=changed)
+    echo(f"pulled {report.posts} posts: {report.replies} replies on "
+         f"{report.with_interactions} posts, {report.followers} followers"
+         f"{'' if changed else ' (no change)'}")
+    return report
