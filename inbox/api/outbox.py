@@ -82,11 +82,14 @@ async def publish_activity(request: Request[Any, Any, Any], actor: FromPath[str]
     actor_url = await store.actor_url(db, mention)
     if actor_url is None:
         return _error(404, "not_found", f"no local actor {mention}")
-    await _authorize(request, mention)
     limit = getattr(request.app.state.settings, "max_body_bytes", 1048576)
-    raw = await request.body()
+    raw = getattr(request.state, "body", None)
+    if raw is None:  # read once; the signature check reads it from request.state too
+        raw = await request.body()
+        request.state.body = raw
     if len(raw) > limit:
         return _error(413, "too_large", f"the body is larger than {limit} bytes")
+    await _authorize(request, mention)
     try:
         activity = json.loads(raw)
     except ValueError as exc:
