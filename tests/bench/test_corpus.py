@@ -1,0 +1,50 @@
+"""The synthetic corpus: deterministic, the same posts for all three generators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench import corpus
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.md"))}
+
+
+def test_same_count_gives_byte_identical_posts(tmp_path):
+    corpus.write_corpus(4, tmp_path / "a", pelican_theme=False)
+    corpus.write_corpus(4, tmp_path / "b", pelican_theme=False)
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+    assert len(_files(tmp_path / "a")) == 12
+
+
+def test_fedipress_and_hugo_get_the_same_file_and_pelican_the_same_body(tmp_path):
+    posts = corpus.write_corpus(3, tmp_path, pelican_theme=False)
+    for post in posts:
+        name = f"content/posts/{post.slug}.md"
+        fp = (tmp_path / "fedipress" / name).read_text()
+        assert fp == (tmp_path / "hugo" / name).read_text()
+        pelican = (tmp_path / "pelican" / name).read_text()
+        assert fp.endswith(post.body) and pelican.endswith(post.body)
+        assert f"Slug: {post.slug}" in pelican
+
+
+def test_posts_have_the_promised_shape():
+    pool = corpus.tag_pool()
+    assert len(set(pool)) == corpus.TAG_POOL
+    for index in range(20):
+        post = corpus.make_post(index, pool)
+        assert 500 <= len(post.body.split()) <= 700
+        assert 1 <= len(post.tags) <= 4 and set(post.tags) <= set(pool)
+        assert "\n## " in post.body and "\n### " in post.body and "\n- " in post.body
+        assert "```" in post.body and "](/images/photo.png)" in post.body
+        assert "](https://" in post.body
+
+
+def test_fedipress_builds_the_corpus(tmp_path):
+    from sitegen.build import build_site
+
+    corpus.write_corpus(3, tmp_path, pelican_theme=False)
+    report = build_site(tmp_path / "fedipress", tmp_path / "out", version="test", jobs=1)
+    assert report.posts == 3
+    assert (tmp_path / "out" / "posts" / "post-000001" / "index.html").is_file()

@@ -1,0 +1,67 @@
+"""Smoke runs of the benchmark harnesses at tiny sizes: they work end to end. No timings."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+from bench import inbox as inbox_bench
+from bench import sitegen
+from bench.measure import percentile, run
+
+
+def _available() -> str:
+    found = sitegen.tools()
+    return ",".join(name for name in sitegen.GENERATORS if name in found)
+
+
+def test_sitegen_harness_measures_every_scenario_of_each_installed_generator(tmp_path):
+    names = _available()
+    out = tmp_path / "results.json"
+    code = sitegen.main(["--sizes", "6", "--reps", "1", "--only", names,
+                         "--work", str(tmp_path / "work"), "--json", str(out)])
+    assert code == 0
+    results = json.loads(out.read_text())
+    summary = results["sizes"]["6"]
+    assert set(summary) == set(names.split(","))
+    for name in summary:
+        assert set(sitegen.SCENARIOS) <= set(summary[name])
+        assert summary[name]["tree_mb"] > 0
+    assert results["machine"]["nproc"]
+
+
+def test_sitegen_harness_names_a_missing_tool(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(sitegen, "tools", lambda: {"fedipress": ["fedipress"]})
+    assert sitegen.main(["--sizes", "5", "--only", "fedipress,hugo"]) == 2
+    assert "hugo not found" in capsys.readouterr().err
+
+
+def test_sitegen_harness_refuses_an_unknown_generator(capsys):
+    assert sitegen.main(["--only", "jekyll"]) == 2
+    assert "unknown generator" in capsys.readouterr().err
+
+
+def test_inbox_harness_finds_every_accepted_activity_in_the_database(tmp_path):
+    out = tmp_path / "inbox.json"
+    code = inbox_bench.main(["--activities", "12", "--actors", "3", "--concurrency", "3",
+                             "--reps", "1", "--json", str(out)])
+    assert code == 0
+    summary = json.loads(out.read_text())["summary"]
+    for kind in ("fedipress", "bare"):
+        assert summary[kind]["lost"] == 0
+        assert summary[kind]["accepted"] == summary[kind]["sent"] == 15
+        assert summary[kind]["rss_mb"] > 0
+
+
+def test_run_reports_exit_code_output_and_memory():
+    result = run([sys.executable, "-c", "import sys; print('hi'); sys.exit(3)"])
+    assert result.returncode == 3 and "hi" in result.output
+    assert result.peak_mb > 0 and result.seconds > 0
+
+
+def test_percentile_is_an_observed_value():
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 0.5) == 50.0
+    assert percentile(values, 0.99) == 99.0
+    assert percentile([7.0], 0.99) == 7.0
