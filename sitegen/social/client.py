@@ -80,13 +80,17 @@ class InboxClient:
     def actor_path(self, suffix: str = "") -> str:
         return f"/v1/{quote(self.mention, safe='@:')}{suffix}"
 
-    def request(self, method: str, path: str, body: Any = None, *,
-                signed: bool = True) -> Answer:
+    def request(self, method: str, path: str, body: Any = None, *, signed: bool = True,
+                text: str | None = None) -> Answer:
+        """A JSON ``body`` (sent as activity+json), or ``text`` (the moderation lists)."""
         url = self.base + path
         raw = b"" if body is None else json.dumps(body, separators=(",", ":")).encode("utf-8")
         headers = {"Accept": "application/activity+json, application/json"}
         if body is not None:
             headers["Content-Type"] = ACTIVITY_JSON
+        elif text is not None:
+            raw = text.encode("utf-8")
+            headers["Content-Type"] = "text/plain; charset=utf-8"
         if signed:
             headers |= sign_request(HttpRequest(method, url, headers, raw), key_id=self.key_id,
                                     private_key=self.private_pem, now=time.time())

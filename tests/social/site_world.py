@@ -62,11 +62,12 @@ class SiteWorld:
     async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await asyncio.to_thread(fn, *args, **kwargs)
 
-    async def as_blog(self, method: str, suffix: str, body: Any = None) -> Any:
+    async def as_blog(self, method: str, suffix: str, body: Any = None, *,
+                      text: str | None = None) -> Any:
         """A management request signed by the blog's key (approve, reject, hooks ...)."""
         def run() -> Any:
             with InboxClient(load_site(self.root)) as client:
-                return client.request(method, client.actor_path(suffix), body)
+                return client.request(method, client.actor_path(suffix), body, text=text)
         return await self.call(run)
 
     async def approve(self, activity_id: str) -> None:
