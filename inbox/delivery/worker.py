@@ -48,6 +48,7 @@ class DeliveryConfig:
     flush_size: int = 500
     timeout: float = 20.0
     sign_threads: int = 2
+    keep_finished_days: float = 30.0  # delivered/failed rows are pruned after this
 
 
 class DeliveryWorker:
@@ -123,7 +124,7 @@ class DeliveryWorker:
     async def run(self) -> None:
         """Deliver until ``stop()``; database trouble is logged and retried, never fatal."""
         await self.start()
-        last_renew = last_depth = 0.0
+        last_renew = last_depth = last_prune = 0.0
         last_claim = -1e18
         last_flush = time.monotonic()
         try:
@@ -144,6 +145,9 @@ class DeliveryWorker:
                         await store.renew_leases(self._db, worker_id=self.worker_id,
                                                  lease_until=self._clock() + self.config.lease_seconds)
                         last_renew = real
+                    if real - last_prune >= 3600.0:
+                        await store.prune_finished(self._db, self._clock() - self.config.keep_finished_days * 86400)
+                        last_prune = real
                     if real - last_depth >= 5.0:
                         QUEUE_DEPTH.set(await store.queue_depth(self._db))
                         last_depth = real

@@ -241,6 +241,23 @@ async def record_outcomes(
             )
 
 
+async def prune_finished(db: Database, before: float) -> int:
+    """Forget deliveries finished before ``before`` and jobs left with none (the outbox and
+    ``delivered_inboxes`` keep what later Deletes and backfills need)."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "DELETE FROM deliveries WHERE state != 'pending' AND finished_at < ?", (before,)
+        )
+        removed = cursor.rowcount
+        await cursor.close()
+        await conn.execute(
+            "DELETE FROM delivery_jobs WHERE created_at < ? AND NOT EXISTS"
+            " (SELECT 1 FROM deliveries d WHERE d.job_id = delivery_jobs.id)",
+            (before,),
+        )
+    return removed
+
+
 async def mark_host_seen(db: Database, host: str) -> None:
     """The host sent us something: make it available again (no-op for unknown hosts)."""
     await db.execute(

@@ -90,3 +90,16 @@ async def test_host_down_on_7_days_is_skipped_until_it_sends_us_something(db, wo
                         inboxes=[down.url()], now=clock())
     row = await db.fetchone("SELECT state FROM deliveries WHERE job_id = ?", (job,))
     assert row["state"] == "pending"
+
+
+async def test_finished_deliveries_are_pruned_after_the_keep_period_but_pending_ones_stay(db, worker, receivers, clock):
+    ok, down = await receivers(), await receivers(behaviour=lambda r, req, n: (503, {}))
+    job = await enqueue(db, actor=ACTOR, activity=note_activity("Create"), inboxes=[ok.url(), down.url()],
+                        now=clock())
+    await worker.run_once()
+    clock.advance(31 * 86400)
+    assert await store.prune_finished(db, clock() - 30 * 86400) == 1
+    rows = await db.fetchall("SELECT inbox, state FROM deliveries WHERE job_id = ?", (job,))
+    assert [(r["inbox"], r["state"]) for r in rows] == [(down.url(), "pending")]
+    assert await db.fetchone("SELECT 1 FROM delivery_jobs WHERE id = ?", (job,)) is not None
+    assert [r["inbox"] for r in await db.fetchall("SELECT inbox FROM delivered_inboxes")] == [ok.url()]
