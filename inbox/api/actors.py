@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from litestar.params import FromPath
 from litestar import Request, delete, get, post
 
 from fedicore import keys
@@ -61,7 +62,7 @@ def parse_registration(body: bytes) -> Registration:
 
 
 @post("/v1/{actor:str}", status_code=201, summary="Register a local actor (signed by its own key)")
-async def register_actor(request: Request, actor: str) -> dict[str, Any]:
+async def register_actor(request: Request, actor: FromPath[str]) -> dict[str, Any]:
     mention = mention_of(actor)
     state = request.app.state
     body = await read_body(request, state.settings.max_body_bytes)
@@ -95,7 +96,7 @@ def _fields(actor: store.LocalActor) -> dict[str, Any]:
 
 
 @get("/v1/{actor:str}", summary="Read a local actor's settings (never the private key)")
-async def read_actor(request: Request, actor: str) -> dict[str, Any]:
+async def read_actor(request: Request, actor: FromPath[str]) -> dict[str, Any]:
     mention = mention_of(actor)
     await require_owner_or_admin(request, mention)
     found = await store.get_actor(request.app.state.db, mention)
@@ -105,7 +106,7 @@ async def read_actor(request: Request, actor: str) -> dict[str, Any]:
 
 
 @delete("/v1/{actor:str}", status_code=200, summary="Unregister a local actor")
-async def unregister_actor(request: Request, actor: str) -> dict[str, Any]:
+async def unregister_actor(request: Request, actor: FromPath[str]) -> dict[str, Any]:
     mention = mention_of(actor)
     await require_owner_or_admin(request, mention)
     state = request.app.state

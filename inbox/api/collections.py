@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from litestar.params import FromPath, FromQuery
 from litestar import Request, get
 
 from fedicore.vocab import AS_CONTEXT
@@ -56,20 +57,20 @@ async def _collection(request: Request, actor: str, kind: str, url: str,
 
 
 @get("/v1/{actor:str}/inbox/replies/{url:path}", summary="Approved replies to one of the blog's objects")
-async def replies(request: Request, actor: str, url: str, skip: int | None = None,
-                  limit: int | None = None) -> dict[str, Any]:
+async def replies(request: Request, actor: FromPath[str], url: FromPath[str], skip: FromQuery[int | None] = None,
+                  limit: FromQuery[int | None] = None) -> dict[str, Any]:
     return await _collection(request, actor, "replies", url, skip, limit)
 
 
 @get("/v1/{actor:str}/inbox/likes/{url:path}", summary="Approved likes of one of the blog's objects")
-async def likes(request: Request, actor: str, url: str, skip: int | None = None,
-                limit: int | None = None) -> dict[str, Any]:
+async def likes(request: Request, actor: FromPath[str], url: FromPath[str], skip: FromQuery[int | None] = None,
+                limit: FromQuery[int | None] = None) -> dict[str, Any]:
     return await _collection(request, actor, "likes", url, skip, limit)
 
 
 @get("/v1/{actor:str}/inbox/shares/{url:path}", summary="Approved shares of one of the blog's objects")
-async def shares(request: Request, actor: str, url: str, skip: int | None = None,
-                 limit: int | None = None) -> dict[str, Any]:
+async def shares(request: Request, actor: FromPath[str], url: FromPath[str], skip: FromQuery[int | None] = None,
+                 limit: FromQuery[int | None] = None) -> dict[str, Any]:
     return await _collection(request, actor, "shares", url, skip, limit)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from litestar.params import FromPath, FromQuery
 from litestar import Request, delete, get
 
 from fedicore.handles import Handle
@@ -17,8 +18,8 @@ from inbox.storage.actors import get_actor
 
 
 @get("/v1/{actor:str}/followers", summary="Followers: count for anyone, items for the owner")
-async def followers(request: Request, actor: str, skip: int | None = None,
-                    limit: int | None = None) -> dict[str, Any]:
+async def followers(request: Request, actor: FromPath[str], skip: FromQuery[int | None] = None,
+                    limit: FromQuery[int | None] = None) -> dict[str, Any]:
     mention = mention_of(actor)
     db = request.app.state.db
     if await get_actor(db, mention) is None:
@@ -62,7 +63,7 @@ async def _match(request: Request, mention: str, target: str) -> store.Follower 
 
 
 @delete("/v1/{actor:str}/followers/{follower:path}", status_code=200, summary="Remove a follower")
-async def remove_follower(request: Request, actor: str, follower: str) -> dict[str, Any]:
+async def remove_follower(request: Request, actor: FromPath[str], follower: FromPath[str]) -> dict[str, Any]:
     mention = mention_of(actor)
     await require_owner_or_admin(request, mention)
     state = request.app.state

@@ -10,6 +10,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from litestar.params import FromPath
 from litestar import Request, Response, post
 
 from inbox.api.http import ApiError, mention_of, read_body, signature_request
@@ -121,7 +122,7 @@ async def receive(request: Request, local: LocalActor | None) -> Response:
 
 
 @post("/v1/{actor:str}/inbox", status_code=202, summary="ActivityPub inbox of a local actor")
-async def actor_inbox(request: Request, actor: str) -> Response:
+async def actor_inbox(request: Request, actor: FromPath[str]) -> Response:
     mention = mention_of(actor)
     state = request.app.state
     local = await state.actor_cache.get(state.db, mention)

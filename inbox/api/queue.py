@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from litestar.params import FromPath, FromQuery
 from litestar import Request, delete, get, post
 
 from fedicore.vocab import AS_CONTEXT
@@ -31,8 +32,8 @@ async def _owned_actor(request: Request, actor: str) -> LocalActor:
 
 
 @get("/v1/{actor:str}/inbox", summary="Moderation view: queued items, newest first")
-async def moderation_view(request: Request, actor: str, skip: int | None = None,
-                          limit: int | None = None) -> dict[str, Any]:
+async def moderation_view(request: Request, actor: FromPath[str], skip: FromQuery[int | None] = None,
+                          limit: FromQuery[int | None] = None) -> dict[str, Any]:
     local = await _owned_actor(request, actor)
     skip, limit = paging(skip, limit)
     db = request.app.state.db
@@ -76,7 +77,7 @@ async def _follower_inbox(request: Request, local: LocalActor, follower: str) ->
 
 
 @post("/v1/{actor:str}/inbox/{item_id:path}", status_code=200, summary="Approve a queued item")
-async def approve_item(request: Request, actor: str, item_id: str) -> dict[str, Any]:
+async def approve_item(request: Request, actor: FromPath[str], item_id: FromPath[str]) -> dict[str, Any]:
     local, item = await _queued(request, actor, item_id)
     state = request.app.state
     now = state.clock()
@@ -91,7 +92,7 @@ async def approve_item(request: Request, actor: str, item_id: str) -> dict[str, 
 
 
 @delete("/v1/{actor:str}/inbox/{item_id:path}", status_code=200, summary="Reject a queued item")
-async def reject_item(request: Request, actor: str, item_id: str) -> dict[str, Any]:
+async def reject_item(request: Request, actor: FromPath[str], item_id: FromPath[str]) -> dict[str, Any]:
     local, item = await _queued(request, actor, item_id)
     state = request.app.state
     if item.kind == "follow":
