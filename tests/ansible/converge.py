@@ -1,0 +1,246 @@
+"""Driving a converge of the fedipress_inbox role into a Debian bookworm root.
+
+Kept apart from the tests so they read as statements about the deployment: this module
+prepares the root (debootstrap, cached), runs ansible-playbook through the
+``fedipress_chroot`` connection, and boots the result with systemd-nspawn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+ANSIBLE_DIR = REPO / "ansible"
+VENV_BIN = Path(sys.executable).parent
+CACHE = Path(os.environ.get("FEDIPRESS_CI_CACHE", "/var/cache/fedipress-ci"))
+DOMAIN = "blog.test"
+TOOLS = ("debootstrap", "chroot", "systemd-nspawn", "mount", "umount")
+APT_PACKAGES = "debootstrap systemd-container"
+
+# A built site as `fedipress build` lays it out (docs/CONTRACTS.md).
+SITE_FILES: dict[str, str] = {
+    "index.html": "<!doctype html><title>blog</title>",
+    "posts/hello/index.html": "<!doctype html><title>hello</title>",
+    "feed.xml": '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"/>',
+    "ap/actor.json": '{"type": "Person"}',
+    "ap/posts/hello.json": '{"type": "Note"}',
+    "ap/outbox/page-1.json": '{"type": "OrderedCollectionPage"}',
+    ".well-known/webfinger": '{"subject": "acct:alice@blog.test"}',
+    ".well-known/host-meta": '<?xml version="1.0"?><XRD/>',
+    ".well-known/nodeinfo": '{"links": []}',
+    "nodeinfo/2.1.json": '{"version": "2.1"}',
+}
+# URLs the booted proxy must answer with 200 (never a redirect) and sitegen's type.
+DOCUMENT_URLS = (
+    "/", "/posts/hello", "/posts/hello/", "/feed.xml", "/ap/actor.json",
+    "/ap/posts/hello.json", "/ap/outbox/page-1.json",
+    "/.well-known/webfinger?resource=acct:alice@blog.test", "/.well-known/host-meta",
+    "/.well-known/nodeinfo", "/nodeinfo/2.1.json",
+)
+BLOCKLIST_CSV = (
+    "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n"
+    "spam.test,suspend,false,false,spam,false\n"
+)
+
+
+def missing_prerequisite() -> str | None:
+    """Why the converge cannot run on this machine, or None."""
+    if os.geteuid() != 0:
+        return "the converge test must run as root (debootstrap, chroot, systemd-nspawn)"
+    for tool in TOOLS:
+        if shutil.which(tool) is None:
+            return f"{tool} is missing: apt-get install {APT_PACKAGES}"
+    if not (VENV_BIN / "ansible-playbook").exists():
+        return "ansible-playbook is not in the venv: pip install ansible-core"
+    return None
+
+
+@dataclass
+class Run:
+    returncode: int
+    output: str
+
+    @property
+    def recap(self) -> dict[str, int]:
+        """The PLAY RECAP counters of the single host."""
+        match = re.search(r"^converge\s*:\s*(.*)$", self.output, re.MULTILINE)
+        if match is None:
+            return {}
+        return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))}
+
+    def changed_tasks(self) -> list[str]:
+        """Names of the tasks and handlers that reported a change (for failure messages)."""
+        changed, current = [], ""
+        for line in self.output.splitlines():
+            if line.startswith(("TASK [", "RUNNING HANDLER [")):
+                current = line[line.index("[") + 1 : line.rindex("]")]
+            elif line.startswith("changed: [converge]") and current not in changed:
+                changed.append(current)
+        return changed
+
+
+@dataclass
+class Converge:
+    work: Path
+    root: Path = field(init=False)
+    runs: list[Run] = field(default_factory=list)
+    probe: dict[str, str] = field(default_factory=dict)
+    boot_log: str = ""
+
+    def __post_init__(self) -> None:
+        self.root = self.work / "root"
+
+    # --- the root -----------------------------------------------------------------
+    def make_root(self) -> None:
+        subprocess.run([str(HERE / "bookworm-root.sh"), str(CACHE), str(self.root)], check=True)
+        shutil.copyfile("/etc/resolv.conf", self.root / "etc/resolv.conf", follow_symlinks=True)
+        hosts = self.root / "etc/hosts"
+        if not hosts.exists():  # debootstrap leaves none; every installed Debian has one
+            hosts.write_text("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n")
+        # No daemon starts in the chroot while packages are installed.
+        policy = self.root / "usr/sbin/policy-rc.d"
+        policy.write_text("#!/bin/sh\nexit 101\n")
+        policy.chmod(0o755)
+        subprocess.run(["mount", "-t", "proc", "proc", str(self.root / "proc")], check=True)
+
+    def release_root(self) -> None:
+        """Unmount what make_root mounted; must run before the root is booted or removed."""
+        proc = self.root / "proc"
+        if os.path.ismount(proc):
+            subprocess.run(["umount", str(proc)], check=True)
+        (self.root / "usr/sbin/policy-rc.d").unlink(missing_ok=True)
+
+    def remove_root(self) -> None:
+        self.release_root()
+        if self.root.exists():
+            self._keep_downloaded_packages()
+            subprocess.run(["rm", "-rf", "--one-file-system", str(self.root)], check=False)
+
+    def _keep_downloaded_packages(self) -> None:
+        # Packages the role downloaded go back into the cached base, so the next run's
+        # apt finds them locally.
+        archives = self.root / "var/cache/apt/archives"
+        for base in CACHE.glob("bookworm-*/var/cache/apt/archives"):
+            for deb in archives.glob("*.deb"):
+                if not (base / deb.name).exists():
+                    shutil.copy2(deb, base / deb.name)
+
+    # --- the playbook --------------------------------------------------------------
+    def make_inputs(self) -> Path:
+        """Wheels, the site, the blocklist, the inventory; returns the extra-vars file."""
+        wheelhouse = self.work / "wheelhouse"
+        subprocess.run(
+            [str(VENV_BIN / "python"), "-m", "pip", "wheel", "--quiet", "--wheel-dir",
+             str(wheelhouse), str(REPO)],
+            check=True, capture_output=True,
+        )
+        wheel = next(wheelhouse.glob("fedipress-*.whl"))
+        site = self.work / "site"
+        for relative, content in SITE_FILES.items():
+            path = site / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content)
+        blocklist = self.work / "blocklist.csv"
+        blocklist.write_text(BLOCKLIST_CSV)
+        (self.work / "inventory.yml").write_text(
+            "all:\n  children:\n    fedipress:\n      hosts:\n        converge:\n"
+            f"          ansible_host: {self.root}\n"
+            "          ansible_connection: fedipress_chroot\n"
+            "          ansible_become: false\n"
+            "          ansible_python_interpreter: /usr/bin/python3\n"
+        )
+        extra = {
+            "fedipress_inbox_domain": DOMAIN,
+            "fedipress_inbox_admins": ["@alice@blog.test"],
+            "fedipress_inbox_wheel": str(wheel),
+            "fedipress_inbox_wheelhouse": str(wheelhouse),
+            "fedipress_inbox_caddy_tls": "internal",
+            "fedipress_inbox_site_enabled": True,
+            "fedipress_inbox_site_src": str(site),
+            "fedipress_inbox_blocklist_src": str(blocklist),
+            "fedipress_inbox_backup_keep": 2,
+            "fedipress_inbox_environment": {"FEDIPRESS_LOG_LEVEL": "info"},
+            "fedipress_inbox_manage_services": False,
+        }
+        path = self.work / "vars.json"
+        path.write_text(json.dumps(extra))
+        return path
+
+    def apply(self, extra_vars: Path) -> Run:
+        env = {
+            **os.environ,
+            "ANSIBLE_CONFIG": str(ANSIBLE_DIR / "ansible.cfg"),
+            "ANSIBLE_CONNECTION_PLUGINS": str(HERE / "connection_plugins"),
+            "ANSIBLE_FORCE_COLOR": "0",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_LOCAL_TEMP": str(self.work / "ansible-local"),
+            "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        }
+        proc = subprocess.run(
+            [str(VENV_BIN / "ansible-playbook"), "-i", str(self.work / "inventory.yml"),
+             "-e", f"@{extra_vars}", str(ANSIBLE_DIR / "site.yml")],
+            cwd=ANSIBLE_DIR, env=env, capture_output=True, text=True, timeout=600, check=False,
+        )
+        run = Run(proc.returncode, proc.stdout + proc.stderr)
+        (self.work / f"run-{len(self.runs) + 1}.log").write_text(run.output)
+        self.runs.append(run)
+        return run
+
+    # --- the boot ------------------------------------------------------------------
+    def boot_and_probe(self, timeout: float = 240) -> None:
+        """Boot the root with systemd-nspawn; a oneshot unit probes it and powers off."""
+        self.release_root()
+        shutil.copy2(HERE / "probe.sh", self.root / "usr/local/sbin/converge-probe")
+        (self.root / "root/probe-urls").write_text("\n".join(DOCUMENT_URLS) + "\n")
+        unit = self.root / "etc/systemd/system/converge-probe.service"
+        unit.write_text(
+            "[Unit]\nDescription=Converge test probe\n"
+            "After=fedipress-inbox.service caddy.service fedipress-backup.timer\n"
+            "[Service]\nType=oneshot\n"
+            f"ExecStart=/usr/local/sbin/converge-probe {DOMAIN}\n"
+            "[Install]\nWantedBy=multi-user.target\n"
+        )
+        # The private network has only loopback: nothing would ever be "online", and
+        # units ordered after network-online.target would wait two minutes for it.
+        wait_online = self.root / "etc/systemd/system/systemd-networkd-wait-online.service"
+        if not wait_online.is_symlink():
+            wait_online.symlink_to("/dev/null")
+        wants = self.root / "etc/systemd/system/multi-user.target.wants"
+        wants.mkdir(exist_ok=True)
+        link = wants / "converge-probe.service"
+        if not link.is_symlink():
+            link.symlink_to("/etc/systemd/system/converge-probe.service")
+        log = self.work / "boot.log"
+        with log.open("w") as sink:
+            nspawn = subprocess.Popen(
+                ["systemd-nspawn", "--register=no", "--keep-unit", "--private-network",
+                 "--console=pipe", "--quiet", "--boot", "-D", str(self.root)],
+                stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT,
+            )
+            try:
+                nspawn.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                nspawn.terminate()  # nspawn asks the container's systemd to power off
+                try:
+                    nspawn.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    nspawn.kill()
+                    nspawn.wait()
+                sink.write(f"\n[converge] timed out after {timeout}s\n")
+        self.boot_log = log.read_text()[-6000:]
+        out = self.root / "root/probe.out"
+        if out.exists():
+            for line in out.read_text().splitlines():
+                key, _, value = line.partition("\t")
+                self.probe[key] = value.strip()
+        journal = self.root / "root/probe.journal"
+        if journal.exists():
+            self.boot_log += "\n--- journal ---\n" + journal.read_text()[-6000:]
