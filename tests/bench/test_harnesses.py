@@ -65,3 +65,16 @@ def test_percentile_is_an_observed_value():
     assert percentile(values, 0.5) == 50.0
     assert percentile(values, 0.99) == 99.0
     assert percentile([7.0], 0.99) == 7.0
+
+
+def test_plot_writes_a_png_from_sitegen_results(tmp_path):
+    from bench import plot
+
+    results = {"sizes": {str(n): {"fedipress": {"cold": n / 1000, "nochange": 0.1},
+                                  "hugo": {"cold": n / 900, "edit_post": 0.2}}
+                         for n in (10, 100)}}
+    source = tmp_path / "r.json"
+    source.write_text(json.dumps(results))
+    out = tmp_path / "plot.png"
+    assert plot.main([str(source), "--out", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
