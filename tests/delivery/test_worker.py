@@ -172,3 +172,21 @@ async def test_inbox_on_a_private_address_is_refused_without_private_fetch(db, r
     [row] = await deliveries(db, job)
     assert row["state"] == "failed" and row["last_error"].startswith("forbidden address")
     assert target.hits == []
+
+
+async def test_attempts_are_counted_by_outcome_and_status_class(db, worker, receivers, clock):
+    from prometheus_client import REGISTRY
+
+    def count(outcome, status_class):
+        return REGISTRY.get_sample_value(
+            "fedipress_delivery_attempts_total", {"outcome": outcome, "status_class": status_class}) or 0
+
+    before = (count("delivered", "2xx"), count("retry", "5xx"), count("rejected", "4xx"))
+    ok = await receivers()
+    down = await receivers(behaviour=lambda r, req, n: (502, {}))
+    refusing = await receivers(behaviour=lambda r, req, n: (404, {}))
+    await enqueue(db, actor=ACTOR, activity=note_activity("Create"),
+                  inboxes=[ok.url(), down.url(), refusing.url()], now=clock())
+    await worker.run_once()
+    after = (count("delivered", "2xx"), count("retry", "5xx"), count("rejected", "4xx"))
+    assert [a - b for a, b in zip(after, before)] == [1, 1, 1]
