@@ -27,7 +27,8 @@ from fedicore.errors import FedipressError
 from fedicore.netguard import forbidden_host_reason
 from sitegen.config import load_site
 from sitegen.social.client import InboxClient
-from sitegen.social.publish import live_posts, output_dir
+from sitegen.manifest import load_manifest
+from sitegen.social.publish import live_posts, load_state, output_dir
 
 PAGE = 100
 MAX_DEPTH = 6
@@ -199,6 +200,16 @@ class Puller:
         return int(answer.data.get("totalItems") or 0)
 
 
+def posts_to_pull(root: Path, out: Path | None, now: float) -> dict[str, str]:
+    """post id -> slug: what was published (``.fedipress/published.json``, committed, so a
+    fresh CI checkout knows it before any build) plus what the last build made live."""
+    posts = {post_id: known["slug"] for post_id, known in load_state(root).posts.items()}
+    if out is not None or load_manifest(root) is not None:
+        posts.update({post_id: slug for post_id, (slug, _doc)
+                      in live_posts(root, output_dir(root, out), now).items()})
+    return posts
+
+
 @dataclass
 class PullReport:
     posts: int
@@ -231,12 +242,12 @@ def pull_site(root: Path, *, out: Path | None = None, now: float | None = None,
     own = client is None
     client = client or InboxClient(load_site(root))
     try:
-        posts = live_posts(root, output_dir(root, out), now)
+        posts = posts_to_pull(root, out, now)
         puller = Puller(client, allow_private=allow_private)
         ids = sorted(posts)
         with ThreadPoolExecutor(max_workers=THREADS) as pool:
             entries = list(pool.map(puller.post_entry, ids))
-        interactions = {posts[i][0]: entry for i, entry in zip(ids, entries) if entry}
+        interactions = {posts[i]: entry for i, entry in zip(ids, entries) if entry}
         followers = puller.followers()
     finally:
         if own:

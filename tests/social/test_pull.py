@@ -154,3 +154,21 @@ def test_site_sanitiser_keeps_links_and_mentions_and_drops_the_rest():
     assert 'class="u-url mention"' in cleaned and 'class="h-card"' in cleaned
     assert "style" not in cleaned and "iframe" not in cleaned and "<img" not in cleaned
     assert 'rel="nofollow noopener noreferrer ugc"' in cleaned
+
+
+async def test_pull_on_a_fresh_checkout_uses_the_committed_publish_state(tmp_path):
+    import shutil
+
+    async with site_world(tmp_path) as world, FakeFediverse() as remote, \
+            httpx.AsyncClient(timeout=10) as client:
+        await world.call(register_site, world.root)
+        from sitegen.social import publish_site
+
+        await world.call(publish_site, world.root)
+        bob = remote.actor("bob")
+        create, _note = await reply_from(bob, world, client, "<p>From CI</p>")
+        await world.approve(create["id"])
+        shutil.rmtree(world.root / ".fedipress-cache")  # what a CI checkout does not have
+        report = await world.call(pull_site, world.root, allow_private=True)
+    assert report.replies == 1
+    assert "From CI" in interactions(world)["first"]["replies"][0]["content_html"]
