@@ -6,6 +6,7 @@ inbox's own parts: ``writer`` (group commit), ``processor`` (effects), ``actor_c
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import logging
@@ -36,7 +37,7 @@ from inbox.storage.group_commit import ActivityWriter
 
 log = logging.getLogger("inbox.app")
 # Route modules written by other parts of the inbox; included when present.
-OPTIONAL_ROUTE_MODULES = ("inbox.api.outbox", "inbox.api.moderation")
+OPTIONAL_ROUTE_MODULES = ("inbox.api.outbox", "inbox.api.moderation", "inbox.api.hooks")
 
 
 def _route_handlers() -> list[Any]:
@@ -127,19 +128,22 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
 
         app.state.any_signer = any_signer
         processor.start()
-        worker = None
+        workers: list[tuple[Any, asyncio.Task[None]]] = []
         if settings.run_worker:
             from inbox.delivery import DeliveryWorker
+            from inbox.webhooks import WebhookWorker
 
-            worker = DeliveryWorker(db, settings, clock=clock)
-            app.state.delivery_worker = worker
-            worker_task = __import__("asyncio").create_task(worker.run(), name="delivery-worker")
+            app.state.delivery_worker = DeliveryWorker(db, settings, clock=clock)
+            app.state.webhook_worker = WebhookWorker(db, settings, clock=clock)
+            for name, worker in (("delivery", app.state.delivery_worker), ("webhooks", app.state.webhook_worker)):
+                workers.append((worker, asyncio.create_task(worker.run(), name=f"{name}-worker")))
         try:
             yield
         finally:
-            if worker is not None:
+            for worker, task in workers:
                 await worker.stop()
-                await worker_task
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await asyncio.wait_for(task, 10)
             await processor.stop()
             await writer.stop()
             await fetcher.close()

@@ -17,9 +17,10 @@ from fedicore.vocab import AS_CONTEXT
 from inbox.api.http import ApiError, decode_id, mention_of, paging
 from inbox.auth import require_owner_or_admin
 from inbox.fetcher import FetchFailure
-from inbox.handlers.apply import accept_follow, inboxes_of, reject_follow, signing_key
+from inbox.handlers.apply import KIND_EVENTS, accept_follow, inboxes_of, reject_follow, signing_key
 from inbox.storage import items as item_store
 from inbox.storage.actors import LocalActor, get_actor
+from inbox.webhooks import fire
 
 
 async def _owned_actor(request: Request, actor: str) -> LocalActor:
@@ -88,6 +89,9 @@ async def approve_item(request: Request, actor: FromPath[str], item_id: FromPath
         await item_store.delete_item(state.db, local.mention, item.activity_id)
     else:
         await item_store.set_state(state.db, local.mention, item.activity_id, "approved", now=now)
+    activity = msgspec.json.decode(item.raw)
+    await fire(state.db, actor=local.mention, event="onapproved", activity=activity, now=now)
+    await fire(state.db, actor=local.mention, event=KIND_EVENTS[item.kind], activity=activity, now=now)
     return {"approved": item.activity_id, "kind": item.kind}
 
 
@@ -100,6 +104,8 @@ async def reject_item(request: Request, actor: FromPath[str], item_id: FromPath[
         inbox, _ = await _follower_inbox(request, local, item.author)
         await reject_follow(state.db, local, follow, inbox, now=state.clock())
     await item_store.delete_item(state.db, local.mention, item.activity_id)
+    await fire(state.db, actor=local.mention, event="onrejected", activity=msgspec.json.decode(item.raw),
+               now=state.clock())
     return {"rejected": item.activity_id, "kind": item.kind}
 
 

@@ -34,9 +34,12 @@ from inbox.storage import items as item_store
 from inbox.storage.actors import LocalActor
 from inbox.storage.activities import StoredActivity
 from inbox.storage.db import Database
+from inbox.webhooks import fire
 
 log = logging.getLogger("inbox.effects")
 PER_ACTOR = (FollowIntent, ReplyIntent, ReactionIntent, FlagIntent)
+# The webhook event of an approved item of each kind.
+KIND_EVENTS = {"reply": "reply", "like": "like", "share": "announce", "follow": "follow", "flag": "report"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,20 +110,30 @@ class Effects:
             await item_store.put_item(self.db, item_store.Item(
                 actor.mention, stored.id, "flag", intent.author, intent.objects[0], None,
                 None, stored.raw, "queued", now))
+            await fire(self.db, actor=actor.mention, event="report", activity=activity, now=now)
             return "flag queued"
         if isinstance(intent, UndoIntent):
             removed = await item_store.delete_by_activity_and_author(self.db, intent.undone_id, intent.author)
+            unfollowed = set(await follower_store.followed_by(self.db, intent.author, intent.undone_id))
             removed += await follower_store.remove_follower_everywhere(self.db, intent.author, intent.undone_id)
-            if intent.unfollow:
-                removed += await follower_store.remove_follower(self.db, actor.mention, intent.author)
+            if intent.unfollow and await follower_store.remove_follower(self.db, actor.mention, intent.author):
+                unfollowed.add(actor.mention)
+                removed += 1
+            for mention in sorted(unfollowed):
+                await fire(self.db, actor=mention, event="unfollow", activity=activity, now=now)
             return f"undo removed {removed}"
         if isinstance(intent, DeleteNoteIntent):
+            owners = await item_store.reply_owners(self.db, intent.note_id, intent.author)
             removed = await item_store.delete_reply_by_note(self.db, intent.note_id, intent.author)
+            for mention in owners:
+                await fire(self.db, actor=mention, event="delete", activity=activity, now=now)
             return f"delete removed {removed}"
         if isinstance(intent, UpdateNoteIntent):
             changed = await item_store.update_reply_by_note(
                 self.db, intent.note_id, intent.author, intent.content_html,
                 msgspec.json.encode(intent.note), now=now)
+            for mention in await item_store.reply_owners(self.db, intent.note_id, intent.author):
+                await fire(self.db, actor=mention, event="reply", activity=activity, now=now)
             return f"update changed {changed}"
         if isinstance(intent, ActorGoneIntent):
             removed = await item_store.delete_by_author(self.db, intent.actor)
@@ -172,8 +185,10 @@ class Effects:
                 await item_store.put_item(self.db, item_store.Item(
                     actor.mention, intent.follow["id"], "follow", intent.follower, actor.actor_url, None,
                     None, msgspec.json.encode(intent.follow), "queued", now))
+                await fire(self.db, actor=actor.mention, event="moderationqueued", activity=intent.follow, now=now)
                 return "follow queued"
         await accept_follow(self.db, actor, intent.follow, inbox, shared, now=now)
+        await fire(self.db, actor=actor.mention, event="follow", activity=intent.follow, now=now)
         return "follow accepted"
 
     async def _item(self, actor: LocalActor, activity: dict[str, Any], stored: StoredActivity, *,
@@ -188,8 +203,11 @@ class Effects:
         if outcome == "block":
             return f"{kind} blocked"
         state = "approved" if outcome == "allow" else "queued"
-        await item_store.put_item(self.db, item_store.Item(
+        new = await item_store.put_item(self.db, item_store.Item(
             actor.mention, stored.id, kind, author, object_id, note_id, content_html, stored.raw, state, now))
+        if new:
+            event = KIND_EVENTS[kind] if state == "approved" else "moderationqueued"
+            await fire(self.db, actor=actor.mention, event=event, activity=activity, now=now)
         return f"{kind} {state}"
 
     async def _move(self, intent: MoveIntent, actor: LocalActor) -> str:

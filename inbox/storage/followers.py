@@ -93,3 +93,14 @@ async def list_followers(db: Database, actor_mention: str, *, skip: int, limit: 
         (actor_mention, limit, skip),
     )
     return [_follower(row) for row in rows]
+
+
+async def followed_by(db: Database, follower_id: str, follow_activity_id: str | None) -> list[str]:
+    """The local actors this follower follows (through that Follow, when given)."""
+    if follow_activity_id is None:
+        rows = await db.fetchall("SELECT actor_mention FROM followers WHERE follower_id = ?", (follower_id,))
+    else:
+        rows = await db.fetchall(
+            "SELECT actor_mention FROM followers WHERE follower_id = ? AND follow_activity_id = ?",
+            (follower_id, follow_activity_id))
+    return [row["actor_mention"] for row in rows]

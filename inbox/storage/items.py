@@ -133,3 +133,11 @@ async def about_object(db: Database, actor_mention: str, kind: str, object_id: s
         " AND state = 'approved' ORDER BY created_at, rowid LIMIT ? OFFSET ?",
         (actor_mention, kind, object_id, limit, skip))
     return (int(row["n"]) if row else 0), [_item(r) for r in rows]
+
+
+async def reply_owners(db: Database, note_id: str, author: str) -> list[str]:
+    """The local actors holding a reply with this Note id by this author (for their hooks)."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT actor_mention FROM inbox_items WHERE kind = 'reply' AND note_id = ? AND author = ?",
+        (note_id, author))
+    return [row["actor_mention"] for row in rows]
