@@ -85,7 +85,8 @@ async def approve_item(request: Request, actor: FromPath[str], item_id: FromPath
     if item.kind == "follow":
         follow = msgspec.json.decode(item.raw)
         inbox, shared = await _follower_inbox(request, local, item.author)
-        await accept_follow(state.db, local, follow, inbox, shared, now=now)
+        await accept_follow(state.db, local, follow, inbox, shared, now=now,
+                            backfill=state.settings.backfill_count)
         await item_store.delete_item(state.db, local.mention, item.activity_id)
     else:
         await item_store.set_state(state.db, local.mention, item.activity_id, "approved", now=now)

@@ -16,7 +16,7 @@ import msgspec
 from fedicore import activities as builders
 from fedicore.handles import Handle
 from fedicore.vocab import id_of
-from inbox.delivery import enqueue
+from inbox.delivery import backfill_new_follower, enqueue
 from inbox.fetcher import FetchFailure, Fetcher, SigningKey
 from inbox.handlers import Drop, LocalTarget, interpret
 from inbox.handlers.create import ReplyIntent
@@ -187,7 +187,8 @@ class Effects:
                     None, msgspec.json.encode(intent.follow), "queued", now))
                 await fire(self.db, actor=actor.mention, event="moderationqueued", activity=intent.follow, now=now)
                 return "follow queued"
-        await accept_follow(self.db, actor, intent.follow, inbox, shared, now=now)
+        await accept_follow(self.db, actor, intent.follow, inbox, shared, now=now,
+                            backfill=self.settings.backfill_count)
         await fire(self.db, actor=actor.mention, event="follow", activity=intent.follow, now=now)
         return "follow accepted"
 
@@ -233,12 +234,16 @@ def inboxes_of(document: dict[str, Any]) -> tuple[str | None, str | None]:
 
 
 async def accept_follow(db: Database, actor: LocalActor, follow: dict[str, Any], inbox: str,
-                        shared: str | None, *, now: float) -> None:
-    """Store the follower and queue the signed Accept (again, for a repeated Follow)."""
+                        shared: str | None, *, now: float, backfill: int = 0) -> None:
+    """Store the follower and queue the signed Accept (again, for a repeated Follow); a new
+    follower also gets the ``backfill`` most recent posts, at its own inbox."""
+    is_new = await follower_store.get_follower(db, actor.mention, follow["actor"]) is None
     await follower_store.add_follower(db, follower_store.Follower(
         actor.mention, follow["actor"], inbox, shared, follow["id"], now))
     await enqueue(db, actor=actor.mention, activity=builders.accept(actor.actor_url, follow),
                   inboxes=[inbox], now=now)
+    if is_new and backfill > 0:
+        await backfill_new_follower(db, actor=actor.mention, follower_inbox=inbox, count=backfill, now=now)
 
 
 async def reject_follow(db: Database, actor: LocalActor, follow: dict[str, Any], inbox: str,

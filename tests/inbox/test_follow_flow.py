@@ -84,3 +84,21 @@ async def test_rejected_queued_follow_gets_a_reject(make_world) -> None:
     assert rejects[0]["object"]["id"] == follow["id"]
     assert await world.inbox.count("followers") == 0
     assert await world.inbox.count("inbox_items") == 0
+
+
+async def test_new_follower_gets_recent_posts_at_its_own_inbox_and_not_the_blogs(world) -> None:
+    note = {"id": world.post_url("first"), "type": "Note", "attributedTo": world.alice.id,
+            "content": "<p>first</p>", "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "cc": [world.inbox.url(f"/v1/{world.mention}/followers")], "published": "2026-01-01T00:00:00Z"}
+    create = {"@context": "https://www.w3.org/ns/activitystreams", "id": world.post_url("first") + "#create",
+              "type": "Create", "actor": world.alice.id, "object": note, "to": note["to"], "cc": note["cc"]}
+    published = await world.alice.post(world.client, world.inbox.url(f"/v1/{world.mention}/outbox"), create)
+    assert published.status_code == 202, published.text
+    bob = world.remote.actor("bob")
+    await bob.post(world.client, world.alice_inbox, bob.follow(world.alice.id))
+    await world.inbox.settle()
+    creates = await eventually(lambda: world.remote.delivered("Create"))
+    assert creates[0]["object"]["id"] == world.post_url("first")
+    to_bob = [r for r in world.remote.deliveries if r.json()["type"] == "Create"]
+    assert {r.path for r in to_bob} == {"/users/bob/inbox"}
+    assert world.blog.deliveries == []
