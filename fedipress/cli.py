@@ -24,6 +24,9 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("sitegen.cli:build_command", "Build the HTML and ActivityPub files."),
     "serve": ("sitegen.cli:serve_command", "Serve the built site on 127.0.0.1."),
     "check": ("sitegen.cli:check_command", "Check a built folder or URL as Mastodon would."),
+    "register": ("sitegen.social_cli:register_command", "Register the blog actor with its inbox."),
+    "publish": ("sitegen.social_cli:publish_command", "Send new, edited and deleted posts to followers."),
+    "pull": ("sitegen.social_cli:pull_command", "Fetch replies, likes, boosts and followers into the site."),
     "inbox": ("inbox.cli:inbox_group", "Run and operate the inbox server."),
     "up": ("fedipress.up:up_command", "Build a site and serve it with its inbox."),
 }
