@@ -22,7 +22,7 @@ from fedicore.errors import FedipressError
 from sitegen import content_types
 from sitegen.config import CONFIG_NAME, load_site
 from sitegen.federation import ensure_keys, site_documents, theme_assets
-from sitegen.listings import plan_pages
+from sitegen.listings import PageJob, pack_jobs, plan_pages, write_pages, write_pages_in_worker
 from sitegen.manifest import (Manifest, PostRecord, load_manifest, options_key, save_manifest,
                               stamp)
 from sitegen.output import copy_if_changed, remove_output, write_if_changed
@@ -30,7 +30,8 @@ from sitegen.render import PostRenderer, SourceFile, init_worker, published_befo
 from sitegen.theme import TEMPLATES_DIR
 
 Progress = Callable[[int, int], None]  # (done, total)
-PARALLEL_THRESHOLD = 64
+PARALLEL_THRESHOLD = 64  # posts
+PARALLEL_PAGES = 200  # listing pages
 
 
 @dataclass
@@ -92,46 +93,45 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
             to_render.append(source)
 
     renderer = PostRenderer(site, out_dir)
-    for result in _render_all(renderer, to_render, now, interactions, jobs, progress, base_url):
-        if isinstance(result, str):
-            raise FedipressError(result)
-        records[result.source] = result
-    _check_unique_slugs(records)
+    with Workers(renderer, jobs, base_url) as workers:
+        for result in _render_all(renderer, workers, to_render, now, interactions, progress):
+            if isinstance(result, str):
+                raise FedipressError(result)
+            records[result.source] = result
+        _check_unique_slugs(records)
 
-    published = sorted((r for r in records.values() if r.written),
-                       key=lambda r: (r.published, r.slug), reverse=True)
-    live = {r.slug for r in published}
-    for record in old_posts.values():
-        if record.written and record.slug not in live:
-            remove_output(out_dir, f"posts/{record.slug}/index.html")
-            remove_output(out_dir, f"ap/posts/{record.slug}.json")
-    waiting = [r for r in records.values() if not r.draft and not r.written]
-    next_due = min((_timestamp(r.published) for r in waiting), default=None)
+        published = sorted((r for r in records.values() if r.written),
+                           key=lambda r: (r.published, r.slug), reverse=True)
+        live = {r.slug for r in published}
+        for record in old_posts.values():
+            if record.written and record.slug not in live:
+                remove_output(out_dir, f"posts/{record.slug}/index.html")
+                remove_output(out_dir, f"ap/posts/{record.slug}.json")
+        waiting = [r for r in records.values() if not r.draft and not r.written]
+        next_due = min((_timestamp(r.published) for r in waiting), default=None)
 
-    pages: dict[str, str] = {}
-    rendered_pages = 0
-    for plan in plan_pages(renderer, published, global_key, out_dir):
-        pages[plan.path] = plan.key
-        if old_pages.get(plan.path) == plan.key and (out_dir / plan.path).is_file():
-            continue
-        write_if_changed(out_dir / plan.path, plan.render())
-        rendered_pages += 1
-    for path in set(old.pages if old else ()) - set(pages):
-        remove_output(out_dir, path)
+        plans = plan_pages(site, published, global_key)
+        pages = {plan.path: plan.key for plan in plans}
+        pending = [plan for plan in plans if old_pages.get(plan.path) != plan.key
+                   or not (out_dir / plan.path).is_file()]
+        finish_pages = _render_pages(renderer, workers, pending)
+        for path in set(old.pages if old else ()) - set(pages):
+            remove_output(out_dir, path)
 
-    for path, data in site_documents(renderer, public_pem, post_count=len(published),
-                                     version=version).items():
-        write_if_changed(out_dir / path, data)
-    static_files = copy_static(site.static_dir, out_dir)
-    for path in set(old.static_files if old else ()) - set(static_files):
-        remove_output(out_dir, path)
-    write_server_files(out_dir)
+        for path, data in site_documents(renderer, public_pem, post_count=len(published),
+                                         version=version).items():
+            write_if_changed(out_dir / path, data)
+        static_files = copy_static(site.static_dir, out_dir)
+        for path in set(old.static_files if old else ()) - set(static_files):
+            remove_output(out_dir, path)
+        write_server_files(out_dir)
+        finish_pages()
 
     save_manifest(root, Manifest(version=version, options=options, global_key=global_key,
                                  stamps=stamps, posts=records, pages=pages, next_due=next_due,
                                  public_key=(key_stamp, public_pem),
                                  static_files=static_files))
-    return BuildReport(posts=len(published), rendered=len(to_render), pages=rendered_pages,
+    return BuildReport(posts=len(published), rendered=len(to_render), pages=len(pending),
                        new_key=new_key, seconds=time.perf_counter() - started)
 
 
@@ -151,34 +151,75 @@ def _reusable(record: PostRecord, source: SourceFile, site, interactions: dict,
     return expected == record.interactions
 
 
-def _render_all(renderer: PostRenderer, sources: list[SourceFile], now: float,
-                interactions: dict, jobs: int | None, progress: Progress | None,
-                base_url: str | None):
+class Workers:
+    """A process pool started on first use and shared by posts and listing pages."""
+
+    def __init__(self, renderer: PostRenderer, jobs: int | None, base_url: str | None) -> None:
+        self.renderer = renderer
+        self.count = jobs or len(os.sched_getaffinity(0))
+        self.base_url = base_url
+        self._pool = None
+
+    def worth_it(self, tasks: int, threshold: int) -> bool:
+        return self.count > 1 and tasks >= threshold
+
+    def pool(self):
+        if self._pool is None:
+            from concurrent.futures import ProcessPoolExecutor  # only a big build pays for it
+
+            site = self.renderer.site
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.count, initializer=init_worker,
+                initargs=(str(site.root), str(self.renderer.out), self.base_url))
+        return self._pool
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _render_all(renderer: PostRenderer, workers: Workers, sources: list[SourceFile],
+                now: float, interactions: dict, progress: Progress | None):
     total = len(sources)
     if progress:
         progress(0, total)
-    jobs = jobs or len(os.sched_getaffinity(0))
-    if total < PARALLEL_THRESHOLD or jobs < 2:
+    if not workers.worth_it(total, PARALLEL_THRESHOLD):
         for done, source in enumerate(sources, start=1):
             yield from render_chunk_here(renderer, [source], now, interactions)
             if progress and (done % 50 == 0 or done == total):
                 progress(done, total)
         return
-    from concurrent.futures import ProcessPoolExecutor  # only a big build pays for it
-
-    size = max(25, min(500, total // (jobs * 8) or 1))
+    size = max(25, min(500, total // (workers.count * 8) or 1))
     chunks = [sources[i:i + size] for i in range(0, total, size)]
-    site = renderer.site
-    with ProcessPoolExecutor(max_workers=jobs, initializer=init_worker,
-                             initargs=(str(site.root), str(renderer.out), base_url)) as pool:
-        done = 0
-        for chunk, results in zip(chunks, pool.map(render_chunk, chunks,
-                                                    [now] * len(chunks),
-                                                    [interactions] * len(chunks))):
-            done += len(chunk)
-            if progress:
-                progress(done, total)
-            yield from results
+    done = 0
+    results = workers.pool().map(render_chunk, chunks, [now] * len(chunks),
+                                 [interactions] * len(chunks))
+    for chunk, rendered in zip(chunks, results):
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+        yield from rendered
+
+
+def _render_pages(renderer: PostRenderer, workers: Workers,
+                  jobs: list[PageJob]) -> Callable[[], None]:
+    """Start rendering listing pages (on the workers when many); returns the wait."""
+    if not workers.worth_it(len(jobs), PARALLEL_PAGES):
+        write_pages(renderer, jobs)
+        return lambda: None
+    size = max(10, len(jobs) // (workers.count * 6))
+    pool = workers.pool()
+    futures = [pool.submit(write_pages_in_worker, pack_jobs(jobs[i:i + size]))
+               for i in range(0, len(jobs), size)]
+
+    def wait() -> None:
+        for future in futures:
+            future.result()  # re-raises a worker's error here
+
+    return wait
 
 
 def render_chunk_here(renderer: PostRenderer, chunk: list[SourceFile], now: float,

@@ -154,6 +154,12 @@ def init_worker(root: str, out_dir: str, base_url: str | None) -> None:
     gc.freeze()  # parser, templates and config live for the whole build
 
 
+def worker_renderer() -> PostRenderer:
+    """This worker's renderer (made by `init_worker`)."""
+    assert _WORKER is not None, "init_worker was not called"
+    return _WORKER
+
+
 def render_chunk(chunk: list[SourceFile], now: float,
                  interactions: dict) -> list[PostRecord | str]:
     """Render a chunk in a worker; errors come back as their one-line message."""
