@@ -14,7 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.ansible.converge import DOCUMENT_URLS, DOMAIN, Converge, missing_prerequisite
+from tests.ansible.converge import (
+    DOCUMENT_URLS,
+    DOMAIN,
+    SITE_FILES,
+    Converge,
+    missing_prerequisite,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -135,11 +141,19 @@ def test_static_site_is_served_with_sitegen_content_types(converge: Converge, ur
 
     code, _, content_type = converge.probe[f"doc {url}"].partition(" ")
     assert code == "200", "no redirect, no error for a document URL"
-    assert _media_type(content_type) == _media_type(content_type_for(url))
+    assert _media_type(content_type) == _media_type(content_type_for(_served_file(url)))
 
 
 def test_federation_documents_allow_cross_origin_reads(converge: Converge) -> None:
     assert converge.probe["cors"] == "*"
+
+
+def _served_file(url: str) -> str:
+    """The site file a URL is answered from: a directory's index.html."""
+    path = url.split("?", 1)[0].strip("/")
+    if path == "" or f"{path}/index.html" in SITE_FILES:
+        return f"{path}/index.html".lstrip("/")
+    return path
 
 
 def _media_type(content_type: str) -> str:

@@ -1,0 +1,87 @@
+"""Role templates rendered by Ansible on this machine (no root needed).
+
+All cases render in one ansible-playbook run (a module fixture) to keep the suite quick.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROLE = Path(__file__).resolve().parents[2] / "ansible" / "roles" / "fedipress_inbox"
+VENV_BIN = Path(sys.executable).parent
+SECRET = 'a"b$HOME`c\\d\'e f'
+
+# case name -> (template, variables on top of the role defaults)
+CASES: dict[str, tuple[str, dict]] = {
+    "env": ("inbox.env.j2", {"fedipress_inbox_environment": {"FEDIPRESS_TOKEN": SECRET}}),
+    "config": ("inbox.toml.j2", {
+        "fedipress_inbox_admins": ["@alice@blog.test"],
+        "fedipress_inbox_extra_settings": {"webhook_timeout": 5, "note": 'say "hi"'},
+    }),
+    "config_no_proxy": ("inbox.toml.j2", {"fedipress_inbox_proxy": "none"}),
+    "caddy": ("Caddyfile.j2", {"fedipress_inbox_metrics_allow": ["198.51.100.7"]}),
+    "nginx": ("nginx.conf.j2", {"fedipress_inbox_metrics_allow": ["198.51.100.7"]}),
+}
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    if not (VENV_BIN / "ansible-playbook").exists():
+        reason = "ansible-core is not in the venv: pip install -e '.[lint]'"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(reason)
+        pytest.skip(f"ANSIBLE TEMPLATE TESTS SKIPPED: {reason}")
+    work = tmp_path_factory.mktemp("templates")
+    tasks = [
+        {"name": name, "ansible.builtin.template": {"src": str(ROLE / "templates" / src),
+                                                    "dest": str(work / name), "mode": "0600"},
+         "vars": {"fedipress_inbox_domain": "blog.test", **variables}}
+        for name, (src, variables) in CASES.items()
+    ]
+    play = [{"hosts": "localhost", "gather_facts": False,
+             "vars_files": [str(ROLE / "defaults" / "main.yml")], "tasks": tasks}]
+    playbook = work / "render.yml"
+    playbook.write_text(json.dumps(play))
+    proc = subprocess.run(
+        [str(VENV_BIN / "ansible-playbook"), "-c", "local", "-i", "localhost,",
+         "-e", f"ansible_python_interpreter={sys.executable}", str(playbook)],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOCAL_TEMP": str(work / "tmp")},
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    return {name: (work / name).read_text() for name in CASES} | {"_dir": str(work)}
+
+
+def test_secrets_with_quotes_dollars_and_backslashes_survive_the_env_file(rendered) -> None:
+    env_file = Path(rendered["_dir"]) / "env"
+    shell = subprocess.run(["sh", "-c", f'set -a; . "{env_file}"; printf %s "$FEDIPRESS_TOKEN"'],
+                           capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin"})
+    assert shell.stdout == SECRET
+
+
+def test_config_is_valid_toml_with_extra_settings(rendered) -> None:
+    config = tomllib.loads(rendered["config"])
+    assert config["public_url"] == "https://blog.test"
+    assert config["trust_forwarded"] is True
+    assert config["host"] == "127.0.0.1"
+    assert config["admins"] == ["@alice@blog.test"]
+    assert config["webhook_timeout"] == 5
+    assert config["note"] == 'say "hi"'
+
+
+def test_without_a_proxy_the_inbox_does_not_trust_forwarded_headers(rendered) -> None:
+    assert tomllib.loads(rendered["config_no_proxy"])["trust_forwarded"] is False
+
+
+def test_metrics_allow_list_reaches_both_proxies(rendered) -> None:
+    assert "not remote_ip 127.0.0.1 ::1 198.51.100.7" in rendered["caddy"]
+    nginx = rendered["nginx"]
+    assert "allow 198.51.100.7;" in nginx
+    assert nginx.index("allow 198.51.100.7;") < nginx.index("deny all;")
