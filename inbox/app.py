@@ -122,9 +122,16 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         hooks.add_depth_hook("activities_unprocessed", lambda: activity_store.count_unprocessed(db))
         app.state.depth_hooks = hooks
 
+        signer_cache: list[tuple[float, SigningKey | None]] = []
+
         async def any_signer() -> SigningKey | None:
+            """A local actor's key for signed fetches from the shared inbox (cached 30 s)."""
+            if signer_cache and signer_cache[0][0] > time.monotonic():
+                return signer_cache[0][1]
             local = await all_actors(db)
-            return SigningKey(local[0].public_key_id, local[0].private_key_pem) if local else None
+            key = SigningKey(local[0].public_key_id, local[0].private_key_pem) if local else None
+            signer_cache[:] = [(time.monotonic() + 30, key)]
+            return key
 
         app.state.any_signer = any_signer
         processor.start()

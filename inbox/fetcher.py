@@ -77,6 +77,7 @@ class Fetcher:
         max_bytes: int = 1048576,
         cache_ttl: float = 3600.0,
         failure_ttl: float = 60.0,
+        refresh_interval: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -86,6 +87,8 @@ class Fetcher:
         self.max_bytes = max_bytes
         self.cache_ttl = cache_ttl
         self.failure_ttl = failure_ttl
+        self.refresh_interval = refresh_interval
+        self._refreshed: dict[str, float] = {}
         self._monotonic = monotonic
         self._wall_clock = wall_clock
         self._client = httpx.AsyncClient(
@@ -120,8 +123,14 @@ class Fetcher:
         """The public key named by a signature's keyId, with its owner checked."""
         now = self._monotonic()
         cached = self._keys.get(key_id)
+        if refresh and self._refreshed.get(key_id, -1e18) + self.refresh_interval > now:
+            refresh = False  # bad signatures must not make us refetch a key on every request
         if cached and cached[0] > now and not (refresh and isinstance(cached[1], RemoteKey)):
             return cached[1]
+        if refresh:
+            if len(self._refreshed) > 10_000:
+                self._refreshed.clear()
+            self._refreshed[key_id] = now
         result = await self._coalesced("key:" + key_id, lambda: self._load_key(key_id, signer, refresh))
         ttl = self.cache_ttl if isinstance(result, RemoteKey) else self.failure_ttl
         self._keys[key_id] = (self._monotonic() + ttl, result)

@@ -79,10 +79,19 @@ def _refused(refusal: Refusal) -> Response:
 MAX_PENDING_WRITES = 5000
 
 
+def client_address(request: Request, trust_forwarded: bool) -> str:
+    """The sender's address; behind a trusted proxy, the one it appended to X-Forwarded-For."""
+    if trust_forwarded:
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded:
+            return forwarded.split(",")[-1].strip() or "unknown"
+    return request.client.host if request.client else "unknown"
+
+
 async def receive(request: Request, local: LocalActor | None) -> Response:
     state = request.app.state
     settings = state.settings
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request, settings.trust_forwarded)
     wait = state.rate_limiter.retry_after(client)
     if wait is not None:
         SIGNATURE_FAILURES.labels(reason="rate_limited").inc()

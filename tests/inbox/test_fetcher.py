@@ -160,3 +160,18 @@ async def test_key_owned_by_the_actor_is_returned_with_its_owner(remote, fetcher
     key = await fetcher.fetch_key(bob.key_id)
     assert not isinstance(key, FetchFailure)
     assert key.owner == bob.id
+
+
+async def test_key_refresh_after_a_bad_signature_happens_at_most_once_a_minute(remote) -> None:
+    bob = remote.actor("bob")
+    now = [0.0]
+    f = Fetcher(allow_private=True, monotonic=lambda: now[0])
+    try:
+        await f.fetch_key(bob.key_id)
+        for _ in range(5):
+            await f.fetch_key(bob.key_id, refresh=True)
+        now[0] = 61
+        await f.fetch_key(bob.key_id, refresh=True)
+    finally:
+        await f.close()
+    assert len(remote.fetches) == 3

@@ -288,3 +288,16 @@ async def test_forwarded_headers_are_ignored_when_not_trusted(world) -> None:
     answer = await world.client.post(world.alice_inbox, content=body, headers=headers)
     assert answer.status_code == 401
     await assert_nothing_happened(world, fetched=True)
+
+
+async def test_rate_limit_counts_the_forwarded_client_behind_a_trusted_proxy(make_world) -> None:
+    world = await make_world(settings={"trust_forwarded": True})
+    limiter = world.inbox.app.state.rate_limiter
+    limiter.rate, limiter.burst = 0.001, 1
+    bob = world.remote.actor("bob")
+    statuses = []
+    for client in ("203.0.113.1", "203.0.113.2", "203.0.113.1"):
+        body = json.dumps(bob.follow(world.alice.id)).encode()
+        headers = {**bob.sign("POST", world.alice_inbox, body), "X-Forwarded-For": f"198.51.100.7, {client}"}
+        statuses.append((await world.client.post(world.alice_inbox, content=body, headers=headers)).status_code)
+    assert statuses == [202, 202, 429]
