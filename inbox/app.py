@@ -113,10 +113,11 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         writer = ActivityWriter(settings.database if settings.database != ":memory:" else db.path)
         await writer.start()
         fetcher = Fetcher(allow_private=settings.allow_private_fetch, wall_clock=clock)
-        processor = ActivityProcessor(db, Effects(db, fetcher, settings), clock=clock)
+        app.state.actor_cache = inbox.LocalActorCache()
+        processor = ActivityProcessor(db, Effects(db, fetcher, settings, cache=app.state.actor_cache),
+                                      clock=clock)
         app.state.db, app.state.writer, app.state.fetcher = db, writer, fetcher
         app.state.processor = processor
-        app.state.actor_cache = inbox.LocalActorCache()
         app.state.rate_limiter = RateLimiter()
         hooks = DepthHooks()
         hooks.add_depth_hook("activities_unprocessed", lambda: activity_store.count_unprocessed(db))

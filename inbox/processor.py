@@ -71,24 +71,28 @@ class ActivityProcessor:
                 by_author.setdefault(stored.actor, []).append(stored)
             gate = asyncio.Semaphore(self.concurrency)
 
+            done: list[tuple[str, str]] = []
+
             async def one_author(rows: list[activity_store.StoredActivity]) -> None:
                 async with gate:
                     for stored in rows:
-                        await self._process(stored)
+                        done.append((stored.id, await self._process(stored)))
 
             await asyncio.gather(*(one_author(rows) for rows in by_author.values()))
+            await activity_store.mark_all_processed(self.db, done, now=self.clock())
             handled += len(batch)
         self._idle.set()
         return handled
 
-    async def _process(self, stored: activity_store.StoredActivity) -> None:
-        now = self.clock()
+    async def _process(self, stored: activity_store.StoredActivity) -> str:
+        """Apply one activity; its outcome is recorded with the rest of the batch."""
         try:
-            outcome = await self.effects.process(stored, now=now)
+            outcome = await self.effects.process(stored, now=self.clock())
         except Exception as exc:
             log.exception("activity failed", extra={"activity_id": stored.id})
             outcome = f"error: {type(exc).__name__}"
-        await activity_store.mark_processed(self.db, stored.id, outcome=outcome, now=now)
         self.processed += 1
-        log.info("activity processed", extra={"activity_id": stored.id, "type": stored.type,
-                                              "outcome": outcome})
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("activity processed", extra={"activity_id": stored.id, "type": stored.type,
+                                                   "outcome": outcome})
+        return outcome

@@ -11,7 +11,7 @@ from collections.abc import Callable
 class RateLimiter:
     """``rate`` requests per second per address, bursts up to ``burst``."""
 
-    def __init__(self, rate: float = 1000.0, burst: float = 2000.0,
+    def __init__(self, rate: float = 5000.0, burst: float = 10000.0,
                  monotonic: Callable[[], float] = time.monotonic, max_addresses: int = 100_000) -> None:
         self.rate = rate
         self.burst = burst

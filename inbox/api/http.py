@@ -4,6 +4,7 @@ actor mentions from the path, paging parameters."""
 from __future__ import annotations
 
 import base64
+import functools
 from typing import Any
 from urllib.parse import unquote
 
@@ -33,12 +34,20 @@ def error_response(status: int, error: str, detail: Any = None,
                     media_type="application/json")
 
 
-def mention_of(text: str) -> str:
-    """The canonical ``@user@domain`` of a path segment (``%40`` decoded), or a 404."""
+@functools.lru_cache(maxsize=4096)
+def _canonical_mention(text: str) -> str | ValueError:
     try:
         return str(Handle.parse(unquote(text)))
     except ValueError as exc:
-        raise ApiError(404, "unknown_actor", f"not an actor mention: {exc}") from None
+        return exc
+
+
+def mention_of(text: str) -> str:
+    """The canonical ``@user@domain`` of a path segment (``%40`` decoded), or a 404."""
+    found = _canonical_mention(text)
+    if isinstance(found, ValueError):
+        raise ApiError(404, "unknown_actor", f"not an actor mention: {found}")
+    return found
 
 
 def decode_id(text: str) -> str:

@@ -41,6 +41,7 @@ class LocalActorCache:
         self.ttl = ttl
         self._entries: dict[str, tuple[float, LocalActor | None]] = {}
         self._blocks: dict[tuple[str, str], tuple[float, bool]] = {}
+        self._decisions: dict[tuple[str, str, str, str], tuple[float, str]] = {}
 
     async def get(self, db, mention: str) -> LocalActor | None:
         now = time.monotonic()
@@ -63,9 +64,25 @@ class LocalActorCache:
         self._blocks[key] = (mono + BLOCK_CACHE_SECONDS, blocked)
         return blocked
 
+    async def decision(self, db, settings, actor: str, sender, activity_type: str, now: float) -> str:
+        """The moderation outcome for ``sender`` → ``actor``, cached for a few seconds
+        (list changes made through the API clear the cache at once)."""
+        key = (actor, sender.user.lower(), sender.domain, activity_type)
+        mono = time.monotonic()
+        hit = self._decisions.get(key)
+        if hit and hit[0] > mono:
+            return hit[1]
+        decision = await decide_for(db, actor=actor, sender=sender, now=now,
+                                    activity_type=activity_type, admins=settings.admins)
+        if len(self._decisions) > 50_000:
+            self._decisions.clear()
+        self._decisions[key] = (mono + BLOCK_CACHE_SECONDS, decision.outcome)
+        return decision.outcome
+
     def clear(self) -> None:
         self._entries.clear()
         self._blocks.clear()
+        self._decisions.clear()
 
 
 def _refused(refusal: Refusal) -> Response:

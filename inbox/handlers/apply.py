@@ -66,16 +66,18 @@ def signing_key(actor: LocalActor) -> SigningKey:
 class Effects:
     """Applies stored activities. ``process`` returns a short outcome for the activities table."""
 
-    def __init__(self, db: Database, fetcher: Fetcher, settings: Settings) -> None:
+    def __init__(self, db: Database, fetcher: Fetcher, settings: Settings, *, cache: Any = None) -> None:
         self.db = db
         self.fetcher = fetcher
         self.settings = settings
+        self.cache = cache  # inbox.api.inbox.LocalActorCache: cached moderation decisions
 
     async def process(self, stored: StoredActivity, *, now: float) -> str:
         activity = msgspec.json.decode(stored.raw)
         activity["actor"] = id_of(activity.get("actor"))
         if stored.inbox_mention is not None:
-            one = await actor_store.get_actor(self.db, stored.inbox_mention)
+            one = (await self.cache.get(self.db, stored.inbox_mention) if self.cache is not None
+                   else await actor_store.get_actor(self.db, stored.inbox_mention))
             local = [one] if one else []
         else:
             local = await actor_store.all_actors(self.db)
@@ -161,6 +163,8 @@ class Effects:
             return RemoteSender(user, host), doc
 
     async def moderation(self, actor: LocalActor, sender: Any, activity_type: str, *, now: float) -> str:
+        if self.cache is not None:
+            return await self.cache.decision(self.db, self.settings, actor.mention, sender, activity_type, now)
         decision = await decide_for(self.db, actor=actor.mention, sender=sender, now=now,
                                     activity_type=activity_type, admins=self.settings.admins)
         return decision.outcome

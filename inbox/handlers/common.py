@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,10 +29,8 @@ class LocalTarget:
     manually_approves_followers: bool
 
 
-def origin(url: str | None) -> str | None:
-    """scheme://host[:port], lower-cased, or None for anything that is not an http(s) URL."""
-    if not isinstance(url, str):
-        return None
+@functools.lru_cache(maxsize=8192)
+def _origin(url: str) -> str | None:
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -42,6 +41,11 @@ def origin(url: str | None) -> str | None:
     default = 443 if parts.scheme == "https" else 80
     suffix = f":{port}" if port and port != default else ""
     return f"{parts.scheme}://{parts.hostname.lower()}{suffix}"
+
+
+def origin(url: object) -> str | None:
+    """scheme://host[:port], lower-cased, or None for anything that is not an http(s) URL."""
+    return _origin(url) if isinstance(url, str) else None
 
 
 def same_origin(a: str | None, b: str | None) -> bool:

@@ -34,6 +34,17 @@ async def mark_processed(db: Database, activity_id: str, *, outcome: str, now: f
     )
 
 
+async def mark_all_processed(db: Database, outcomes: list[tuple[str, str]], *, now: float) -> None:
+    """Record a batch of outcomes in one transaction."""
+    if not outcomes:
+        return
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "UPDATE activities SET processed_at = ?, outcome = ? WHERE id = ?",
+            [(now, outcome[:200], activity_id) for activity_id, outcome in outcomes],
+        )
+
+
 async def count_unprocessed(db: Database) -> int:
     row = await db.fetchone("SELECT COUNT(*) AS n FROM activities WHERE processed_at IS NULL")
     return int(row["n"]) if row else 0
