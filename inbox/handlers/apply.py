@@ -6,6 +6,7 @@ concern; the rest (Undo, Update, Delete, Move) are keyed by their author and app
 
 from __future__ import annotations
 
+import html
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -111,7 +112,7 @@ class Effects:
         if isinstance(intent, FlagIntent):
             await item_store.put_item(self.db, item_store.Item(
                 actor.mention, stored.id, "flag", intent.author, intent.objects[0], None,
-                None, stored.raw, "queued", now))
+                html.escape(intent.comment), stored.raw, "queued", now))
             await fire(self.db, actor=actor.mention, event="report", activity=activity, now=now)
             return "flag queued"
         if isinstance(intent, UndoIntent):

@@ -202,8 +202,9 @@ async def test_flag_about_the_blog_is_queued_with_a_truncated_comment(world) -> 
     flag = bob.activity("Flag", [world.post_url(), f"{world.remote.base}/statuses/9"], content="x" * 5000)
     await bob.post(world.client, world.alice_inbox, flag)
     await world.inbox.settle()
-    rows = await world.inbox.db.fetchall("SELECT kind, state, object_id FROM inbox_items")
+    rows = await world.inbox.db.fetchall("SELECT kind, state, object_id, content_html FROM inbox_items")
     assert [(r["kind"], r["state"], r["object_id"]) for r in rows] == [("flag", "queued", world.post_url())]
+    assert rows[0]["content_html"] == "x" * 1000
 
 
 async def test_flag_about_nothing_local_is_dropped(world) -> None:

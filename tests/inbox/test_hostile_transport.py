@@ -301,3 +301,14 @@ async def test_rate_limit_counts_the_forwarded_client_behind_a_trusted_proxy(mak
         headers = {**bob.sign("POST", world.alice_inbox, body), "X-Forwarded-For": f"198.51.100.7, {client}"}
         statuses.append((await world.client.post(world.alice_inbox, content=body, headers=headers)).status_code)
     assert statuses == [202, 202, 429]
+
+
+async def test_overload_is_503_with_retry_after_and_nothing_stored(world, monkeypatch) -> None:
+    import inbox.api.inbox as inbox_routes
+
+    monkeypatch.setattr(inbox_routes, "MAX_PENDING_WRITES", -1)
+    bob = world.remote.actor("bob")
+    answer = await bob.post(world.client, world.alice_inbox, bob.follow(world.alice.id))
+    assert answer.status_code == 503
+    assert int(answer.headers["Retry-After"]) > 0
+    await assert_nothing_happened(world)
