@@ -17,6 +17,8 @@ from inbox.storage import activities as activity_store
 from inbox.storage.db import Database
 
 log = logging.getLogger("inbox.processor")
+RETENTION_SECONDS = 14 * 86400  # how long a processed id still dedupes a redelivery
+PRUNE_EVERY_SECONDS = 3600
 
 
 class ActivityProcessor:
@@ -29,23 +31,40 @@ class ActivityProcessor:
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._pruner: asyncio.Task[None] | None = None
         self.processed = 0
 
     def start(self) -> None:
         self._wakeup.set()
         self._task = asyncio.create_task(self._run(), name="inbox-processor")
+        self._pruner = asyncio.create_task(self._prune_forever(), name="inbox-pruner")
 
     def wake(self) -> None:
         self._idle.clear()
         self._wakeup.set()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in (self._task, self._pruner):
+            if task is None:
+                continue
+            task.cancel()
             try:
-                await self._task
+                await task
             except asyncio.CancelledError:
                 pass
+
+    async def prune(self) -> int:
+        return await activity_store.prune_processed(self.db, older_than=self.clock() - RETENTION_SECONDS)
+
+    async def _prune_forever(self) -> None:
+        while True:
+            try:
+                removed = await self.prune()
+                if removed:
+                    log.info("pruned processed activities", extra={"removed": removed})
+            except Exception:
+                log.exception("pruning failed")
+            await asyncio.sleep(PRUNE_EVERY_SECONDS)
 
     async def _run(self) -> None:
         while True:

@@ -79,3 +79,11 @@ async def knows_remote_actor(db: Database, actor: str) -> bool:
         (actor, actor, actor),
     )
     return bool(row and row["known"])
+
+
+async def prune_processed(db: Database, *, older_than: float) -> int:
+    """Forget processed activities received before ``older_than`` (ids only dedupe retries,
+    which come within days); what they left (followers, items) stays."""
+    return await db.execute(
+        "DELETE FROM activities WHERE processed_at IS NOT NULL AND received_at < ?", (older_than,)
+    )
