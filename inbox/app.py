@@ -23,6 +23,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from inbox.api import actors, collections, followers, inbox, ops, queue
 from inbox.api.http import ApiError, error_response
+from inbox.caches import LocalActorCache
 from inbox.fetcher import Fetcher, SigningKey
 from inbox.handlers.apply import Effects
 from inbox.logs import REQUEST_ID
@@ -113,7 +114,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         writer = ActivityWriter(settings.database if settings.database != ":memory:" else db.path)
         await writer.start()
         fetcher = Fetcher(allow_private=settings.allow_private_fetch, wall_clock=clock)
-        app.state.actor_cache = inbox.LocalActorCache()
+        app.state.actor_cache = LocalActorCache()
         processor = ActivityProcessor(db, Effects(db, fetcher, settings, cache=app.state.actor_cache),
                                       clock=clock)
         app.state.db, app.state.writer, app.state.fetcher = db, writer, fetcher

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar.params import FromPath
 from litestar import Request, delete, get, post
+from litestar.params import FromPath
 
 from fedicore import keys
 from inbox.activity_json import JsonProblem, decode_json_object

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from litestar.params import FromPath, FromQuery
 from litestar import Request, delete, get
+from litestar.params import FromPath, FromQuery
 
 from fedicore.handles import Handle
 from fedicore.vocab import AS_CONTEXT

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar.params import FromPath, FromQuery
 from litestar import Request, delete, get, post
+from litestar.params import FromPath, FromQuery
 
 from fedicore.vocab import AS_CONTEXT
 from inbox.api.http import ApiError, decode_id, mention_of, paging
