@@ -112,6 +112,8 @@ class Database:
 
     async def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> int:
         """Run one statement (autocommit); returns the number of rows changed."""
+        if _ONE_HOP:
+            return await self.conn._execute(_rowcount, self.conn._conn, sql, params)
         cursor = await self.conn.execute(sql, params)
         count = cursor.rowcount
         await cursor.close()
@@ -121,16 +123,50 @@ class Database:
         await self.conn.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict = ()) -> aiosqlite.Row | None:
+        if _ONE_HOP:
+            return await self.conn._execute(_first_row, self.conn._conn, sql, params)
         cursor = await self.conn.execute(sql, params)
         row = await cursor.fetchone()
         await cursor.close()
         return row
 
     async def fetchall(self, sql: str, params: Sequence[Any] | dict = ()) -> list[aiosqlite.Row]:
+        if _ONE_HOP:
+            return await self.conn._execute(_all_rows, self.conn._conn, sql, params)
         cursor = await self.conn.execute(sql, params)
         rows = await cursor.fetchall()
         await cursor.close()
         return list(rows)
+
+
+# Each aiosqlite call is a hop to its thread, and the hops (not SQLite) dominate small
+# queries: execute + fetch + close is three. aiosqlite's ``_execute`` runs one function in
+# its thread, so a query costs one hop. Private API, so used only where it exists.
+_ONE_HOP = hasattr(aiosqlite.Connection, "_execute") and hasattr(aiosqlite.Connection, "_conn")
+
+
+def _rowcount(conn: sqlite3.Connection, sql: str, params: Sequence[Any] | dict) -> int:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
+def _first_row(conn: sqlite3.Connection, sql: str, params: Sequence[Any] | dict) -> Any:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchone()
+    finally:
+        cursor.close()
+
+
+def _all_rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any] | dict) -> list[Any]:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def backup_database(source: str | Path, dest: str | Path) -> None:
