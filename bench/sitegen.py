@@ -282,7 +282,7 @@ def markdown(results: dict, command: str) -> str:
         for scenario in SCENARIOS:
             cells = [f"{summary[g][scenario]:.3f}" if scenario in summary[g] else "–"
                      for g in summary]
-            rels = [f"{rel[o][scenario]:.2f}×" if scenario in rel.get(o, {}) else "–"
+            rels = [f"{rel[o][scenario]:.3g}×" if scenario in rel.get(o, {}) else "–"
                     for o in ("hugo", "pelican")]
             lines.append(f"| {scenario} | " + " | ".join(cells + rels) + " |")
         lines.append("| peak RSS, largest process (MB) | " + " | ".join(
