@@ -1,7 +1,7 @@
 """Carrying intents out: storage, moderation, the delivery queue. The thin, effectful edge.
 
-Per-actor intents (Follow, reply, Like/Announce, Flag) are applied for each local actor they
-concern; the rest (Undo, Update, Delete, Move) are keyed by their author and applied once.
+Per-actor intents (Follow, Undo, reply, Like/Announce, Flag) are applied for each local actor
+they concern; the rest (Update, Delete, Move) are keyed by their author and applied once.
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ from inbox.storage.db import Database
 from inbox.webhooks import fire
 
 log = logging.getLogger("inbox.effects")
-PER_ACTOR = (FollowIntent, ReplyIntent, ReactionIntent, FlagIntent)
+# Applied for every local actor concerned (Undo too: an embedded Follow names its actor, and
+# removals are idempotent); the others are keyed by their author and applied once.
+PER_ACTOR = (FollowIntent, ReplyIntent, ReactionIntent, FlagIntent, UndoIntent)
 # The webhook event of an approved item of each kind.
 KIND_EVENTS = {"reply": "reply", "like": "like", "share": "announce", "follow": "follow", "flag": "report"}
 
@@ -71,7 +73,7 @@ class Effects:
         self.db = db
         self.fetcher = fetcher
         self.settings = settings
-        self.cache = cache  # inbox.api.inbox.LocalActorCache: cached moderation decisions
+        self.cache = cache  # inbox.caches.LocalActorCache: local actors, moderation answers
 
     async def process(self, stored: StoredActivity, *, now: float) -> str:
         activity = msgspec.json.decode(stored.raw)

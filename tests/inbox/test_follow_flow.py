@@ -102,3 +102,21 @@ async def test_new_follower_gets_recent_posts_at_its_own_inbox_and_not_the_blogs
     to_bob = [r for r in world.remote.deliveries if r.json()["type"] == "Create"]
     assert {r.path for r in to_bob} == {"/users/bob/inbox"}
     assert world.blog.deliveries == []
+
+
+async def test_undo_via_the_shared_inbox_unfollows_whichever_local_actor_was_followed(world) -> None:
+    from tests.inbox.conftest import register
+
+    carol = world.blog.actor("carol", key_index=4)
+    assert (await register(world.inbox, world.client, carol)).status_code == 201
+    bob = world.remote.actor("bob")
+    follow = bob.follow(carol.id)
+    follow["id"] = bob.new_id()
+    await bob.post(world.client, world.inbox.url("/v1/inbox"), follow)
+    await world.inbox.settle()
+    assert await world.inbox.count("followers", "actor_mention = ?", (carol.handle,)) == 1
+    # An Undo whose embedded Follow carries another id (some servers do): matched by actor and object.
+    undo = bob.activity("Undo", dict(follow, id=bob.new_id()))
+    await bob.post(world.client, world.inbox.url("/v1/inbox"), undo)
+    await world.inbox.settle()
+    assert await world.inbox.count("followers") == 0
