@@ -79,6 +79,8 @@ def versions(found: dict[str, list[str]]) -> dict[str, str]:
             found["hugo"] + ["version"]) else "?"
     if "pelican" in found:
         info["pelican"] = out(found["pelican"] + ["--version"])
+    info["commit"] = out(["git", "-C", str(Path(__file__).resolve().parent), "rev-parse",
+                          "--short", "HEAD"]) or "?"
     try:
         from importlib.metadata import version
         info["fedipress"] = version("fedipress")
