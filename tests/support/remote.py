@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,9 +210,5 @@ def verify_received(received: Received, url: str, public_pem: str) -> bool:
     parsed = parse_signature(req)
     if not hasattr(parsed, "key_id"):
         return False
-    import time
-
     return verify_request(req, parsed, public_pem, now=time.time()) is None
 
-
-Predicate = Callable[[], Any]
