@@ -23,8 +23,8 @@ from sitegen import content_types
 from sitegen.config import CONFIG_NAME, load_site
 from sitegen.federation import ensure_keys, site_documents, theme_assets
 from sitegen.listings import PageJob, pack_jobs, plan_pages, write_pages, write_pages_in_worker
-from sitegen.manifest import (Manifest, PostRecord, load_manifest, options_key, save_manifest,
-                              stamp)
+from sitegen.manifest import (Manifest, PostRecord, PostStamps, load_manifest, options_key,
+                              save_manifest, scan_posts, stamp)
 from sitegen.output import copy_if_changed, remove_output, write_if_changed
 from sitegen.render import PostRenderer, SourceFile, init_worker, published_before, render_chunk
 from sitegen.theme import TEMPLATES_DIR
@@ -46,13 +46,16 @@ class BuildReport:
 
 def build_site(root: Path, out_dir: Path, *, version: str, base_url: str | None = None,
                progress: Progress | None = None, force: bool = False,
-               jobs: int | None = None, now: float | None = None) -> BuildReport:
-    """Build ``root`` into ``out_dir``; raises ``FedipressError`` on a user's mistake."""
+               jobs: int | None = None, now: float | None = None,
+               posts: PostStamps | None = None) -> BuildReport:
+    """Build ``root`` into ``out_dir``; raises ``FedipressError`` on a user's mistake.
+
+    ``posts`` is the caller's `scan_posts` of the site, when it already made one."""
     enabled = gc.isenabled()
     gc.disable()  # tens of thousands of long-lived records: full collections cost 100s of ms
     try:
         return _build(root, out_dir, version=version, base_url=base_url, progress=progress,
-                      force=force, jobs=jobs, now=now)
+                      force=force, jobs=jobs, now=now, posts=posts)
     finally:
         if enabled:
             gc.enable()
@@ -60,7 +63,7 @@ def build_site(root: Path, out_dir: Path, *, version: str, base_url: str | None 
 
 def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
            progress: Progress | None, force: bool, jobs: int | None,
-           now: float | None) -> BuildReport:
+           now: float | None, posts: PostStamps | None) -> BuildReport:
     started = time.perf_counter()
     now = time.time() if now is None else now
     site = load_site(root, base_url=base_url)
@@ -81,7 +84,7 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
     old_pages = {} if (old is None or full) else old.pages
     interactions = load_interactions(site.interactions_path)
 
-    sources = scan_posts(site.content_dir)
+    sources = source_files(posts if posts is not None else scan_posts(site.content_dir))
     records: dict[str, PostRecord] = {}
     to_render: list[SourceFile] = []
     for source in sources:
@@ -112,8 +115,9 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
 
         plans = plan_pages(site, published, global_key)
         pages = {plan.path: plan.key for plan in plans}
+        prefix = f"{out_dir}{os.sep}"  # plain strings: 1,000s of pages, pathlib is slow here
         pending = [plan for plan in plans if old_pages.get(plan.path) != plan.key
-                   or not (out_dir / plan.path).is_file()]
+                   or not os.path.isfile(prefix + plan.path)]
         finish_pages = _render_pages(renderer, workers, pending)
         for path in set(old.pages if old else ()) - set(pages):
             remove_output(out_dir, path)
@@ -242,17 +246,8 @@ def _check_unique_slugs(records: dict[str, PostRecord]) -> None:
                 path=f"content/posts/{name}", line=record.slug_line)
 
 
-def scan_posts(posts_dir: Path) -> list[SourceFile]:
-    found = []
-    try:
-        with os.scandir(posts_dir) as entries:
-            for entry in entries:
-                if entry.name.endswith(".md") and entry.is_file():
-                    info = entry.stat()
-                    found.append(SourceFile(entry.name, info.st_mtime_ns, info.st_size))
-    except FileNotFoundError:
-        return []
-    return sorted(found, key=lambda s: s.name)
+def source_files(posts: PostStamps) -> list[SourceFile]:
+    return [SourceFile(name, *posts[name]) for name in sorted(posts)]
 
 
 def input_stamps(root: Path) -> dict[str, tuple[int, int]]:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import msgspec
 
-MANIFEST_NAME = "manifest.json"
-STAMPS_NAME = "stamps.json"
-FORMAT = 3
+MANIFEST_NAME = "manifest.msgpack"  # MessagePack: ~3x faster to read and write than JSON
+STAMPS_NAME = "stamps.msgpack"
+FORMAT = 4
 
 
 class PostRecord(msgspec.Struct, kw_only=True, array_like=True):
@@ -77,10 +77,13 @@ def manifest_path(site_root: Path) -> Path:
     return site_root / ".fedipress-cache" / MANIFEST_NAME
 
 
+_MANIFEST = msgspec.msgpack.Decoder(Manifest)
+_STAMPS = msgspec.msgpack.Decoder(Stamps)
+
+
 def load_manifest(site_root: Path) -> Manifest | None:
     try:
-        data = manifest_path(site_root).read_bytes()
-        manifest = msgspec.json.decode(data, type=Manifest)
+        manifest = _MANIFEST.decode(manifest_path(site_root).read_bytes())
     except (OSError, msgspec.DecodeError, msgspec.ValidationError):
         return None
     return manifest if manifest.format == FORMAT else None
@@ -95,7 +98,7 @@ def save_manifest(site_root: Path, manifest: Manifest) -> None:
                     posts={n: (r.mtime_ns, r.size) for n, r in manifest.posts.items()})
     for target, data in ((path, manifest), (path.with_name(STAMPS_NAME), stamps)):
         tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(msgspec.json.encode(data))
+        tmp.write_bytes(msgspec.msgpack.encode(data))
         os.replace(tmp, target)
 
 
@@ -115,11 +118,31 @@ def options_key(out_dir: Path, base_url: str | None) -> str:
     return f"{out_dir.resolve()}|{base_url or ''}"
 
 
-def is_up_to_date(site_root: Path, out_dir: Path, base_url: str | None, version: str) -> bool:
-    """True when no input changed since the last build: stat-only, no parsing."""
+PostStamps = dict[str, tuple[int, int]]  # post file name -> (mtime_ns, size)
+
+
+def scan_posts(posts_dir: Path) -> PostStamps:
+    """Stat every post file once; the no-change check and the build share the result."""
+    found: PostStamps = {}
     try:
-        data = (site_root / ".fedipress-cache" / STAMPS_NAME).read_bytes()
-        stamps = msgspec.json.decode(data, type=Stamps)
+        with os.scandir(posts_dir) as entries:
+            for entry in entries:
+                if entry.name.endswith(".md") and entry.is_file():
+                    info = entry.stat()
+                    found[entry.name] = (info.st_mtime_ns, info.st_size)
+    except FileNotFoundError:
+        pass
+    return found
+
+
+def is_up_to_date(site_root: Path, out_dir: Path, base_url: str | None, version: str,
+                  posts: PostStamps | None = None) -> bool:
+    """True when no input changed since the last build: stat-only, no parsing.
+
+    ``posts`` is a `scan_posts` result to reuse (the build needs it too when not up to date).
+    """
+    try:
+        stamps = _STAMPS.decode((site_root / ".fedipress-cache" / STAMPS_NAME).read_bytes())
     except (OSError, msgspec.DecodeError, msgspec.ValidationError):
         return False
     if stamps.format != FORMAT or stamps.version != version:
@@ -133,20 +156,6 @@ def is_up_to_date(site_root: Path, out_dir: Path, base_url: str | None, version:
     for name, recorded in stamps.inputs.items():
         if stamp(site_root / name) != tuple(recorded):
             return False
-    posts = stamps.posts
-    seen = 0
-    try:
-        with os.scandir(site_root / "content" / "posts") as entries:
-            for entry in entries:
-                if not entry.name.endswith(".md"):
-                    continue
-                recorded = posts.get(entry.name)
-                if recorded is None:
-                    return False
-                info = entry.stat()
-                if (info.st_mtime_ns, info.st_size) != tuple(recorded):
-                    return False
-                seen += 1
-    except FileNotFoundError:
-        return not posts
-    return seen == len(posts)
+    if posts is None:
+        posts = scan_posts(site_root / "content" / "posts")
+    return posts == stamps.posts
