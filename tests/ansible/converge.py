@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ CACHE = Path(os.environ.get("FEDIPRESS_CI_CACHE", "/var/cache/fedipress-ci"))
 DOMAIN = "blog.test"
 TOOLS = ("debootstrap", "chroot", "systemd-nspawn", "mount", "umount")
 APT_PACKAGES = "debootstrap systemd-container"
+PROXIES = ("caddy", "nginx")  # converged in this order into the same root
 
 # A built site as `fedipress build` lays it out (docs/CONTRACTS.md).
 SITE_FILES: dict[str, str] = {
@@ -67,6 +69,7 @@ def missing_prerequisite() -> str | None:
 class Run:
     returncode: int
     output: str
+    seconds: float = 0.0
 
     @property
     def recap(self) -> dict[str, int]:
@@ -92,24 +95,33 @@ class Converge:
     work: Path
     root: Path = field(init=False)
     runs: list[Run] = field(default_factory=list)
-    probe: dict[str, str] = field(default_factory=dict)
-    boot_log: str = ""
+    # per proxy ("caddy", "nginx"): the probe's answers and the boot's log + journal
+    probes: dict[str, dict[str, str]] = field(default_factory=dict)
+    boot_logs: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds, for the report
 
     def __post_init__(self) -> None:
         self.root = self.work / "root"
 
     # --- the root -----------------------------------------------------------------
     def make_root(self) -> None:
+        started = time.monotonic()
         subprocess.run([str(HERE / "bookworm-root.sh"), str(CACHE), str(self.root)], check=True)
+        self.timings["root"] = time.monotonic() - started
         shutil.copyfile("/etc/resolv.conf", self.root / "etc/resolv.conf", follow_symlinks=True)
         hosts = self.root / "etc/hosts"
         if not hosts.exists():  # debootstrap leaves none; every installed Debian has one
             hosts.write_text("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n")
-        # No daemon starts in the chroot while packages are installed.
-        policy = self.root / "usr/sbin/policy-rc.d"
-        policy.write_text("#!/bin/sh\nexit 101\n")
-        policy.chmod(0o755)
-        subprocess.run(["mount", "-t", "proc", "proc", str(self.root / "proc")], check=True)
+        # No daemon starts in the chroot while packages are installed (policy-rc.d).
+        self.enter_root()
+
+    def enter_root(self) -> None:
+        """Mount /proc for the chroot (packages' scripts and Ansible's facts read it)."""
+        (self.root / "usr/sbin/policy-rc.d").write_text("#!/bin/sh\nexit 101\n")
+        (self.root / "usr/sbin/policy-rc.d").chmod(0o755)
+        proc = self.root / "proc"
+        if not os.path.ismount(proc):
+            subprocess.run(["mount", "-t", "proc", "proc", str(proc)], check=True)
 
     def release_root(self) -> None:
         """Unmount what make_root mounted; must run before the root is booted or removed."""
@@ -134,8 +146,8 @@ class Converge:
                     shutil.copy2(deb, base / deb.name)
 
     # --- the playbook --------------------------------------------------------------
-    def make_inputs(self) -> Path:
-        """Wheels, the site, the blocklist, the inventory; returns the extra-vars file."""
+    def make_inputs(self) -> dict:
+        """Wheels, the site, the blocklist, the inventory; returns the extra variables."""
         wheelhouse = self.work / "wheelhouse"
         subprocess.run(
             [str(VENV_BIN / "python"), "-m", "pip", "wheel", "--quiet", "--wheel-dir",
@@ -170,11 +182,11 @@ class Converge:
             "fedipress_inbox_environment": {"FEDIPRESS_LOG_LEVEL": "info"},
             "fedipress_inbox_manage_services": False,
         }
-        path = self.work / "vars.json"
-        path.write_text(json.dumps(extra))
-        return path
+        return extra
 
-    def apply(self, extra_vars: Path) -> Run:
+    def apply(self, variables: dict) -> Run:
+        extra_vars = self.work / f"vars-{len(self.runs) + 1}.json"
+        extra_vars.write_text(json.dumps(variables))
         env = {
             **os.environ,
             "ANSIBLE_CONFIG": str(ANSIBLE_DIR / "ansible.cfg"),
@@ -184,28 +196,32 @@ class Converge:
             "ANSIBLE_LOCAL_TEMP": str(self.work / "ansible-local"),
             "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
         }
+        started = time.monotonic()
         proc = subprocess.run(
             [str(VENV_BIN / "ansible-playbook"), "-i", str(self.work / "inventory.yml"),
              "-e", f"@{extra_vars}", str(ANSIBLE_DIR / "site.yml")],
             cwd=ANSIBLE_DIR, env=env, capture_output=True, text=True, timeout=600, check=False,
         )
-        run = Run(proc.returncode, proc.stdout + proc.stderr)
+        run = Run(proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started)
         (self.work / f"run-{len(self.runs) + 1}.log").write_text(run.output)
         self.runs.append(run)
+        self.timings[f"run {len(self.runs)}"] = run.seconds
         return run
 
     # --- the boot ------------------------------------------------------------------
-    def boot_and_probe(self, timeout: float = 240) -> None:
+    def boot_and_probe(self, proxy: str, timeout: float = 240) -> dict[str, str]:
         """Boot the root with systemd-nspawn; a oneshot unit probes it and powers off."""
         self.release_root()
+        for stale in ("probe.out", "probe.journal"):
+            (self.root / "root" / stale).unlink(missing_ok=True)
         shutil.copy2(HERE / "probe.sh", self.root / "usr/local/sbin/converge-probe")
         (self.root / "root/probe-urls").write_text("\n".join(DOCUMENT_URLS) + "\n")
         unit = self.root / "etc/systemd/system/converge-probe.service"
         unit.write_text(
             "[Unit]\nDescription=Converge test probe\n"
-            "After=fedipress-inbox.service caddy.service fedipress-backup.timer\n"
+            f"After=fedipress-inbox.service {proxy}.service fedipress-backup.timer\n"
             "[Service]\nType=oneshot\n"
-            f"ExecStart=/usr/local/sbin/converge-probe {DOMAIN}\n"
+            f"ExecStart=/usr/local/sbin/converge-probe {DOMAIN} {proxy}\n"
             "[Install]\nWantedBy=multi-user.target\n"
         )
         # The private network has only loopback: nothing would ever be "online", and
@@ -218,7 +234,8 @@ class Converge:
         link = wants / "converge-probe.service"
         if not link.is_symlink():
             link.symlink_to("/etc/systemd/system/converge-probe.service")
-        log = self.work / "boot.log"
+        log = self.work / f"boot-{proxy}.log"
+        started = time.monotonic()
         with log.open("w") as sink:
             nspawn = subprocess.Popen(
                 ["systemd-nspawn", "--register=no", "--keep-unit", "--private-network",
@@ -235,12 +252,17 @@ class Converge:
                     nspawn.kill()
                     nspawn.wait()
                 sink.write(f"\n[converge] timed out after {timeout}s\n")
-        self.boot_log = log.read_text()[-6000:]
+        boot_log = log.read_text()[-6000:]
+        self.timings[f"boot {proxy}"] = time.monotonic() - started
+        probe: dict[str, str] = {}
         out = self.root / "root/probe.out"
         if out.exists():
             for line in out.read_text().splitlines():
                 key, _, value = line.partition("\t")
-                self.probe[key] = value.strip()
+                probe[key] = value.strip()
         journal = self.root / "root/probe.journal"
         if journal.exists():
-            self.boot_log += "\n--- journal ---\n" + journal.read_text()[-6000:]
+            boot_log += "\n--- journal ---\n" + journal.read_text()[-6000:]
+        self.probes[proxy] = probe
+        self.boot_logs[proxy] = boot_log
+        return probe

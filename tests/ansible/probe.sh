@@ -2,16 +2,18 @@
 # Runs inside the booted container (systemd-nspawn --private-network) as a oneshot unit:
 # checks the deployed services through the container's own loopback, writes key<TAB>value
 # lines to /root/probe.out and powers the container off.
-# Usage: probe.sh DOMAIN
+# Usage: probe.sh DOMAIN PROXY   (PROXY: caddy serves https, nginx plain http)
 set -u
 domain="$1"
+proxy="$2"
 out=/root/probe.out
 : > "$out"
 say() { printf '%s\t%s\n' "$1" "$2" >> "$out"; }
-https() {  # https PATH [curl options...] -> "HTTP_CODE CONTENT_TYPE"
+if [ "$proxy" = caddy ]; then scheme=https port=443; else scheme=http port=80; fi
+fetch() {  # fetch PATH [curl options...] -> "HTTP_CODE CONTENT_TYPE" through the proxy
   path="$1"; shift
-  curl -sk --max-time 10 --resolve "$domain:443:127.0.0.1" -o /dev/null \
-    -w '%{http_code} %{content_type}' "$@" "https://$domain$path"
+  curl -sk --max-time 10 --resolve "$domain:$port:127.0.0.1" -o /dev/null \
+    -w '%{http_code} %{content_type}' "$@" "$scheme://$domain$path"
 }
 
 code=000
@@ -22,30 +24,49 @@ for _ in $(seq 1 120); do
 done
 say healthz_direct "$code"
 for _ in $(seq 1 40); do
-  [ "$(https /healthz | cut -d' ' -f1)" = 200 ] && break
+  [ "$(fetch /healthz | cut -d' ' -f1)" = 200 ] && break
   sleep 0.5
 done
-say healthz_proxy "$(https /healthz)"
-say readyz_proxy "$(https /readyz)"
-say metrics_loopback "$(https /metrics)"
-say metrics_other_address "$(https /metrics --interface 127.0.0.2)"
+say healthz_proxy "$(fetch /healthz)"
+say readyz_proxy "$(fetch /readyz)"
+say metrics_loopback "$(fetch /metrics)"
+say metrics_other_address "$(fetch /metrics --interface 127.0.0.2)"
 # One line per document URL of the static site: "doc <url>=<code> <content type>".
 while read -r url; do
-  say "doc $url" "$(https "$url")"
+  say "doc $url" "$(fetch "$url")"
 done < /root/probe-urls
-say http_redirect "$(curl -s --max-time 5 --resolve "$domain:80:127.0.0.1" -o /dev/null -w '%{http_code}' "http://$domain/ap/actor.json")"
-say cors "$(curl -sk --max-time 5 --resolve "$domain:443:127.0.0.1" -D - -o /dev/null "https://$domain/ap/actor.json" | tr -d '\r' | grep -i '^access-control-allow-origin:' | cut -d' ' -f2)"
+say cors "$(curl -sk --max-time 5 --resolve "$domain:$port:127.0.0.1" -D - -o /dev/null "$scheme://$domain/ap/actor.json" | tr -d '\r' | grep -i '^access-control-allow-origin:' | cut -d' ' -f2)"
 # Listening sockets on port 8080 (1F90), as hex address:port from the kernel's tables.
 say listening_8080 "$(awk '$4 == "0A" {print $2}' /proc/net/tcp /proc/net/tcp6 | grep -i ':1F90$' | tr '\n' ' ')"
-for unit in fedipress-inbox.service caddy.service fedipress-backup.timer; do
+for unit in fedipress-inbox.service "$proxy.service" fedipress-backup.timer; do
   say "active_$unit" "$(systemctl is-active "$unit")"
 done
-if systemctl start fedipress-backup.service; then
+# Two backups a little apart: names carry the second, and keep=2 prunes older ones.
+if systemctl start fedipress-backup.service && sleep 1.2 && systemctl start fedipress-backup.service; then
   say backup_run ok
 else
   say backup_run failed
 fi
 say backups "$(ls /var/backups/fedipress | grep -c '^inbox-.*\.sqlite3$')"
+
+# The restore steps of docs/deploy.md, with the newest backup.
+newest="$(ls /var/backups/fedipress | grep '^inbox-.*\.sqlite3$' | sort | tail -n1)"
+systemctl stop fedipress-inbox
+cd /var/lib/fedipress
+mv inbox.sqlite3 inbox.sqlite3.before-restore
+rm -f inbox.sqlite3-wal inbox.sqlite3-shm
+install -o fedipress -g fedipress -m 0640 "/var/backups/fedipress/$newest" inbox.sqlite3
+say restore_integrity "$(sqlite3 inbox.sqlite3 'PRAGMA integrity_check' 2>&1)"
+# The blocklist imported on deploy is in the database, so in the backup.
+say restore_blocklist_rows "$(sqlite3 inbox.sqlite3 .dump | grep -c "spam\.test")"
+systemctl start fedipress-inbox
+for _ in $(seq 1 60); do
+  code="$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/healthz)"
+  [ "$code" = 200 ] && break
+  sleep 0.5
+done
+say restore_healthz "$code"
+cd /
 say exposure "$(systemd-analyze security --no-pager fedipress-inbox.service 2>/dev/null | tail -n1)"
 journalctl --no-pager -u fedipress-inbox.service -u fedipress-backup.service -u caddy.service \
   > /root/probe.journal 2>&1

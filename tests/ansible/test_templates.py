@@ -46,7 +46,8 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         for name, (src, variables) in CASES.items()
     ]
     play = [{"hosts": "localhost", "gather_facts": False,
-             "vars_files": [str(ROLE / "defaults" / "main.yml")], "tasks": tasks}]
+             "vars_files": [str(ROLE / "defaults" / "main.yml"), str(ROLE / "vars" / "main.yml")],
+             "tasks": tasks}]
     playbook = work / "render.yml"
     playbook.write_text(json.dumps(play))
     proc = subprocess.run(
