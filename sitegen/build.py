@@ -13,6 +13,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable
+from operator import attrgetter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from fedicore.errors import FedipressError
 from sitegen import content_types
 from sitegen.config import CONFIG_NAME, load_site
 from sitegen.federation import ensure_keys, site_documents, theme_assets
-from sitegen.listings import PageJob, pack_jobs, plan_pages, write_pages, write_pages_in_worker
+from sitegen.listings import Layout, PageJob, pack_jobs, write_pages, write_pages_in_worker
 from sitegen.manifest import (Manifest, PostRecord, PostStamps, load_manifest, options_key,
                               save_manifest, scan_posts, stamp)
 from sitegen.output import copy_if_changed, remove_output, write_if_changed
@@ -84,16 +85,18 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
     old_pages = {} if (old is None or full) else old.pages
     interactions = load_interactions(site.interactions_path)
 
-    sources = source_files(posts if posts is not None else scan_posts(site.content_dir))
+    if posts is None:
+        posts = scan_posts(site.content_dir)
     records: dict[str, PostRecord] = {}
     to_render: list[SourceFile] = []
-    for source in sources:
-        record = None if full else old_posts.get(source.name)
-        if record is not None and _reusable(record, source, site, interactions, now):
-            record.mtime_ns, record.size = source.mtime_ns, source.size
-            records[source.name] = record
+    for name, (mtime_ns, size) in posts.items():
+        record = None if full else old_posts.get(name)
+        if record is not None and _reusable(record, mtime_ns, size, site, interactions, now):
+            record.mtime_ns, record.size = mtime_ns, size
+            records[name] = record
         else:
-            to_render.append(source)
+            to_render.append(SourceFile(name, mtime_ns, size))
+    to_render.sort()
 
     renderer = PostRenderer(site, out_dir)
     with Workers(renderer, jobs, base_url) as workers:
@@ -103,8 +106,19 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
             records[result.source] = result
         _check_unique_slugs(records)
 
-        published = sorted((r for r in records.values() if r.written),
-                           key=lambda r: (r.published, r.slug), reverse=True)
+        rendered = [records[source.name] for source in to_render]
+        unmoved = None if full or old is None else _unmoved(old, records, rendered)
+        if unmoved is not None:  # no post moved, came or left: plan only the pages showing them
+            published = unmoved
+            layout = Layout(site, published, global_key)
+            plans = layout.pages_showing(rendered)
+            pages = dict(old_pages)
+        else:
+            published = sorted([r for r in records.values() if r.written],
+                               key=attrgetter("published", "slug"), reverse=True)
+            layout = Layout(site, published, global_key)
+            plans = layout.all_pages()
+            pages = {}
         live = {r.slug for r in published}
         for record in old_posts.values():
             if record.written and record.slug not in live:
@@ -113,8 +127,7 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
         waiting = [r for r in records.values() if not r.draft and not r.written]
         next_due = min((_timestamp(r.published) for r in waiting), default=None)
 
-        plans = plan_pages(site, published, global_key)
-        pages = {plan.path: plan.key for plan in plans}
+        pages.update((plan.path, plan.key) for plan in plans)
         prefix = f"{out_dir}{os.sep}"  # plain strings: 1,000s of pages, pathlib is slow here
         pending = [plan for plan in plans if old_pages.get(plan.path) != plan.key
                    or not os.path.isfile(prefix + plan.path)]
@@ -131,19 +144,39 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
         write_server_files(out_dir)
         finish_pages()
 
-    save_manifest(root, Manifest(version=version, options=options, global_key=global_key,
-                                 stamps=stamps, posts=records, pages=pages, next_due=next_due,
-                                 public_key=(key_stamp, public_pem),
-                                 static_files=static_files))
+    save_manifest(root, posts, Manifest(
+        version=version, options=options, global_key=global_key, stamps=stamps, posts=records,
+        pages=pages, next_due=next_due, public_key=(key_stamp, public_pem),
+        static_files=static_files, order=[r.source for r in published]))
     return BuildReport(posts=len(published), rendered=len(to_render), pages=len(pending),
                        new_key=new_key, seconds=time.perf_counter() - started)
 
 
-def _reusable(record: PostRecord, source: SourceFile, site, interactions: dict,
+_PLACE = attrgetter("slug", "published", "written", "pinned", "tags")  # what fixes where a post is
+
+
+def _unmoved(old: Manifest, records: dict[str, PostRecord],
+             rendered: list[PostRecord]) -> list[PostRecord] | None:
+    """The posts newest first, taken from the last build, if no post moved, came or left."""
+    if records.keys() != old.posts.keys() or len(rendered) > 100:
+        return None
+    for record in rendered:
+        if _PLACE(record) != _PLACE(old.posts[record.source]):
+            return None
+    try:
+        newest_first = [records[name] for name in old.order]
+    except KeyError:
+        return None
+    if len(newest_first) != sum(1 for r in records.values() if r.written):
+        return None
+    return newest_first
+
+
+def _reusable(record: PostRecord, mtime_ns: int, size: int, site, interactions: dict,
               now: float) -> bool:
     """An unchanged source whose last render is still right (not newly due, same replies)."""
-    if record.mtime_ns != source.mtime_ns or record.size != source.size:
-        raw = (site.content_dir / source.name).read_bytes()
+    if record.mtime_ns != mtime_ns or record.size != size:
+        raw = (site.content_dir / record.source).read_bytes()
         if hashlib.sha256(raw).hexdigest() != record.sha:
             return False
     if not record.draft and not record.written and published_before(record, now):
@@ -236,6 +269,8 @@ def render_chunk_here(renderer: PostRenderer, chunk: list[SourceFile], now: floa
 
 
 def _check_unique_slugs(records: dict[str, PostRecord]) -> None:
+    if len({record.slug for record in records.values()}) == len(records):
+        return  # the usual case, found fast; below, which file came first
     owners: dict[str, str] = {}
     for name in sorted(records):
         record = records[name]
@@ -244,10 +279,6 @@ def _check_unique_slugs(records: dict[str, PostRecord]) -> None:
             raise FedipressError(
                 f"slug {record.slug!r} is also used by content/posts/{first}",
                 path=f"content/posts/{name}", line=record.slug_line)
-
-
-def source_files(posts: PostStamps) -> list[SourceFile]:
-    return [SourceFile(name, *posts[name]) for name in sorted(posts)]
 
 
 def input_stamps(root: Path) -> dict[str, tuple[int, int]]:

@@ -9,6 +9,7 @@ send the rendering to its worker processes.
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 import msgspec
@@ -21,7 +22,7 @@ from sitegen.output import write_if_changed
 from sitegen.render import PostRenderer, json_bytes
 
 
-class Card(msgspec.Struct, array_like=True, frozen=True):
+class Card(msgspec.Struct, array_like=True, frozen=True, gc=False):
     """What a listing shows of one post: small, so it travels cheaply to a worker."""
 
     slug: str
@@ -60,50 +61,105 @@ def _key(*parts: object) -> str:
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
 
 
-def _chunks(items: Sequence, size: int) -> list[Sequence]:
-    return [items[i:i + size] for i in range(0, len(items), size)] or [items[:0]]
+class Layout:
+    """Where every post appears: index pages, tag pages, feed, outbox pages, featured.
+
+    Builds any one page's job on demand, so a rebuild that moved no post can plan just the
+    pages showing the posts it re-rendered (`pages_showing`) instead of all of them.
+    """
+
+    def __init__(self, site: Site, newest_first: list[PostRecord], global_key: str) -> None:
+        config = site.config
+        self.newest_first = newest_first
+        self.global_key = global_key
+        self.per_page = config.posts_per_page
+        self.outbox_size = config.outbox_page_size
+        self.feed_size = config.feed_size
+        self.index_pages = max(1, -(-len(newest_first) // self.per_page))
+        self.outbox_pages = max(1, -(-len(newest_first) // self.outbox_size))
+
+    def all_pages(self) -> list[PageJob]:
+        """Every listing page of the site; renders nothing."""
+        newest = self.newest_first
+        cards = [p.card for p in newest]  # joined by slices below: C loops, not Python ones
+        plans = [self.index_page(n, cards) for n in range(1, self.index_pages + 1)]
+        by_tag: defaultdict[str, list[PostRecord]] = defaultdict(list)
+        for record in newest:
+            for tag in record.tags:
+                by_tag[tag].append(record)
+        plans += [self.tag_page(tag, posts) for tag, posts in sorted(by_tag.items())]
+        plans.append(self.feed())
+        digests = [p.digest for p in reversed(newest)]
+        plans += [self.outbox_page(n, digests) for n in range(1, self.outbox_pages + 1)]
+        plans += [self.outbox_root(), self.featured()]
+        return plans
+
+    def pages_showing(self, changed: list[PostRecord]) -> list[PageJob]:
+        """The pages that show any of ``changed``: valid only if no post moved or left."""
+        position = {id(p): i for i, p in enumerate(self.newest_first)}
+        index_pages, outbox_pages, tags = set(), set(), set()
+        total = len(self.newest_first)
+        for record in changed:
+            at = position[id(record)]
+            index_pages.add(at // self.per_page + 1)
+            outbox_pages.add((total - 1 - at) // self.outbox_size + 1)
+            tags.update(record.tags)
+        plans = [self.index_page(n) for n in sorted(index_pages)]
+        plans += [self.tag_page(tag) for tag in sorted(tags)]
+        if any(position[id(r)] < self.feed_size for r in changed):
+            plans.append(self.feed())
+        plans += [self.outbox_page(n) for n in sorted(outbox_pages)]
+        if any(r.pinned for r in changed):
+            plans.append(self.featured())
+        return plans
+
+    def index_page(self, number: int, cards: list[str] | None = None) -> PageJob:
+        path = "index.html" if number == 1 else f"page/{number}/index.html"
+        start, end = (number - 1) * self.per_page, number * self.per_page
+        chunk = self.newest_first[start:end]
+        shown = ",".join(cards[start:end] if cards is not None else [p.card for p in chunk])
+        key = _key(self.global_key, path, self.index_pages, shown)
+        return PageJob(path, key, "index", (number, self.index_pages), chunk)
+
+    def tag_page(self, tag: str, posts: list[PostRecord] | None = None) -> PageJob:
+        if posts is None:
+            posts = [p for p in self.newest_first if tag in p.tags]
+        path = f"tags/{tag}/index.html"
+        return PageJob(path, _key(self.global_key, path, ",".join([p.card for p in posts])),
+                       "tag", (tag,), posts)
+
+    def feed(self) -> PageJob:
+        latest = self.newest_first[: self.feed_size]
+        return PageJob("feed.xml", _key(self.global_key, "feed",
+                                        ",".join([p.digest for p in latest])), "feed", (), latest)
+
+    def outbox_page(self, number: int, digests: list[str] | None = None) -> PageJob:
+        """Page 1 holds the oldest posts, so old pages never change when new posts come."""
+        path = f"ap/outbox/page-{number}.json"
+        total = len(self.newest_first)
+        start, end = (number - 1) * self.outbox_size, number * self.outbox_size
+        chunk = self.newest_first[max(0, total - end):total - start][::-1]  # oldest first
+        shown = ",".join(digests[start:end] if digests is not None else [p.digest for p in chunk])
+        is_last = number == self.outbox_pages
+        return PageJob(path, _key(self.global_key, path, is_last, shown), "outbox_page",
+                       (number, is_last), chunk)
+
+    def outbox_root(self) -> PageJob:
+        count = len(self.newest_first)
+        return PageJob("ap/outbox.json", _key(self.global_key, "outbox", count,
+                                              self.outbox_pages),
+                       "outbox", (count, self.outbox_pages))
+
+    def featured(self) -> PageJob:
+        pinned = [p for p in self.newest_first if p.pinned]
+        return PageJob("ap/featured.json",
+                       _key(self.global_key, "featured", ",".join([p.digest for p in pinned])),
+                       "featured", (), pinned)
 
 
 def plan_pages(site: Site, newest_first: list[PostRecord], global_key: str) -> list[PageJob]:
     """Every listing page of the site, newest posts first; renders nothing."""
-    config = site.config
-    plans: list[PageJob] = []
-
-    pages = _chunks(newest_first, config.posts_per_page)
-    for number, chunk in enumerate(pages, start=1):
-        path = "index.html" if number == 1 else f"page/{number}/index.html"
-        key = _key(global_key, path, len(pages), ",".join(p.card for p in chunk))
-        plans.append(PageJob(path, key, "index", (number, len(pages)), chunk))
-
-    by_tag: dict[str, list[PostRecord]] = {}
-    for record in newest_first:
-        for tag in record.tags:
-            by_tag.setdefault(tag, []).append(record)
-    for tag, posts in sorted(by_tag.items()):
-        path = f"tags/{tag}/index.html"
-        key = _key(global_key, path, ",".join(p.card for p in posts))
-        plans.append(PageJob(path, key, "tag", (tag,), posts))
-
-    latest = newest_first[: config.feed_size]
-    plans.append(PageJob("feed.xml", _key(global_key, "feed", ",".join(p.digest for p in latest)),
-                         "feed", (), latest))
-
-    outbox_pages = _chunks(newest_first[::-1], config.outbox_page_size)
-    total_pages = len(outbox_pages)
-    for number, chunk in enumerate(outbox_pages, start=1):
-        path = f"ap/outbox/page-{number}.json"
-        is_last = number == total_pages
-        key = _key(global_key, path, is_last, ",".join(p.digest for p in chunk))
-        plans.append(PageJob(path, key, "outbox_page", (number, is_last), chunk))
-    plans.append(PageJob("ap/outbox.json", _key(global_key, "outbox", len(newest_first),
-                                                total_pages),
-                         "outbox", (len(newest_first), total_pages)))
-
-    pinned = [p for p in newest_first if p.pinned]
-    plans.append(PageJob("ap/featured.json",
-                         _key(global_key, "featured", ",".join(p.digest for p in pinned)),
-                         "featured", (), pinned))
-    return plans
+    return Layout(site, newest_first, global_key).all_pages()
 
 
 def pack_jobs(jobs: Sequence[PageJob]) -> bytes:

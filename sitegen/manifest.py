@@ -19,7 +19,7 @@ STAMPS_NAME = "stamps.msgpack"
 FORMAT = 4
 
 
-class PostRecord(msgspec.Struct, kw_only=True, array_like=True):
+class PostRecord(msgspec.Struct, kw_only=True, array_like=True, gc=False):
     """One source file and what its last render produced (enough for listings)."""
 
     source: str  # file name inside content/posts/
@@ -60,6 +60,7 @@ class Manifest(msgspec.Struct, kw_only=True):
     next_due: float | None = None  # when a future-dated post becomes due
     public_key: tuple[tuple[int, int], str] | None = None  # (key file stamp, public PEM)
     static_files: list[str] = []  # copied from static/ and the theme, relative to the output
+    order: list[str] = []  # source names of the published posts, newest first
 
 
 class Stamps(msgspec.Struct, kw_only=True, array_like=True):
@@ -71,6 +72,9 @@ class Stamps(msgspec.Struct, kw_only=True, array_like=True):
     next_due: float | None
     inputs: dict[str, tuple[int, int]]
     posts: dict[str, tuple[int, int]]
+
+
+PostStamps = dict[str, tuple[int, int]]  # post file name -> (mtime_ns, size)
 
 
 def manifest_path(site_root: Path) -> Path:
@@ -89,13 +93,14 @@ def load_manifest(site_root: Path) -> Manifest | None:
     return manifest if manifest.format == FORMAT else None
 
 
-def save_manifest(site_root: Path, manifest: Manifest) -> None:
-    """Write the manifest, then the stamps summary (last: it is what says "up to date")."""
+def save_manifest(site_root: Path, posts: PostStamps, manifest: Manifest) -> None:
+    """Write the manifest, then the stamps summary (last: it is what says "up to date").
+
+    ``posts`` is the scan the build started from (the stamps of ``manifest.posts``)."""
     path = manifest_path(site_root)
     path.parent.mkdir(parents=True, exist_ok=True)
     stamps = Stamps(version=manifest.version, options=manifest.options,
-                    next_due=manifest.next_due, inputs=manifest.stamps,
-                    posts={n: (r.mtime_ns, r.size) for n, r in manifest.posts.items()})
+                    next_due=manifest.next_due, inputs=manifest.stamps, posts=posts)
     for target, data in ((path, manifest), (path.with_name(STAMPS_NAME), stamps)):
         tmp = target.with_suffix(".tmp")
         tmp.write_bytes(msgspec.msgpack.encode(data))
@@ -116,9 +121,6 @@ def stamp(path: Path) -> tuple[int, int]:
 
 def options_key(out_dir: Path, base_url: str | None) -> str:
     return f"{out_dir.resolve()}|{base_url or ''}"
-
-
-PostStamps = dict[str, tuple[int, int]]  # post file name -> (mtime_ns, size)
 
 
 def scan_posts(posts_dir: Path) -> PostStamps:

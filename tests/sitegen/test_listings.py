@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import msgspec
@@ -89,3 +90,73 @@ def test_outbox_pages_hold_every_post_oldest_page_first(tmp_path):
         url = page.get("prev")
     assert len(seen) == root["totalItems"]
     assert seen == sorted(seen)
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), "utf-8")
+    later = path.stat().st_mtime_ns + 2_000_000_000
+    os.utime(path, ns=(later, later))
+
+
+def _full_plan_keys(site: Path) -> dict[str, str]:
+    manifest = load_manifest(site)
+    assert manifest is not None
+    newest = sorted((r for r in manifest.posts.values() if r.written),
+                    key=lambda r: (r.published, r.slug), reverse=True)
+    return {j.path: j.key for j in plan_pages(load_site(site), newest, manifest.global_key)}
+
+
+def _assert_output_complete(site: Path) -> None:
+    """A forced full rebuild finds nothing left to change."""
+    before = {p: p.stat().st_mtime_ns for p in (site / "_site").rglob("*") if p.is_file()}
+    build_site(site, site / "_site", version="t", force=True)
+    after = {p: p.stat().st_mtime_ns for p in (site / "_site").rglob("*") if p.is_file()}
+    assert before == after
+
+
+def test_body_edit_plans_only_pages_showing_the_post_yet_all_keys_stay_right(tmp_path):
+    from tests.sitegen.conftest import copy_example
+
+    site = copy_example(tmp_path / "site")
+    _bulk_posts(site, 40)
+    build_site(site, site / "_site", version="t")
+    _edit(site / "content/posts/bulk-017.md", "Bulk 17'", "Bulk seventeen'")
+    _edit(site / "content/posts/bulk-017.md", "Post number 17", "Post seventeen")
+    report = build_site(site, site / "_site", version="t")
+    assert report.rendered == 1
+    # its index page, tags/bulk, tags/b1, tags/tag2, its outbox page (feed: too old)
+    assert report.pages == 5
+    assert load_manifest(site).pages == _full_plan_keys(site)
+    assert "Bulk seventeen" in (site / "_site/tags/b1/index.html").read_text("utf-8")
+    _assert_output_complete(site)
+
+
+def test_moving_a_post_by_date_replans_every_page(tmp_path):
+    from tests.sitegen.conftest import copy_example
+
+    site = copy_example(tmp_path / "site")
+    _bulk_posts(site, 40)
+    build_site(site, site / "_site", version="t")
+    _edit(site / "content/posts/bulk-003.md", "2023-01-01T00:00:03Z", "2025-06-01T00:00:00Z")
+    report = build_site(site, site / "_site", version="t")
+    assert report.rendered == 1
+    assert load_manifest(site).pages == _full_plan_keys(site)
+    index = (site / "_site/index.html").read_text("utf-8")
+    assert "Bulk 3<" in index
+    _assert_output_complete(site)
+
+
+def test_changing_a_post_tags_replans_every_page(tmp_path):
+    from tests.sitegen.conftest import copy_example
+
+    site = copy_example(tmp_path / "site")
+    _bulk_posts(site, 12)
+    build_site(site, site / "_site", version="t")
+    _edit(site / "content/posts/bulk-005.md", "'b1'", "'fresh'")
+    build_site(site, site / "_site", version="t")
+    assert load_manifest(site).pages == _full_plan_keys(site)
+    assert "Bulk 5<" in (site / "_site/tags/fresh/index.html").read_text("utf-8")
+    assert "Bulk 5<" not in (site / "_site/tags/b1/index.html").read_text("utf-8")
+    _assert_output_complete(site)
