@@ -161,17 +161,68 @@ def build_command(directory: Path, out: Path | None, base_url: str | None, quiet
 @click.option("--watch", is_flag=True, help="Rebuild when a file in the site changes.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path))
 def serve_command(directory: Path, host: str, port: int, watch: bool, out: Path | None) -> None:
-    """Build, then serve the site with the content types the fediverse expects."""
+    """Build, then serve the site with the content types the fediverse expects.
+
+    When base_url is a local address, the site is built for the address it is served at, so
+    its ActivityPub ids are URLs that answer."""
+    from sitegen.config import load_site
     from sitegen.serve import serve
 
     out_dir = out or directory / DEFAULT_OUT
-    run_build(directory, out_dir)
+    if port == 0:
+        port = _free_port(host)
+    base_url = served_base_url(load_site(directory).base_url, host, port)
+    if base_url:
+        click.echo(f"building for {base_url} (base_url is local; ids must match where it is "
+                   f"served)")
+    run_build(directory, out_dir, base_url=base_url)
 
     def rebuild() -> None:
-        run_build(directory, out_dir, quiet=True)
+        run_build(directory, out_dir, base_url=base_url, quiet=True)
 
     serve(out_dir, host, port, rebuild=rebuild if watch else None,
           watch_dir=directory if watch else None)
+
+
+LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "::"})
+
+
+def served_base_url(base_url: str, host: str, port: int) -> str | None:
+    """The base URL to build with when serving at host:port; None keeps the configured one.
+
+    Only a local base_url is replaced (a public one is what the user means to preview);
+    listening on every address (0.0.0.0, ::) is reached through loopback."""
+    from ipaddress import ip_address
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    configured = (parts.hostname or "").lower()
+    try:
+        local = configured in LOCAL_NAMES or ip_address(configured).is_loopback
+    except ValueError:
+        local = False
+    if not local:
+        return None
+    shown = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host).lower()
+    same_host = configured == shown or (configured == "localhost" and shown in ("127.0.0.1",
+                                                                                 "::1"))
+    if parts.scheme == "http" and (parts.port or 80) == port and same_host:
+        return None  # the configured URL already answers
+    netloc = f"[{shown}]" if ":" in shown else shown
+    return f"http://{netloc}:{port}" if port != 80 else f"http://{netloc}"
+
+
+def _free_port(host: str) -> int:
+    """A port free right now on ``host`` (for --port 0: the build must know it first)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, 0))
+        except OSError as exc:
+            raise FedipressError(f"cannot listen on {host}: {exc.strerror or exc}") from None
+        return probe.getsockname()[1]
 
 
 @click.command("check")
