@@ -6,7 +6,6 @@ inbox's own parts: ``writer`` (group commit), ``processor`` (effects), ``actor_c
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import importlib
 import logging
@@ -23,6 +22,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from inbox.api import actors, collections, followers, inbox, ops, queue
 from inbox.api.http import ApiError, error_response
+from inbox.background import Background, background_workers
 from inbox.caches import LocalActorCache
 from inbox.fetcher import Fetcher, SigningKey
 from inbox.handlers.apply import Effects
@@ -119,7 +119,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
                                       clock=clock)
         app.state.db, app.state.writer, app.state.fetcher = db, writer, fetcher
         app.state.processor = processor
-        app.state.rate_limiter = RateLimiter()
+        app.state.rate_limiter = RateLimiter(rate=settings.rate_limit_per_second,
+                                             burst=2 * settings.rate_limit_per_second)
         hooks = DepthHooks()
         hooks.add_depth_hook("activities_unprocessed", lambda: activity_store.count_unprocessed(db))
         app.state.depth_hooks = hooks
@@ -137,22 +138,17 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
 
         app.state.any_signer = any_signer
         processor.start()
-        workers: list[tuple[Any, asyncio.Task[None]]] = []
+        background = Background({})
         if settings.run_worker:
-            from inbox.delivery import DeliveryWorker
-            from inbox.webhooks import WebhookWorker
-
-            app.state.delivery_worker = DeliveryWorker(db, settings, clock=clock)
-            app.state.webhook_worker = WebhookWorker(db, settings, clock=clock)
-            for name, worker in (("delivery", app.state.delivery_worker), ("webhooks", app.state.webhook_worker)):
-                workers.append((worker, asyncio.create_task(worker.run(), name=f"{name}-worker")))
+            background = Background(background_workers(db, settings, clock=clock))
+            app.state.delivery_worker = background.workers["delivery"]
+            app.state.webhook_worker = background.workers["webhooks"]
+            app.state.moderation_scheduler = background.workers["moderation"]
+            background.start()
         try:
             yield
         finally:
-            for worker, task in workers:
-                await worker.stop()
-                with contextlib.suppress(Exception, asyncio.CancelledError):
-                    await asyncio.wait_for(task, 10)
+            await background.stop()
             await processor.stop()
             await writer.stop()
             await fetcher.close()

@@ -1,7 +1,9 @@
 """Management calls are HTTP-signed by the blog actor's own key, or by an admin's.
 
 There are no passwords: the signer's key is fetched (cached), its owner's
-``@preferredUsername@host`` must equal the ``:actor`` of the path or be on the admins list.
+``@preferredUsername@host`` must equal the ``:actor`` of the path or be an admin (the config's
+``admins`` or the ``/v1/admins`` list, the same answer for every management route). A signer
+from a domain the moderation lists refuse outright is turned away before its key is fetched.
 Signatures are checked like inbox deliveries (path, host, date, digest), so one made for
 another route cannot be replayed here.
 """
@@ -16,6 +18,7 @@ from litestar import Request
 from fedicore.handles import Handle
 from inbox.api.http import ApiError, read_body, signature_request
 from inbox.fetcher import RemoteKey, SigningKey
+from inbox.moderation.service import GLOBAL, domain_refused, is_admin
 from inbox.storage.actors import get_actor
 from inbox.verification import Refusal, verify_signed_request
 
@@ -39,10 +42,6 @@ def handle_of(key: RemoteKey) -> Handle | None:
         return None
 
 
-async def _not_blocked(_domain: str) -> bool:
-    return False
-
-
 async def authenticate(request: Request, actor_mention: str | None) -> Signer:
     """Verify the request's signature and say who made it (401 if it does not verify)."""
     state = request.app.state
@@ -51,13 +50,26 @@ async def authenticate(request: Request, actor_mention: str | None) -> Signer:
         body = await read_body(request, state.settings.max_body_bytes)
         request.state.body = body
     signer_key = None
+    own_domains: set[str] = set()
     if actor_mention:
+        own_domains.add(actor_mention.rpartition("@")[2].lower())
         local = await get_actor(state.db, actor_mention)
         if local is not None:
             signer_key = SigningKey(local.public_key_id, local.private_key_pem)
+            own_domains.add(urlsplit(local.actor_url).netloc.lower())
+    now = state.clock()
+
+    async def refused(domain: str) -> bool:
+        """Signers from a suspended or wholly blocked domain get nowhere, not even a key fetch;
+        the managed actor's own domain always gets to the signature check."""
+        if domain in own_domains:
+            return False
+        return await domain_refused(state.db, actor=actor_mention or GLOBAL, domain=domain, now=now,
+                                    admins=state.settings.admins)
+
     key = await verify_signed_request(
         signature_request(request, state.settings, body), fetcher=state.fetcher, signer=signer_key,
-        domain_blocked=_not_blocked, now=state.clock(),
+        domain_blocked=refused, now=now,
     )
     if isinstance(key, Refusal):
         headers = {"Retry-After": str(key.retry_after)} if key.retry_after else None
@@ -67,13 +79,8 @@ async def authenticate(request: Request, actor_mention: str | None) -> Signer:
     handle = handle_of(key)
     if handle is None:
         raise ApiError(401, "unknown_signer", "the signer's actor has no usable preferredUsername")
-    admins = set()
-    for entry in state.settings.admins:
-        try:
-            admins.add(str(Handle.parse(entry)))
-        except ValueError:
-            continue
-    return Signer(handle=handle, key=key, is_admin=str(handle) in admins)
+    admin = await is_admin(state.db, handle, now=now, config_admins=state.settings.admins)
+    return Signer(handle=handle, key=key, is_admin=admin)
 
 
 async def require_owner_or_admin(request: Request, actor_mention: str) -> Handle:

@@ -1,33 +1,29 @@
 """Short-lived caches of the inbox's hot path: local actors by mention and moderation answers.
 
-Entries live a few seconds (``BLOCK_CACHE_SECONDS``), never past the expiry of the rule that
-decided them, and ``clear()`` (called by every API that changes actors or lists) drops them all.
-A change made from another process (the CLI) shows within those few seconds.
+Moderation answers live ``BLOCK_CACHE_SECONDS`` on the app's clock (the one ``create_app`` was
+given, so tests move it), decisions never past the expiry of the rule that made them, and
+``clear()`` (called by every API that changes actors or lists) drops them all. A change made from
+another process (the CLI) is seen within those ten seconds.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from inbox.moderation import decide_for
+from inbox.moderation.service import GLOBAL, domain_refused
+from inbox.storage.moderation import local_actors
 from inbox.storage.actors import LocalActor, get_actor
 
 BLOCK_CACHE_SECONDS = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class _DomainOnly:
-    """A sender known only by its key's domain: matches domain-wide patterns and domain blocks."""
-
-    user: str
-    domain: str
+SHARED = ""  # the scope of the shared inbox in ``domain_blocked``
 
 
 def _fresh(entry: tuple[float, float | None, str], now: float) -> bool:
-    """A cached decision holds for a few seconds, and never past its rule's expiry."""
+    """A cached answer holds ``BLOCK_CACHE_SECONDS`` of app-clock time after it was made (a
+    clock set back counts as stale), and never past its rule's expiry."""
     deadline, expires, _ = entry
-    return deadline > time.monotonic() and (expires is None or now < expires)
+    return deadline - BLOCK_CACHE_SECONDS <= now < deadline and (expires is None or now < expires)
 
 
 class LocalActorCache:
@@ -36,7 +32,7 @@ class LocalActorCache:
     def __init__(self, ttl: float = 5.0) -> None:
         self.ttl = ttl
         self._entries: dict[str, tuple[float, LocalActor | None]] = {}
-        # (monotonic deadline, the rule's own expiry on the app clock, outcome)
+        # (deadline on the app clock, the rule's own expiry on the app clock, outcome)
         self._blocks: dict[tuple[str, str], tuple[float, float | None, str]] = {}
         self._decisions: dict[tuple[str, str, str, str], tuple[float, float | None, str]] = {}
 
@@ -50,14 +46,28 @@ class LocalActorCache:
         return actor
 
     async def domain_blocked(self, db, settings, scope: str, domain: str, now: float) -> bool:
+        """May every sender on ``domain`` be refused before a key fetch? (``domain_refused``:
+        not when an allow entry that ranks first names one user there.)"""
         key = (scope, domain)
         hit = self._blocks.get(key)
         if hit and _fresh(hit, now):
             return hit[2] == "block"
-        decision = await decide_for(db, actor=scope, sender=_DomainOnly("", domain), now=now,
-                                    admins=settings.admins)
-        self._blocks[key] = (time.monotonic() + BLOCK_CACHE_SECONDS, decision.expires, decision.outcome)
-        return decision.outcome == "block"
+        if scope == SHARED:
+            # The shared inbox serves every local actor: refuse only what all of them refuse.
+            mentions = [mention for mention, _ in await local_actors(db)] or [GLOBAL]
+            refused = True
+            for mention in mentions:
+                if not await domain_refused(db, actor=mention, domain=domain, now=now,
+                                            admins=settings.admins):
+                    refused = False
+                    break
+        else:
+            refused = await domain_refused(db, actor=scope, domain=domain, now=now,
+                                           admins=settings.admins)
+        if len(self._blocks) > 50_000:
+            self._blocks.clear()
+        self._blocks[key] = (now + BLOCK_CACHE_SECONDS, None, "block" if refused else "allow")
+        return refused
 
     async def decision(self, db, settings, actor: str, sender, activity_type: str, now: float) -> str:
         """The moderation outcome for ``sender`` → ``actor``, cached for a few seconds
@@ -70,7 +80,7 @@ class LocalActorCache:
                                     activity_type=activity_type, admins=settings.admins)
         if len(self._decisions) > 50_000:
             self._decisions.clear()
-        self._decisions[key] = (time.monotonic() + BLOCK_CACHE_SECONDS, decision.expires, decision.outcome)
+        self._decisions[key] = (now + BLOCK_CACHE_SECONDS, decision.expires, decision.outcome)
         return decision.outcome
 
     def clear(self) -> None:

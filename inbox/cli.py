@@ -4,8 +4,11 @@ inbox contribute through their ``COMMANDS`` lists (deliveries, moderation)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import signal
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -44,26 +47,34 @@ def serve_command(config: str | None, host: str | None, port: int | None) -> Non
 @inbox_group.command("worker")
 @config_option
 def worker_command(config: str | None) -> None:
-    """Run only the delivery worker (for a second process next to `serve` with run_worker=false)."""
+    """Run the background work only: deliveries, webhook calls, blocklist refresh and expiry
+    catch-up (a second process next to `serve` with run_worker=false)."""
     from inbox.logs import configure_logging
 
     settings = load_settings(config)
     configure_logging(settings.log_level)
-    asyncio.run(_run_worker(settings))
+    asyncio.run(run_worker(settings))
 
 
-async def _run_worker(settings: Settings) -> None:
-    from inbox.delivery import DeliveryWorker
+async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None,
+                     clock: Callable[[], float] = time.time) -> None:
+    """Every background worker until SIGINT/SIGTERM (or ``stop`` is set, for tests)."""
+    from inbox.background import Background, background_workers
     from inbox.storage.db import Database
 
     db = await Database.open(settings.database)
-    worker = DeliveryWorker(db, settings)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(worker.stop()))
+    background = Background(background_workers(db, settings, clock=clock))
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+    background.start()
     try:
-        await worker.run()
+        await stop.wait()
     finally:
+        await background.stop()
         await db.close()
 
 

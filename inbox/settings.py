@@ -33,6 +33,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     backfill_count: int = 5
     log_level: str = "info"
     max_body_bytes: int = 1048576
+    # Inbox POSTs allowed per second from one client address (bursts up to twice that);
+    # more get 429 + Retry-After before any signature work.
+    rate_limit_per_second: int = 5000
 
     @property
     def base_url(self) -> str:
@@ -106,6 +109,8 @@ def check_settings(settings: Settings) -> Settings:
         raise ConfigError(f"port must be 1-65535, got {settings.port}")
     if settings.max_body_bytes < 1024:
         raise ConfigError("max_body_bytes must be at least 1024")
+    if settings.rate_limit_per_second < 1:
+        raise ConfigError(f"rate_limit_per_second must be at least 1, got {settings.rate_limit_per_second}")
     if settings.log_level.lower() not in {"debug", "info", "warning", "error"}:
         raise ConfigError(f"log_level must be debug, info, warning or error, got {settings.log_level!r}")
     return settings

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, delete, get, post
+from litestar.params import FromPath
 
 from inbox.activity_json import JsonProblem, decode_json_object
 from inbox.api.http import ApiError, decode_id, mention_of, read_body
@@ -36,10 +37,8 @@ async def _owner(request: Request, actor: str) -> tuple[str, str]:
 
 async def _admin(request: Request) -> str:
     """The signer, who must be an admin (config or the /v1/admins list)."""
-    state = request.app.state
     signer = await authenticate(request, None)
-    if not signer.is_admin and not await service.is_admin(
-            state.db, signer.handle, now=state.clock(), config_admins=state.settings.admins):
+    if not signer.is_admin:
         raise ApiError(403, "forbidden", f"{signer.handle} is not an admin")
     return str(signer.handle)
 
@@ -117,19 +116,19 @@ def _actor_routes(which: str) -> list[Any]:
     path = f"/v1/{{actor:str}}/{which}"
 
     @get(path, summary=f"An actor's {which} (text/plain)", name=f"get_actor_{which}")
-    async def read(request: Request, actor: str) -> Response:
+    async def read(request: Request, actor: FromPath[str]) -> Response:
         mention, _ = await _owner(request, actor)
         return await _list_text(request, mention, list_name)
 
     @post(path, status_code=200, summary=f"Add lines to an actor's {which}",
           name=f"post_actor_{which}")
-    async def add(request: Request, actor: str) -> Response:
+    async def add(request: Request, actor: FromPath[str]) -> Response:
         mention, who = await _owner(request, actor)
         return await _change(request, mention, list_name, who, add=True)
 
     @delete(path, status_code=200, summary=f"Remove lines from an actor's {which}",
             name=f"delete_actor_{which}")
-    async def remove(request: Request, actor: str) -> Response:
+    async def remove(request: Request, actor: FromPath[str]) -> Response:
         mention, who = await _owner(request, actor)
         return await _change(request, mention, list_name, who, add=False)
 
@@ -181,7 +180,7 @@ def _limit(request: Request) -> tuple[int, int | None]:
 
 
 @get("/v1/{actor:str}/audit", summary="The actor's moderation audit log, newest first")
-async def actor_audit(request: Request, actor: str) -> dict[str, Any]:
+async def actor_audit(request: Request, actor: FromPath[str]) -> dict[str, Any]:
     mention, _ = await _owner(request, actor)
     limit, before = _limit(request)
     rows = await service.audit_view(request.app.state.db, scope=mention,
@@ -206,7 +205,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 
 @get("/v1/{actor:str}/notes", summary="The actor's notes on remote actors and domains")
-async def read_notes(request: Request, actor: str) -> dict[str, Any]:
+async def read_notes(request: Request, actor: FromPath[str]) -> dict[str, Any]:
     mention, _ = await _owner(request, actor)
     target = request.query_params.get("target")
     try:
@@ -219,7 +218,7 @@ async def read_notes(request: Request, actor: str) -> dict[str, Any]:
 
 
 @post("/v1/{actor:str}/notes", status_code=201, summary="Add a note on a remote actor or domain")
-async def add_note(request: Request, actor: str) -> dict[str, Any]:
+async def add_note(request: Request, actor: FromPath[str]) -> dict[str, Any]:
     mention, who = await _owner(request, actor)
     value = await _json_body(request)
     target, body = value.get("target"), value.get("body")
@@ -235,7 +234,8 @@ async def add_note(request: Request, actor: str) -> dict[str, Any]:
 
 @post("/v1/{actor:str}/blocklist/from/{item:path}", status_code=200,
       summary="Block the sender of a queued item (a report); ?domain=true blocks their domain")
-async def block_from_report(request: Request, actor: str, item: str) -> dict[str, Any]:
+async def block_from_report(request: Request, actor: FromPath[str],
+                            item: FromPath[str]) -> dict[str, Any]:
     mention, who = await _owner(request, actor)
     state = request.app.state
     now = state.clock()
@@ -289,7 +289,7 @@ async def add_domain_blocks(request: Request) -> dict[str, Any]:
 
 
 @delete("/v1/domainblocks/{domain:str}", status_code=200, summary="Lift a domain block (admins)")
-async def delete_domain_block(request: Request, domain: str) -> dict[str, Any]:
+async def delete_domain_block(request: Request, domain: FromPath[str]) -> dict[str, Any]:
     who = await _admin(request)
     state = request.app.state
     change = await service.unblock_domain(state.db, domain.lower(), who=who, now=state.clock(),

@@ -18,24 +18,34 @@ from inbox.api.http import ApiError, decode_id, mention_of, paging
 from inbox.auth import require_owner_or_admin
 from inbox.fetcher import FetchFailure
 from inbox.handlers.apply import KIND_EVENTS, accept_follow, inboxes_of, reject_follow, signing_key
+from inbox.moderation import service as moderation
 from inbox.storage import items as item_store
 from inbox.storage.actors import LocalActor, get_actor
 from inbox.webhooks import fire
 
 
-async def _owned_actor(request: Request, actor: str) -> LocalActor:
+async def _owned_actor(request: Request, actor: str) -> tuple[LocalActor, str]:
+    """The local actor and who signed the request (the actor itself or an admin)."""
     mention = mention_of(actor)
-    await require_owner_or_admin(request, mention)
+    signer = await require_owner_or_admin(request, mention)
     local = await get_actor(request.app.state.db, mention)
     if local is None:
         raise ApiError(404, "unknown_actor", f"{mention} is not registered here")
-    return local
+    return local, str(signer)
+
+
+async def _audit(request: Request, local: LocalActor, who: str, action: str,
+                 item: item_store.Item) -> None:
+    """Approve / reject go to the moderation audit log beside the list changes."""
+    await moderation.record(request.app.state.db, scope=local.mention, who=who, action=action,
+                            target=item.activity_id, now=request.app.state.clock(),
+                            detail={"kind": item.kind, "author": item.author})
 
 
 @get("/v1/{actor:str}/inbox", summary="Moderation view: queued items, newest first")
 async def moderation_view(request: Request, actor: FromPath[str], skip: FromQuery[int | None] = None,
                           limit: FromQuery[int | None] = None) -> dict[str, Any]:
-    local = await _owned_actor(request, actor)
+    local, _ = await _owned_actor(request, actor)
     skip, limit = paging(skip, limit)
     db = request.app.state.db
     total = await item_store.count_items(db, local.mention, state="queued")
@@ -56,13 +66,14 @@ async def moderation_view(request: Request, actor: FromPath[str], skip: FromQuer
     return page
 
 
-async def _queued(request: Request, actor: str, item_id: str) -> tuple[LocalActor, item_store.Item]:
-    local = await _owned_actor(request, actor)
+async def _queued(request: Request, actor: str,
+                  item_id: str) -> tuple[LocalActor, str, item_store.Item]:
+    local, who = await _owned_actor(request, actor)
     activity_id = decode_id(item_id)
     item = await item_store.get_item(request.app.state.db, local.mention, activity_id)
     if item is None or item.state != "queued":
         raise ApiError(404, "not_queued", f"no queued item {activity_id}")
-    return local, item
+    return local, who, item
 
 
 async def _follower_inbox(request: Request, local: LocalActor, follower: str) -> tuple[str, str | None]:
@@ -79,7 +90,7 @@ async def _follower_inbox(request: Request, local: LocalActor, follower: str) ->
 
 @post("/v1/{actor:str}/inbox/{item_id:path}", status_code=200, summary="Approve a queued item")
 async def approve_item(request: Request, actor: FromPath[str], item_id: FromPath[str]) -> dict[str, Any]:
-    local, item = await _queued(request, actor, item_id)
+    local, who, item = await _queued(request, actor, item_id)
     state = request.app.state
     now = state.clock()
     if item.kind == "follow":
@@ -91,6 +102,7 @@ async def approve_item(request: Request, actor: FromPath[str], item_id: FromPath
     else:
         await item_store.set_state(state.db, local.mention, item.activity_id, "approved", now=now)
     activity = msgspec.json.decode(item.raw)
+    await _audit(request, local, who, "approve", item)
     await fire(state.db, actor=local.mention, event="onapproved", activity=activity, now=now)
     await fire(state.db, actor=local.mention, event=KIND_EVENTS[item.kind], activity=activity, now=now)
     return {"approved": item.activity_id, "kind": item.kind}
@@ -98,13 +110,14 @@ async def approve_item(request: Request, actor: FromPath[str], item_id: FromPath
 
 @delete("/v1/{actor:str}/inbox/{item_id:path}", status_code=200, summary="Reject a queued item")
 async def reject_item(request: Request, actor: FromPath[str], item_id: FromPath[str]) -> dict[str, Any]:
-    local, item = await _queued(request, actor, item_id)
+    local, who, item = await _queued(request, actor, item_id)
     state = request.app.state
     if item.kind == "follow":
         follow = msgspec.json.decode(item.raw)
         inbox, _ = await _follower_inbox(request, local, item.author)
         await reject_follow(state.db, local, follow, inbox, now=state.clock())
     await item_store.delete_item(state.db, local.mention, item.activity_id)
+    await _audit(request, local, who, "reject", item)
     await fire(state.db, actor=local.mention, event="onrejected", activity=msgspec.json.decode(item.raw),
                now=state.clock())
     return {"rejected": item.activity_id, "kind": item.kind}

@@ -32,6 +32,7 @@ from inbox.settings import Settings
 from inbox.storage import actors as actor_store
 from inbox.storage import followers as follower_store
 from inbox.storage import items as item_store
+from inbox.storage import moderation as moderation_store
 from inbox.storage.actors import LocalActor
 from inbox.storage.activities import StoredActivity
 from inbox.storage.db import Database
@@ -74,6 +75,7 @@ class Effects:
         self.fetcher = fetcher
         self.settings = settings
         self.cache = cache  # inbox.caches.LocalActorCache: local actors, moderation answers
+        self._senders: dict[str, str] = {}  # actor URL -> handle already recorded this run
 
     async def process(self, stored: StoredActivity, *, now: float) -> str:
         activity = msgspec.json.decode(stored.raw)
@@ -152,18 +154,31 @@ class Effects:
             return await self._move(intent, actor)
         return "ignored"
 
-    async def sender_of(self, actor_url: str, local: LocalActor) -> tuple[Any, dict[str, Any] | None]:
-        """The remote actor's handle (for moderation) and document (for its inboxes)."""
+    async def sender_of(self, actor_url: str, local: LocalActor, *, now: float) -> tuple[Any, dict[str, Any] | None]:
+        """The remote actor's handle (for moderation) and document (for its inboxes).
+
+        A handle read from the document is recorded (actor URL → ``@user@host``), so a later
+        block of ``@user@host`` finds this actor's followers and items even when the URL's last
+        segment is not the username."""
         document = await self.fetcher.fetch_document(actor_url, signer=signing_key(local))
         host = urlsplit(actor_url).netloc.lower()
         doc = document if isinstance(document, dict) else None
         user = (doc or {}).get("preferredUsername")
         if not isinstance(user, str) or not user:
             user = urlsplit(actor_url).path.rstrip("/").rpartition("/")[2] or "unknown"
-        try:
-            return Handle(user, host), doc
-        except ValueError:
-            return RemoteSender(user, host), doc
+            return _sender(user, host), doc
+        sender = _sender(user, host)
+        if isinstance(sender, Handle):
+            await self._remember(actor_url, str(sender), now=now)
+        return sender, doc
+
+    async def _remember(self, actor_url: str, handle: str, *, now: float) -> None:
+        if self._senders.get(actor_url) == handle:
+            return
+        await moderation_store.remember_sender(self.db, actor_url, handle, now=now)
+        if len(self._senders) > 50_000:
+            self._senders.clear()
+        self._senders[actor_url] = handle
 
     async def moderation(self, actor: LocalActor, sender: Any, activity_type: str, *, now: float) -> str:
         if self.cache is not None:
@@ -173,7 +188,7 @@ class Effects:
         return decision.outcome
 
     async def _follow(self, intent: FollowIntent, actor: LocalActor, *, now: float) -> str:
-        sender, document = await self.sender_of(intent.follower, actor)
+        sender, document = await self.sender_of(intent.follower, actor, now=now)
         outcome = follow_outcome(await self.moderation(actor, sender, "Follow", now=now),
                                  manually_approves=actor.manually_approves_followers)
         if document is None:
@@ -206,7 +221,7 @@ class Effects:
             owner = await item_store.note_owner(self.db, note_id)
             if owner is not None and owner != author:
                 return "drop: note id belongs to another actor"
-        sender, _ = await self.sender_of(author, actor)
+        sender, _ = await self.sender_of(author, actor, now=now)
         outcome = await self.moderation(actor, sender, activity["type"], now=now)
         if outcome == "block":
             return f"{kind} blocked"
@@ -231,6 +246,13 @@ class Effects:
             return "move: target has no inbox"
         moved = await follower_store.move_follower(self.db, intent.origin, intent.target, inbox, shared)
         return f"moved {moved} follows"
+
+
+def _sender(user: str, host: str) -> Handle | RemoteSender:
+    try:
+        return Handle(user, host)
+    except ValueError:
+        return RemoteSender(user, host)
 
 
 def inboxes_of(document: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -1,5 +1,6 @@
 """A real blog beside a real inbox on 127.0.0.1: a site folder built by the publisher, served by
-``sitegen.serve``, and the inbox app (tests/support/server.py) with the hooks routes added.
+``sitegen.serve``, and the inbox app (tests/support/server.py; ``create_app`` mounts the hooks
+routes itself).
 
 Site-side calls are synchronous (httpx) while the inbox runs in the test's event loop, so tests
 run them with ``await world.call(fn, ...)`` (a thread), never directly.
@@ -16,16 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inbox.app import OPTIONAL_ROUTE_MODULES
 from sitegen.cli import run_build
 from sitegen.config import load_site
 from sitegen.scaffold import init_site
 from sitegen.serve import make_server
 from sitegen.social.client import InboxClient
 from tests.support.server import RunningInbox, running_inbox
-
-# Whether the inbox core serves the hooks routes, calls `fire` and runs the webhook worker.
-CORE_WIRED = "inbox.api.hooks" in OPTIONAL_ROUTE_MODULES
 
 POST = """+++
 title = "{title}"
@@ -93,11 +90,6 @@ async def site_world(tmp_path: Path, *, posts: dict[str, dict] | None = None,
     try:
         async with running_inbox(database=str(tmp_path / "inbox.sqlite3"),
                                  **inbox_settings) as inbox:
-            if not CORE_WIRED:  # until inbox.app includes inbox.api.hooks itself
-                from inbox.api.hooks import ROUTES
-
-                for handler in ROUTES:
-                    inbox.app.register(handler)
             init_site(root, base_url=base_url, username="alice", display_name="Alice",
                       inbox_url=inbox.base)
             (root / "content" / "posts" / "hello-fediverse.md").unlink()

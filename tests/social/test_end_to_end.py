@@ -5,26 +5,22 @@ replies; the `reply` webhook reaches a receiver that checks the HMAC and runs pu
 reply is on the post's HTML page, sanitised. Fedify deletes the reply; the `delete` hook runs
 the loop again; it is gone. The post is edited and published; Fedify receives the Update.
 
-The proof is `test_full_loop_driven_by_the_inbox_core`: the inbox core calls `fire(...)` and
-runs the webhook worker itself. Where the core is not wired yet (older checkout), it is an
-expected failure and the `test_fires` variant fires the same events from the test at the
-moments the core would, so every other link of the chain is still proven.
+The inbox core calls `fire(...)` and runs the webhook worker itself (`create_app` mounts the
+hooks routes and starts the worker): nothing in this test stands in for it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import time
 
 import pytest
 from aiohttp import web
 
-from inbox.webhooks import WebhookWorker, fire, verify_signature
+from inbox.webhooks import verify_signature
 from sitegen.social import publish_site, pull_site, register_site
 from tests.social.hook_receiver import Call, HookReceiver
-from tests.social.site_world import CORE_WIRED, site_world, write_post
+from tests.social.site_world import site_world, write_post
 
 pytestmark = pytest.mark.interop
 HOSTILE_REPLY = ('<p>Lovely post <script>alert("x")</script>'
@@ -73,13 +69,7 @@ async def peer_call(fn, *args):
     return await asyncio.to_thread(fn, *args)
 
 
-async def latest_activity(world, kind: str) -> dict:
-    row = await world.inbox.db.fetchone(
-        "SELECT raw FROM activities WHERE type = ? ORDER BY received_at DESC LIMIT 1", (kind,))
-    return json.loads(row["raw"])
-
-
-async def run_loop(tmp_path, fedify, *, test_fires: bool, hook_wait: float = 20) -> None:
+async def run_loop(tmp_path, fedify, *, hook_wait: float = 20) -> None:
     fedify.reset()
     async with site_world(tmp_path) as world, HookReceiver() as receiver:
         page = world.out / "posts" / "first" / "index.html"
@@ -95,63 +85,38 @@ async def run_loop(tmp_path, fedify, *, test_fires: bool, hook_wait: float = 20)
             secrets[event] = put.data["secret"]
         loop = LoopReceiver(world, secrets)
         receiver.on_call = loop
-        worker_task = None
-        if test_fires:
-            worker = WebhookWorker(world.inbox.db, world.inbox.settings, poll_interval=0.2)
-            worker_task = asyncio.create_task(worker.run())
-        try:
-            # 1. Fedify follows the blog and gets its Accept.
-            await peer_call(fedify.follow, actor_url)
-            await peer_call(fedify.wait_for, "Accept")
-            # 2. The blog publishes; Fedify verified the signed Create.
-            report = await world.call(publish_site, world.root)
-            assert report.failure is None and report.sent == [f"Create {world.post_id('first')}"]
-            [create] = await peer_call(fedify.wait_for, "Create")
-            assert create["object"]["id"] == world.post_id("first")
-            # 3. Fedify replies: the reply hook runs pull + build; the page shows it, sanitised.
-            sent = await peer_call(fedify.reply, world.post_id("first"), HOSTILE_REPLY)
-            note_id = sent["activity"]["object"]["id"]
-            await world.inbox.settle(timeout=15)
-            if test_fires:
-                await fire(world.inbox.db, actor=world.mention, event="reply",
-                           activity=await latest_activity(world, "Create"), now=time.time())
-            assert await loop.next_run(hook_wait) == "reply"
-            html = page.read_text()
-            assert "Lovely post" in html
-            assert "<script>alert" not in html and "javascript:" not in html
-            assert "onclick" not in html
-            # 4. Fedify deletes the reply: the delete hook runs the loop; the reply is gone.
-            await peer_call(fedify.delete, note_id)
-            await world.inbox.settle(timeout=15)
-            if test_fires:
-                await fire(world.inbox.db, actor=world.mention, event="delete",
-                           activity=await latest_activity(world, "Delete"), now=time.time())
-            assert await loop.next_run(hook_wait) == "delete"
-            assert "Lovely post" not in page.read_text()
-            # 5. The author edits the post; publish sends an Update that Fedify verifies.
-            write_post(world.root, "first", title="A post", body="Edited for clarity.")
-            world.build()
-            edit = await world.call(publish_site, world.root)
-            assert edit.sent == [f"Update {world.post_id('first')}"]
-            [update] = await peer_call(fedify.wait_for, "Update")
-            assert update["object"]["id"] == world.post_id("first")
-            assert "Edited for clarity." in update["object"]["content"]
-            assert loop.refused == 0
-        finally:
-            if worker_task is not None:
-                await worker.stop()
-                with contextlib.suppress(Exception):
-                    await worker_task
+        # 1. Fedify follows the blog and gets its Accept.
+        await peer_call(fedify.follow, actor_url)
+        await peer_call(fedify.wait_for, "Accept")
+        # 2. The blog publishes; Fedify verified the signed Create.
+        report = await world.call(publish_site, world.root)
+        assert report.failure is None and report.sent == [f"Create {world.post_id('first')}"]
+        [create] = await peer_call(fedify.wait_for, "Create")
+        assert create["object"]["id"] == world.post_id("first")
+        # 3. Fedify replies: the reply hook runs pull + build; the page shows it, sanitised.
+        sent = await peer_call(fedify.reply, world.post_id("first"), HOSTILE_REPLY)
+        note_id = sent["activity"]["object"]["id"]
+        await world.inbox.settle(timeout=15)
+        assert await loop.next_run(hook_wait) == "reply"
+        html = page.read_text()
+        assert "Lovely post" in html
+        assert "<script>alert" not in html and "javascript:" not in html
+        assert "onclick" not in html
+        # 4. Fedify deletes the reply: the delete hook runs the loop; the reply is gone.
+        await peer_call(fedify.delete, note_id)
+        await world.inbox.settle(timeout=15)
+        assert await loop.next_run(hook_wait) == "delete"
+        assert "Lovely post" not in page.read_text()
+        # 5. The author edits the post; publish sends an Update that Fedify verifies.
+        write_post(world.root, "first", title="A post", body="Edited for clarity.")
+        world.build()
+        edit = await world.call(publish_site, world.root)
+        assert edit.sent == [f"Update {world.post_id('first')}"]
+        [update] = await peer_call(fedify.wait_for, "Update")
+        assert update["object"]["id"] == world.post_id("first")
+        assert "Edited for clarity." in update["object"]["content"]
+        assert loop.refused == 0
 
 
-@pytest.mark.skipif(CORE_WIRED, reason="the inbox core fires these events itself: "
-                                        "test_full_loop_driven_by_the_inbox_core proves it")
-async def test_full_loop_with_the_events_fired_where_the_core_will(tmp_path, fedify):
-    await run_loop(tmp_path, fedify, test_fires=True)
-
-
-@pytest.mark.xfail(not CORE_WIRED, strict=True,
-                   reason="needs inbox core wiring: fire(...) in inbox/handlers/apply.py, "
-                          "WebhookWorker in the lifespan, inbox.api.hooks in the routes")
 async def test_full_loop_driven_by_the_inbox_core(tmp_path, fedify):
-    await run_loop(tmp_path, fedify, test_fires=False, hook_wait=8)
+    await run_loop(tmp_path, fedify, hook_wait=8)

@@ -12,7 +12,7 @@ from inbox.storage import webhooks as store
 from inbox.webhooks import WebhookWorker, fire, verify_signature
 from sitegen.social import register_site
 from tests.social.hook_receiver import HookReceiver
-from tests.social.site_world import CORE_WIRED, site_world
+from tests.social.site_world import site_world
 from tests.support.remote import FakeFediverse
 
 
@@ -103,9 +103,6 @@ async def test_hook_call_with_a_dead_receiver_never_fails_the_inbox_request(tmp_
         assert row["state"] == "pending" and "connect" in row["last_error"]
 
 
-@pytest.mark.xfail(not CORE_WIRED, strict=True,
-                   reason="needs fire(...) wired into the inbox core (inbox/handlers/apply.py) "
-                          "and WebhookWorker in the lifespan")
 async def test_reply_arriving_at_the_inbox_fires_the_reply_hook(tmp_path):
     async with site_world(tmp_path) as world, FakeFediverse() as remote, \
             httpx.AsyncClient(timeout=10) as client, HookReceiver() as receiver:
