@@ -5,12 +5,12 @@ Small and cheap, so each build renders them and lets `write_if_changed` skip the
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path
 
 from fedicore import documents
 from fedicore.errors import FedipressError
 from sitegen.config import Site
+from sitegen.posts import media_type
 from sitegen.render import PostRenderer, json_bytes
 
 
@@ -74,7 +74,7 @@ def site_documents(renderer: PostRenderer, public_pem: str, *, post_count: int,
 def _image(site: Site, relative: str | None) -> tuple[str, str] | None:
     if not relative:
         return None
-    media = mimetypes.guess_type(relative)[0] or "image/png"
+    media = media_type(relative) or "image/png"
     return site.static_url(relative), media
 
 

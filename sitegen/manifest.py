@@ -127,13 +127,17 @@ def scan_posts(posts_dir: Path) -> PostStamps:
     """Stat every post file once; the no-change check and the build share the result."""
     found: PostStamps = {}
     try:
-        with os.scandir(posts_dir) as entries:
+        folder = os.open(posts_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except (FileNotFoundError, NotADirectoryError):
+        return found
+    try:  # by folder descriptor: each stat looks up one name, not the whole path
+        with os.scandir(folder) as entries:
             for entry in entries:
                 if entry.name.endswith(".md") and entry.is_file():
                     info = entry.stat()
                     found[entry.name] = (info.st_mtime_ns, info.st_size)
-    except FileNotFoundError:
-        pass
+    finally:
+        os.close(folder)
     return found
 
 

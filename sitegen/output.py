@@ -7,7 +7,6 @@ real changes; a reader never sees a half-written file.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 
@@ -69,6 +68,8 @@ def copy_if_changed(source: Path, target: Path) -> bool:
     except FileNotFoundError:
         target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    import shutil  # only when a static file changed
+
     shutil.copy2(source, tmp)
     os.replace(tmp, target)
     return True

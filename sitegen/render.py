@@ -10,7 +10,6 @@ import datetime as dt
 import gc
 import hashlib
 import html
-import mimetypes
 from typing import NamedTuple
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from sitegen.config import Site, load_site
 from sitegen.manifest import PostRecord, card_hash
 from sitegen.markup import Markup, shorten
 from sitegen.output import write_if_changed
-from sitegen.posts import Post, iso, parse_post
+from sitegen.posts import Post, iso, media_type, parse_post
 from sitegen.theme import environment, site_context
 
 
@@ -42,7 +41,7 @@ class PostRenderer:
         self.site = site
         self.out = out_dir
         emoji_urls = {code: site.static_url(path) for code, path in site.config.emoji.items()}
-        self.emoji_types = {code: mimetypes.guess_type(path)[0] or "image/png"
+        self.emoji_types = {code: media_type(path) or "image/png"
                             for code, path in site.config.emoji.items()}
         self.markup = Markup(tag_url=site.tag_url, emoji_urls=emoji_urls)
         self.env = environment(site)
