@@ -104,26 +104,24 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
             if isinstance(result, str):
                 raise FedipressError(result)
             records[result.source] = result
-        _check_unique_slugs(records)
 
         rendered = [records[source.name] for source in to_render]
         unmoved = None if full or old is None else _unmoved(old, records, rendered)
         if unmoved is not None:  # no post moved, came or left: plan only the pages showing them
             published = unmoved
-            layout = Layout(site, published, global_key)
-            plans = layout.pages_showing(rendered)
+            plans = Layout(site, published, global_key).pages_showing(rendered)
             pages = dict(old_pages)
         else:
+            _check_unique_slugs(records)
             published = sorted([r for r in records.values() if r.written],
                                key=attrgetter("published", "slug"), reverse=True)
-            layout = Layout(site, published, global_key)
-            plans = layout.all_pages()
+            plans = Layout(site, published, global_key).all_pages()
             pages = {}
-        live = {r.slug for r in published}
-        for record in old_posts.values():
-            if record.written and record.slug not in live:
-                remove_output(out_dir, f"posts/{record.slug}/index.html")
-                remove_output(out_dir, f"ap/posts/{record.slug}.json")
+            live = {r.slug for r in published}
+            for record in old_posts.values():
+                if record.written and record.slug not in live:
+                    remove_output(out_dir, f"posts/{record.slug}/index.html")
+                    remove_output(out_dir, f"ap/posts/{record.slug}.json")
         waiting = [r for r in records.values() if not r.draft and not r.written]
         next_due = min((_timestamp(r.published) for r in waiting), default=None)
 
@@ -229,7 +227,7 @@ def _render_all(renderer: PostRenderer, workers: Workers, sources: list[SourceFi
             if progress and (done % 50 == 0 or done == total):
                 progress(done, total)
         return
-    size = max(25, min(500, total // (workers.count * 8) or 1))
+    size = max(25, min(200, total // (workers.count * 16) or 1))  # small tail: no idle core
     chunks = [sources[i:i + size] for i in range(0, total, size)]
     done = 0
     results = workers.pool().map(render_chunk, chunks, [now] * len(chunks),

@@ -104,8 +104,13 @@ class Layout:
             index_pages.add(at // self.per_page + 1)
             outbox_pages.add((total - 1 - at) // self.outbox_size + 1)
             tags.update(record.tags)
+        by_tag: dict[str, list[PostRecord]] = {tag: [] for tag in tags}
+        for post in self.newest_first:  # one pass for all the tags concerned
+            for tag in post.tags:
+                if tag in by_tag:
+                    by_tag[tag].append(post)
         plans = [self.index_page(n) for n in sorted(index_pages)]
-        plans += [self.tag_page(tag) for tag in sorted(tags)]
+        plans += [self.tag_page(tag, by_tag[tag]) for tag in sorted(tags)]
         if any(position[id(r)] < self.feed_size for r in changed):
             plans.append(self.feed())
         plans += [self.outbox_page(n) for n in sorted(outbox_pages)]
@@ -121,9 +126,7 @@ class Layout:
         key = _key(self.global_key, path, self.index_pages, shown)
         return PageJob(path, key, "index", (number, self.index_pages), chunk)
 
-    def tag_page(self, tag: str, posts: list[PostRecord] | None = None) -> PageJob:
-        if posts is None:
-            posts = [p for p in self.newest_first if tag in p.tags]
+    def tag_page(self, tag: str, posts: list[PostRecord]) -> PageJob:
         path = f"tags/{tag}/index.html"
         return PageJob(path, _key(self.global_key, path, ",".join([p.card for p in posts])),
                        "tag", (tag,), posts)
