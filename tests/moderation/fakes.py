@@ -36,6 +36,7 @@ class FakeActor:
     name: str
     private_pem: str
     public_pem: str
+    username: str = ""  # preferredUsername, when it is not the URL's last segment
 
     @property
     def url(self) -> str:
@@ -51,11 +52,11 @@ class FakeActor:
 
     @property
     def mention(self) -> str:
-        return f"@{self.name}@{self.server.host}"
+        return f"@{self.username or self.name}@{self.server.host}"
 
     def document(self) -> dict[str, Any]:
         return {"@context": AS_CONTEXT, "id": self.url, "type": "Person",
-                "preferredUsername": self.name, "inbox": self.inbox,
+                "preferredUsername": self.username or self.name, "inbox": self.inbox,
                 "outbox": self.url + "/outbox", "followers": self.url + "/followers",
                 "publicKey": {"id": self.key_id, "owner": self.url,
                               "publicKeyPem": self.public_pem}}
@@ -93,9 +94,9 @@ class FakeServer:
     def base(self) -> str:
         return f"http://{self.host}"
 
-    def actor(self, name: str) -> FakeActor:
+    def actor(self, name: str, username: str = "") -> FakeActor:
         private, public = _keypair(len(self.actors) % 8)
-        found = self.actors.setdefault(name, FakeActor(self, name, private, public))
+        found = self.actors.setdefault(name, FakeActor(self, name, private, public, username))
         return found
 
     async def start(self) -> "FakeServer":

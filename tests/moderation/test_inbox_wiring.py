@@ -1,0 +1,159 @@
+"""Moderation as the running inbox uses it: the scheduler in the app's lifespan and in
+``fedipress inbox worker``, the key-domain pre-check, admins from ``/v1/admins`` on every
+management route, queue decisions in the audit log, and the sender map behind blocks."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from inbox.cli import run_worker
+from inbox.moderation.patterns import parse_pattern
+from inbox.moderation.service import GLOBAL, add_to_list, remove_from_list
+from inbox.settings import Settings
+from tests.moderation.conftest import BLOG, add_item, states
+from tests.moderation.world import World, world  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.timeout(90)
+
+
+async def _admin_post(world: World, path: str, body: str) -> None:
+    response = await world.admin.send("POST", f"{world.inbox.base}{path}", body.encode(),
+                                      content_type="text/plain", now=world.clock())
+    assert response.status_code == 200, response.text
+
+
+async def test_hidden_reply_comes_back_when_its_block_expires_without_any_request(
+        world: World) -> None:
+    await _admin_post(world, "/v1/allowlist", "@*@*\n")
+    reply = world.reply(world.friend, "kept")
+    assert await world.deliver(world.friend, reply) == "reply approved"
+    response = await world.as_alice("POST", "/blocklist?for=1h", f"{world.friend.mention}\n")
+    assert response.json()["items_hidden"] == 1
+    assert reply["object"]["id"] not in str(await world.replies())
+
+    world.clock.now += 3601
+    scheduler = world.inbox.app.state.moderation_scheduler  # started by create_app's lifespan
+    await scheduler.tick()
+    assert reply["object"]["id"] in str(await world.replies())
+    audit = (await world.admin.send("GET", f"{world.inbox.base}/v1/audit",
+                                    now=world.clock())).json()["items"]
+    assert audit[0]["action"] == "expire" and audit[0]["who"] == "scheduler"
+
+
+async def test_worker_process_restores_items_whose_block_expired_while_nothing_ran(
+        db, tmp_path: Path) -> None:
+    now = 1_800_000_000.0
+    author = "https://spam.example/users/troll"
+    await add_item(db, BLOG, "https://spam.example/r/1", author)
+    await add_to_list(db, scope=BLOG, list_name="block", patterns=[parse_pattern("@troll@spam.example")],
+                      who=BLOG, now=now, expires_at=now + 60)
+    assert await states(db) == {"https://spam.example/r/1": "hidden"}
+
+    stop = asyncio.Event()
+    settings = Settings(database=str(tmp_path / "inbox.sqlite3"))
+    task = asyncio.create_task(run_worker(settings, stop=stop, clock=lambda: now + 3600))
+    try:
+        for _ in range(200):
+            if await states(db) == {"https://spam.example/r/1": "approved"}:
+                break
+            await asyncio.sleep(0.025)
+        assert await states(db) == {"https://spam.example/r/1": "approved"}
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
+
+
+async def test_user_allowlisted_by_the_author_gets_through_a_global_domain_block(
+        world: World) -> None:
+    spam = world.troll.server.host
+    await _admin_post(world, "/v1/blocklist", f"@*@{spam}\n")
+    other = world.troll.server.actor("other")
+    assert await world.deliver(world.troll, world.reply(world.troll)) == "http 403"
+    response = await world.as_alice("POST", "/allowlist", f"{world.troll.mention}\n")
+    assert response.status_code == 200
+    assert await world.deliver(world.troll, world.reply(world.troll)) == "reply approved"
+    # through the shared inbox too: some local actor allows him
+    shared = await world.troll.send("POST", f"{world.inbox.base}/v1/inbox",
+                                    world.reply(world.troll, "shared"), now=world.clock())
+    assert shared.status_code == 202, shared.text
+    assert await world.deliver(other, world.reply(other)) in ("http 403", "reply blocked")
+
+
+async def test_list_change_from_another_process_applies_within_ten_seconds_of_app_clock(
+        world: World) -> None:
+    spam = world.troll.server.host
+    await _admin_post(world, "/v1/blocklist", f"@*@{spam}\n")
+    assert await world.deliver(world.troll, world.reply(world.troll)) == "http 403"
+    # What `fedipress inbox moderation unblock` does: the database only, no cache cleared.
+    await remove_from_list(world.inbox.app.state.db, scope=GLOBAL, list_name="block",
+                           patterns=[parse_pattern(f"@*@{spam}")], who="operator",
+                           now=world.clock())
+    assert await world.deliver(world.troll, world.reply(world.troll)) == "http 403"
+    world.clock.now += 11
+    assert await world.deliver(world.troll, world.reply(world.troll)) == "reply queued"
+
+
+async def test_admin_added_through_v1_admins_manages_any_actor(world: World) -> None:
+    moderator = world.blog.actor("moderator")
+    base = world.alice_base
+    refused = await moderator.send("GET", f"{base}/blocklist", now=world.clock())
+    assert refused.status_code == 403
+    await _admin_post(world, "/v1/admins", f"{moderator.mention}\n")
+    for path in ("/blocklist", "/inbox", "/followers", "/audit"):
+        answer = await moderator.send("GET", base + path, now=world.clock())
+        assert answer.status_code == 200, (path, answer.text)
+    assert (await moderator.send("GET", f"{world.inbox.base}/v1/audit",
+                                 now=world.clock())).status_code == 200
+
+
+async def test_queue_approve_and_reject_are_audited_with_who_decided(world: World) -> None:
+    kept, dropped = world.reply(world.troll, "keep me"), world.reply(world.friend, "drop me")
+    assert await world.deliver(world.troll, kept) == "reply queued"
+    assert await world.deliver(world.friend, dropped) == "reply queued"
+    approve = await world.admin.send("POST", f"{world.alice_base}/inbox/{quote(kept['id'], safe='')}",
+                                     now=world.clock())
+    assert approve.status_code == 200, approve.text
+    reject = await world.as_alice("DELETE", f"/inbox/{quote(dropped['id'], safe='')}")
+    assert reject.status_code == 200, reject.text
+    audit = (await world.as_alice("GET", "/audit")).json()["items"]
+    assert [(a["action"], a["target"], a["who"], a["detail"]["author"]) for a in audit] == [
+        ("reject", dropped["id"], world.alice.mention, world.friend.url),
+        ("approve", kept["id"], world.admin.mention, world.troll.url),
+    ]
+
+
+async def test_block_by_handle_finds_actor_whose_url_is_not_the_username(world: World) -> None:
+    carol = world.troll.server.actor("98765", username="carol")
+    assert carol.mention.startswith("@carol@") and not carol.url.endswith("/carol")
+    await _admin_post(world, "/v1/allowlist", "@*@*\n")
+    assert await world.deliver(carol, carol.activity("Follow", world.alice.url)) == "follow accepted"
+    reply = world.reply(carol, "hi from carol")
+    assert await world.deliver(carol, reply) == "reply approved"
+
+    response = await world.as_alice("POST", "/blocklist", f"{carol.mention}\n")
+    assert response.status_code == 200, response.text
+    assert response.json()["followers_removed"] == 1 and response.json()["items_hidden"] == 1
+    assert carol.url not in await world.followers()
+    assert reply["object"]["id"] not in str(await world.replies())
+
+
+async def test_management_signer_from_a_suspended_domain_is_refused_before_key_fetch(
+        world: World) -> None:
+    csv = ("#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n"
+           f"{world.troll.server.host},suspend,false,false,spam,false\n")
+    response = await world.admin.send("POST", f"{world.inbox.base}/v1/domainblocks", csv.encode(),
+                                      content_type="text/csv", now=world.clock())
+    assert response.status_code == 200, response.text
+    answer = await world.troll.send("GET", f"{world.alice_base}/blocklist", now=world.clock())
+    assert answer.status_code == 401 and answer.json()["error"] == "blocked"
+
+
+async def test_owner_still_manages_their_actor_when_their_own_domain_is_blocked(
+        world: World) -> None:
+    await _admin_post(world, "/v1/blocklist", f"@*@{world.blog.host}\n")
+    answer = await world.as_alice("GET", "/blocklist")
+    assert answer.status_code == 200, answer.text
