@@ -11,10 +11,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from inbox.handlers.apply import Effects
 from inbox.storage import activities as activity_store
 from inbox.storage.db import Database
+from inbox.storage.deliveries import mark_host_seen
 
 log = logging.getLogger("inbox.processor")
 RETENTION_SECONDS = 14 * 86400  # how long a processed id still dedupes a redelivery
@@ -99,6 +101,9 @@ class ActivityProcessor:
 
             await asyncio.gather(*(one_author(rows) for rows in by_author.values()))
             await activity_store.mark_all_processed(self.db, done, now=self.clock())
+            # A host that sends us verified activities is alive: deliver to it again.
+            for host in {urlsplit(stored.actor).netloc.lower() for stored in batch}:
+                await mark_host_seen(self.db, host)
             handled += len(batch)
         self._idle.set()
         return handled

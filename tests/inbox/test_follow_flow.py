@@ -120,3 +120,18 @@ async def test_undo_via_the_shared_inbox_unfollows_whichever_local_actor_was_fol
     await bob.post(world.client, world.inbox.url("/v1/inbox"), undo)
     await world.inbox.settle()
     assert await world.inbox.count("followers") == 0
+
+
+async def test_a_host_marked_unavailable_is_available_again_once_it_sends_us_something(world) -> None:
+    bob = world.remote.actor("bob")
+    host = world.remote.base.split("://", 1)[1].lower()
+    db = world.inbox.app.state.db
+    await db.execute(
+        "INSERT INTO delivery_hosts (host, unavailable, consecutive_failures, failure_days)"
+        " VALUES (?, 1, 40, ?)", (host, '["2026-01-01"]'))
+    answer = await bob.post(world.client, world.alice_inbox, bob.follow(world.alice.id))
+    assert answer.status_code == 202, answer.text
+    await world.inbox.settle()
+    row = await db.fetchone("SELECT unavailable, consecutive_failures FROM delivery_hosts WHERE host = ?",
+                            (host,))
+    assert (row["unavailable"], row["consecutive_failures"]) == (0, 0)
