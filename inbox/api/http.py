@@ -16,6 +16,7 @@ from fedicore.httpsig import HttpRequest
 from inbox.settings import Settings
 
 MAX_PAGE = 100
+MAX_SKIP = 2**31  # SQLite integers stop at 2**63; no collection here is anywhere near this
 
 
 class ApiError(HTTPException):
@@ -69,8 +70,8 @@ def decode_id(text: str) -> str:
 def paging(skip: int | None, limit: int | None) -> tuple[int, int]:
     skip = 0 if skip is None else skip
     limit = 20 if limit is None else limit
-    if skip < 0 or limit < 1:
-        raise ApiError(400, "bad_paging", "skip must be >= 0 and limit >= 1")
+    if not 0 <= skip <= MAX_SKIP or limit < 1:
+        raise ApiError(400, "bad_paging", f"skip must be 0..{MAX_SKIP} and limit >= 1")
     return skip, min(limit, MAX_PAGE)
 
 
