@@ -99,6 +99,7 @@ class Layout:
         position = {id(p): i for i, p in enumerate(self.newest_first)}
         index_pages, outbox_pages, tags = set(), set(), set()
         total = len(self.newest_first)
+        changed = [record for record in changed if id(record) in position]  # drafts: nowhere
         for record in changed:
             at = position[id(record)]
             index_pages.add(at // self.per_page + 1)

@@ -160,3 +160,20 @@ def test_changing_a_post_tags_replans_every_page(tmp_path):
     assert "Bulk 5<" in (site / "_site/tags/fresh/index.html").read_text("utf-8")
     assert "Bulk 5<" not in (site / "_site/tags/b1/index.html").read_text("utf-8")
     _assert_output_complete(site)
+
+
+def test_editing_a_draft_or_future_post_changes_no_page(tmp_path):
+    from tests.sitegen.conftest import copy_example
+
+    site = copy_example(tmp_path / "site")
+    _bulk_posts(site, 12)
+    (site / "content/posts/later.md").write_text(
+        "+++\ntitle = 'Later'\ndate = 2999-01-01T00:00:00Z\n+++\nNot yet.\n", "utf-8")
+    build_site(site, site / "_site", version="t")
+    before = _files(site / "_site")
+    _edit(site / "content/posts/unfinished.md", "+++\n", "+++\n\n")
+    _edit(site / "content/posts/later.md", "Not yet.", "Still not yet.")
+    report = build_site(site, site / "_site", version="t")
+    assert report.rendered == 2 and report.pages == 0
+    assert _files(site / "_site") == before
+    assert load_manifest(site).pages == _full_plan_keys(site)
