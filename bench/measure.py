@@ -25,6 +25,7 @@ class Run:
     tree_mb: float  # largest sampled sum over the process tree
     returncode: int
     output: str
+    cpu_seconds: float = 0.0  # user + system of the process and its reaped children
 
 
 def _children(pid: int) -> list[int]:
@@ -92,7 +93,8 @@ def run(command: Sequence[str], *, cwd: Path | None = None, env: dict | None = N
     sampler.join()
     reader.join(timeout=5)
     return Run(seconds, usage.ru_maxrss / 1024, max(peak_tree, usage.ru_maxrss / 1024),
-               proc.returncode, b"".join(chunks).decode(errors="replace"))
+               proc.returncode, b"".join(chunks).decode(errors="replace"),
+               usage.ru_utime + usage.ru_stime)
 
 
 def median(values: Sequence[float]) -> float:

@@ -249,6 +249,7 @@ def measure_size(count: int, work: Path, found: dict[str, list[str]], names: lis
                 bucket = samples[gen.name]
                 if isinstance(value, Run):
                     bucket.setdefault(key, []).append(value.seconds)
+                    bucket.setdefault(f"{key}_cpu", []).append(value.cpu_seconds)
                     bucket.setdefault("peak_mb", []).append(value.peak_mb)
                     bucket.setdefault("tree_mb", []).append(value.tree_mb)
                 else:
@@ -287,6 +288,13 @@ def markdown(results: dict, command: str) -> str:
             rels = [f"{rel[o][scenario]:.3g}×" if scenario in rel.get(o, {}) else "–"
                     for o in ("hugo", "pelican")]
             lines.append(f"| {scenario} | " + " | ".join(cells + rels) + " |")
+        cpu = [summary[g].get("cold_cpu") for g in summary]
+        if all(cpu):
+            cpu_rel = [f"{summary['fedipress']['cold_cpu'] / summary[o]['cold_cpu']:.3g}×"
+                       if o in summary and "fedipress" in summary else "–"
+                       for o in ("hugo", "pelican")]
+            lines.append("| cold, CPU seconds (user+sys) | " + " | ".join(
+                [f"{c:.3f}" for c in cpu] + cpu_rel) + " |")
         lines.append("| peak RSS, largest process (MB) | " + " | ".join(
             f"{summary[g].get('peak_mb', 0):.0f}" for g in summary) + " | | |")
         lines.append("| peak RSS, process tree (MB) | " + " | ".join(
