@@ -101,3 +101,28 @@ class Handle:
 
     def __str__(self) -> str:
         return f"@{self.user}@{self.domain}"
+
+
+def domain_of_url(url: object) -> str | None:
+    """The handle domain of an http(s) URL (``host[:port]``, lower-case, IDNA, no trailing dot),
+    or None when it has none or hides its host behind user info (``https://x@evil.example``).
+
+    Moderation compares this to its patterns, so every spelling of one host must give one answer."""
+    if not isinstance(url, str):
+        return None
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        return None
+    authority = rest
+    for mark in "/?#":
+        authority = authority.partition(mark)[0]
+    if not authority or "@" in authority or "\\" in authority:
+        return None
+    host, colon, port = authority.rpartition(":") if not authority.endswith("]") else (authority, "", "")
+    if not colon or "]" in port:
+        host, colon, port = authority, "", ""
+    host = host.rstrip(".")
+    try:
+        return _check_domain(f"{host}{colon}{port}")
+    except ValueError:
+        return None

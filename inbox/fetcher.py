@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from fedicore import keys
+from fedicore.handles import domain_of_url
 from fedicore.httpsig import HttpRequest, sign_request
 from fedicore.netguard import forbidden_address_reason
 from fedicore.vocab import ACCEPT_ACTIVITY, as_list, id_of, is_activity_content_type
@@ -241,8 +242,8 @@ class Fetcher:
 
     async def _get_once(self, url: str, signer: SigningKey | None) -> dict[str, Any] | FetchFailure | str:
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            return FetchFailure("url", f"not an http(s) URL: {url[:200]}")
+        if parts.scheme not in ("http", "https") or not parts.hostname or domain_of_url(url) is None:
+            return FetchFailure("url", f"not a plain http(s) URL: {url[:200]}")
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
+from fedicore.handles import domain_of_url
 from fedicore.httpsig import HttpRequest, SignatureFailure, parse_signature, verify_request
 from inbox.activity_json import JsonProblem, parse_activity
 from inbox.fetcher import FetchFailure, Fetcher, RemoteKey, SigningKey
@@ -74,11 +74,11 @@ async def verify_signed_request(
     parsed = parse_signature(req)
     if isinstance(parsed, SignatureFailure):
         return _signature_refusal(parsed)
-    key_host = urlsplit(parsed.key_id).hostname if parsed.key_id.startswith(("https://", "http://")) else None
-    if not key_host:
-        return Refusal(401, "invalid_signature", "key: keyId must be an http(s) URL", "key")
-    if await domain_blocked(urlsplit(parsed.key_id).netloc.lower()):
-        return Refusal(403, "blocked", f"{key_host} is blocked", "blocked")
+    key_domain = domain_of_url(parsed.key_id)
+    if key_domain is None:
+        return Refusal(401, "invalid_signature", "key: keyId must be a plain http(s) URL", "key")
+    if await domain_blocked(key_domain):
+        return Refusal(403, "blocked", f"{key_domain} is blocked", "blocked")
     if known_actor is not None:
         gone = self_removal_actor(req.body, parsed.key_id)
         if gone is not None and not await known_actor(gone):
@@ -96,6 +96,10 @@ async def verify_signed_request(
             failure = verify_request(req, parsed, key.public_key, now=now)
     if failure is not None:
         return _signature_refusal(failure)
+    if domain_of_url(key.owner) != key_domain:
+        # Keys live with their actors; otherwise one host could vouch for another's actors
+        # (and slip an owner spelled ``https://x@blocked.example`` past the domain checks).
+        return Refusal(401, "invalid_signature", "key: the key's owner is on another host", "key")
     return key
 
 

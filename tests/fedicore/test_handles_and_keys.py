@@ -97,3 +97,29 @@ def test_write_private_key_replaces_a_world_readable_file(tmp_path: Path, ed2551
     keys.write_private_key(target, ed25519_pair[0])
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert target.read_text() == ed25519_pair[0]
+
+
+@pytest.mark.parametrize(("url", "domain"), [
+    ("https://blog.example/ap/actor.json", "blog.example"),
+    ("https://BLOG.Example./users/a#main-key", "blog.example"),
+    ("https://bücher.example/users/a", "xn--bcher-kva.example"),
+    ("https://BÜCHER.example./users/a", "xn--bcher-kva.example"),
+    ("http://127.0.0.1:8443/users/a", "127.0.0.1:8443"),
+    ("https://[::1]:8443/x", "[::1]:8443"),
+    ("https://[::1]/x", "[::1]"),
+])
+def test_every_spelling_of_a_host_gives_one_domain(url, domain):
+    from fedicore.handles import domain_of_url
+
+    assert domain_of_url(url) == domain
+
+
+@pytest.mark.parametrize("url", [
+    "https://x@evil.example/users/a", "https://a:b@evil.example/", "acct:bob@evil.example",
+    "ftp://evil.example/", "https:///nohost", "https://evil.example:99999/", "https://ev il.example/",
+    "https://evil.example\\@good.example/", None, "https://-bad-.example/",
+])
+def test_urls_hiding_or_lacking_a_host_give_no_domain(url):
+    from fedicore.handles import domain_of_url
+
+    assert domain_of_url(url) is None

@@ -24,3 +24,41 @@ async def test_paging_past_sqlite_integers_is_400_not_500(world) -> None:
     owner_view = await world.client.get(owner_url, headers=world.alice.sign("GET", owner_url))
     assert _is_json_error(owner_view, 400), owner_view.text
     await assert_nothing_happened(world)
+
+
+def _block_remote_domain(world):
+    import time
+
+    from inbox.storage import moderation as moderation_store
+
+    domain = world.remote.base.split("://")[1]
+    return moderation_store.put_domain_block(world.inbox.db, moderation_store.DomainBlockRow(
+        domain, "suspend", False, False, "", False, "operator", None), now=time.time())
+
+
+async def test_key_id_with_user_info_cannot_slip_past_a_domain_block(world) -> None:
+    """``https://x@blocked.example/...`` names the blocked host all the same."""
+    from tests.support.remote import RemoteActor, test_keypair
+
+    await _block_remote_domain(world)
+    private_pem, public_pem = test_keypair(3)
+    sneaky = RemoteActor(world.remote.base.replace("://", "://x@"), "sneaky", private_pem, public_pem)
+    world.remote.actors["sneaky"] = sneaky
+    answer = await sneaky.post(world.client, world.alice_inbox, sneaky.follow(world.alice.id))
+    assert answer.status_code in (401, 403), answer.text
+    await assert_nothing_happened(world)
+
+
+async def test_key_whose_owner_is_on_another_host_is_401(world) -> None:
+    """A key at one host vouching for an actor at another (here the same address spelled with
+    user info, which no fediverse server uses) is refused: keys live with their actors."""
+    from tests.support.remote import RemoteActor
+
+    bob = world.remote.actor("bob")
+    twin = RemoteActor(world.remote.base.replace("://", "://x@"), "bob", bob.private_pem, bob.public_pem)
+    document = dict(bob.document(), id=twin.id,
+                    publicKey={"id": bob.key_id, "owner": twin.id, "publicKeyPem": bob.public_pem})
+    world.remote.serve("/users/bob", document)
+    answer = await bob.post(world.client, world.alice_inbox, dict(bob.follow(world.alice.id), actor=twin.id))
+    assert answer.status_code == 401, answer.text
+    await assert_nothing_happened(world, fetched=True)
