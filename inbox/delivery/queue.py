@@ -78,7 +78,7 @@ def mentioned_actors(activity: dict[str, Any]) -> list[str]:
 
 async def follower_inboxes(db: Database, actor: str) -> list[str]:
     """The target inboxes of a local actor's followers (shared inboxes used, deduplicated)."""
-    return follower_targets(await store.follower_rows(db, actor))
+    return follower_targets(await store.follower_rows(db, actor, now=time.time()))
 
 
 async def enqueue(

@@ -25,13 +25,14 @@ from typing import Any
 
 from inbox.delivery import policy
 from inbox.delivery.metrics import ATTEMPTS, IN_FLIGHT, LATENCY, QUEUE_DEPTH
-from inbox.delivery.queue import on_enqueue
+from inbox.delivery.queue import host_of, on_enqueue
 from inbox.delivery.sender import Answer, Sender
-from inbox.delivery.signing import Signer
+from inbox.delivery.signing import Payload, Signer, Target
 from inbox.storage import deliveries as store
 from inbox.storage.db import Database
 
 log = logging.getLogger("fedipress.delivery")
+SUCCESS_RESOLUTION = 60.0  # a healthy host's last_success_at is rewritten at most this often
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,12 @@ class DeliveryWorker:
         self._tasks: set[asyncio.Task[None]] = set()
         self._hosts: dict[str, policy.HostState] = {}
         self._dirty_hosts: set[str] = set()
-        self._bodies: dict[str, bytes] = {}
+        self._bodies: dict[str, Payload] = {}
+        self._attempt_counters: dict[tuple[str, str], Any] = {}
         self._outcomes: list[store.Outcome] = []
         self._wake = asyncio.Event()
         self._claim_wanted = True
+        self.tries = 0  # sends finished (each try counts, a 401 scheme switch too)
         self._stopping = False
         self._started = False
         self._unsubscribe: Callable[[], None] | None = None
@@ -174,14 +177,13 @@ class DeliveryWorker:
         rows = await self._claim()
         if not rows:
             return 0
-        tries = 0
+        before = self.tries
         while self._tasks or any(self._queues.values()):
             self._pump()
             if self._tasks:
-                done, _ = await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
-                tries += len(done)
+                await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
         await self._flush()
-        return tries
+        return self.tries - before
 
     async def close(self) -> None:
         """Release what ``run_once`` users opened."""
@@ -241,7 +243,7 @@ class DeliveryWorker:
         missing_jobs = {r["job_id"] for r in rows} - self._bodies.keys()
         if missing_jobs:
             for job_id, (_, body) in (await store.job_bodies(self._db, missing_jobs)).items():
-                self._bodies[job_id] = body.encode("utf-8")
+                self._bodies[job_id] = Payload.of(body.encode("utf-8"))  # Digest once per job
         for actor in {r["actor_mention"] for r in rows}:
             if not self._signer.has_key(actor):
                 found = await store.actor_signing_key(self._db, actor)
@@ -286,10 +288,14 @@ class DeliveryWorker:
         IN_FLIGHT.set(len(self._tasks))
 
     def _sent(self, task: asyncio.Task[None]) -> None:
+        """Refill the freed slot at once; wake the main loop only when it has work to do."""
         self._tasks.discard(task)
         if task.cancelled() or task.exception() is not None:
             log.error("delivery task failed", exc_info=None if task.cancelled() else task.exception())
-        self._wake.set()
+        if not self._stopping:
+            self._pump()
+        if self._stopping or not self._tasks or self._held() <= self.config.batch // 2:
+            self._wake.set()
 
     def _defer_host(self, host: str, state: policy.HostState | None) -> None:
         """The host's circuit opened: hand its queued deliveries back until it closes."""
@@ -300,6 +306,7 @@ class DeliveryWorker:
             self._outcomes.append(store.Outcome(
                 row["id"], row["actor_mention"], row["inbox"], store.PENDING, row["attempts"],
                 until, None, "host unavailable" if state and state.unavailable else "circuit open", False, now,
+                row["job_id"],
             ))
 
     async def _send(self, row: dict[str, Any]) -> None:
@@ -307,6 +314,7 @@ class DeliveryWorker:
         try:
             await self._try_once(row)
         finally:
+            self.tries += 1
             self._in_flight[host] -= 1
             if self._queues.get(host):
                 self._mark_ready(host)
@@ -314,20 +322,27 @@ class DeliveryWorker:
     async def _try_once(self, row: dict[str, Any]) -> None:
         host, actor = row["host"], row["actor_mention"]
         state = self._hosts.get(host) or policy.HostState(host)
-        body = self._bodies.get(row["job_id"])
+        payload = self._bodies.get(row["job_id"])
         attempts = row["attempts"] + 1
-        if body is None or not self._signer.has_key(actor):
-            reason = "job vanished" if body is None else f"no signing key for {actor}"
+        if payload is None or not self._signer.has_key(actor):
+            reason = "job vanished" if payload is None else f"no signing key for {actor}"
             self._record(row, policy.Decision("failed", reason=reason), attempts, None)
             return
+        target = row.get("target")
+        if target is None:
+            try:
+                target = row["target"] = Target.of(row["inbox"])
+            except ValueError as exc:
+                self._record(row, policy.Decision("failed", reason=f"unusable inbox URL: {exc}"), attempts, None)
+                return
         scheme = state.signature_scheme
         started = time.perf_counter()
         try:
-            headers = await self._signer.headers_for(actor, row["inbox"], body, scheme=scheme, now=self._clock())
+            headers = await self._signer.headers_for(actor, target, payload, scheme=scheme, now=self._clock())
         except Exception as exc:  # noqa: BLE001 - a bad key or URL fails this delivery only
             self._record(row, policy.Decision("failed", reason=f"signing: {exc}"), attempts, None)
             return
-        answer: Answer = await self._sender.post(row["inbox"], body, headers)
+        answer: Answer = await self._sender.post(target, payload, headers)
         LATENCY.observe(time.perf_counter() - started)
         now = self._clock()
         retry_after = policy.parse_retry_after(answer.retry_after, now)
@@ -338,31 +353,41 @@ class DeliveryWorker:
         if answer.permanent:
             pass  # our refusal says nothing about the host
         elif answer.status is not None and not policy.host_failed_by(answer.status):
-            if 200 <= answer.status < 300 or state.consecutive_failures or state.unavailable:
+            if state.consecutive_failures or state.unavailable or state.failure_days or state.open_until:
+                state = policy.host_after_success(state, now)
+            elif 200 <= answer.status < 300 and now - (state.last_success_at or 0.0) >= SUCCESS_RESOLUTION:
                 state = policy.host_after_success(state, now)
         else:
             state = policy.host_after_failure(
                 state, now, error=answer.error or f"HTTP {answer.status}",
                 retry_after=retry_after if answer.status == 429 else None,
             )
-        self._hosts[host] = state
-        self._dirty_hosts.add(host)
+        if state is not self._hosts.get(host):
+            self._hosts[host] = state
+            self._dirty_hosts.add(host)
         decision = policy.decide(
             status=answer.status, attempts=attempts, now=now, jitter=self._rng.random(),
             retry_after=retry_after, resend_now=resend, error=answer.error or "", permanent=answer.permanent,
         )
         outcome = "retry" if decision.state == "pending" else policy.classify(answer.status)
-        ATTEMPTS.labels(outcome, policy.status_class(answer.status)).inc()
+        self._attempts_counter(outcome, policy.status_class(answer.status)).inc()
         if resend:  # straight back to the front of its host queue, signed the other way
             self._queues.setdefault(host, deque()).appendleft({**row, "attempts": attempts})
             return
         self._record(row, decision, attempts, answer.status)
 
+    def _attempts_counter(self, outcome: str, status_class: str) -> Any:
+        key = (outcome, status_class)
+        counter = self._attempt_counters.get(key)
+        if counter is None:
+            counter = self._attempt_counters[key] = ATTEMPTS.labels(outcome, status_class)
+        return counter
+
     def _record(self, row: dict[str, Any], decision: policy.Decision, attempts: int, status: int | None) -> None:
         self._outcomes.append(store.Outcome(
             row["id"], row["actor_mention"], row["inbox"], decision.state, attempts,
             decision.next_attempt_at, status, None if decision.state == "delivered" else decision.reason,
-            decision.remove_follower, self._clock(),
+            decision.remove_follower, self._clock(), row["job_id"],
         ))
         if len(self._outcomes) >= self.config.flush_size:
             self._wake.set()
@@ -373,7 +398,7 @@ class DeliveryWorker:
         hosts = [_host_to_row(self._hosts[h]) for h in self._dirty_hosts if h in self._hosts]
         self._dirty_hosts = set()
         try:
-            await store.record_outcomes(self._db, outcomes, hosts, worker_id=self.worker_id)
+            await store.record_outcomes(self._db, outcomes, hosts, worker_id=self.worker_id, host_of=host_of)
         except Exception:
             self._outcomes = outcomes + self._outcomes  # try again next round
             self._dirty_hosts.update(h[0] for h in hosts)

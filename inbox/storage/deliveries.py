@@ -7,13 +7,14 @@ transaction), sends, and records many outcomes in one transaction (group commit)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from inbox.storage.db import Database
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+GONE_SHARED_SECONDS = 30 * 86400.0  # a shared inbox's 410 is remembered this long
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,7 @@ class Outcome:
     error: str | None
     remove_follower: bool
     finished_at: float
+    job_id: str = ""
 
 
 _HOST_UPSERT = """
@@ -206,9 +208,20 @@ ON CONFLICT (host) DO UPDATE SET signature_scheme = excluded.signature_scheme,
 
 
 async def record_outcomes(
-    db: Database, outcomes: Sequence[Outcome], hosts: Sequence[Sequence[Any]], *, worker_id: str
+    db: Database,
+    outcomes: Sequence[Outcome],
+    hosts: Sequence[Sequence[Any]],
+    *,
+    worker_id: str,
+    host_of: Callable[[str], str | None] | None = None,
 ) -> None:
-    """Write a batch of outcomes and host states in one transaction (group commit)."""
+    """Write a batch of outcomes and host states in one transaction (group commit).
+
+    A 410 (``remove_follower``) removes the follower whose own inbox answered. When the
+    inbox is a shared inbox of the actor's followers, nobody is removed: the shared inbox is
+    marked gone and the same job is queued to each of those followers' own inboxes (``host_of``
+    names their hosts), all in this transaction so a crash cannot lose them.
+    """
     async with db.transaction() as conn:
         await conn.executemany(
             "UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = COALESCE(?, next_attempt_at),"
@@ -227,9 +240,13 @@ async def record_outcomes(
                 " ON CONFLICT (actor_mention, inbox) DO UPDATE SET last_delivered_at = excluded.last_delivered_at",
                 delivered,
             )
-        gone = [(o.actor, o.inbox) for o in outcomes if o.remove_follower]
+        gone = [o for o in outcomes if o.remove_follower]
         if gone:
-            await conn.executemany("DELETE FROM followers WHERE actor_mention = ? AND inbox = ?", gone)
+            await conn.executemany(
+                "DELETE FROM followers WHERE actor_mention = ? AND inbox = ?", [(o.actor, o.inbox) for o in gone]
+            )
+            for outcome in gone:
+                await _shared_inbox_gone(conn, outcome, host_of)
         if hosts:
             await conn.executemany(_HOST_UPSERT, hosts)
         unavailable = [row[0] for row in hosts if row[6]]
@@ -239,6 +256,36 @@ async def record_outcomes(
                 " WHERE state = 'pending' AND lease_owner IS NULL AND host IN (SELECT value FROM json_each(?))",
                 (max((o.finished_at for o in outcomes), default=0.0), json.dumps(unavailable)),
             )
+
+
+async def _shared_inbox_gone(conn: Any, outcome: Outcome, host_of: Callable[[str], str | None] | None) -> None:
+    cursor = await conn.execute(
+        "SELECT inbox FROM followers WHERE actor_mention = ? AND shared_inbox = ? AND inbox != shared_inbox",
+        (outcome.actor, outcome.inbox),
+    )
+    own = [row[0] for row in await cursor.fetchall()]
+    await cursor.close()
+    if not own:
+        return
+    await conn.execute(
+        "INSERT INTO gone_shared_inboxes (actor_mention, inbox, gone_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (actor_mention, inbox) DO UPDATE SET gone_at = excluded.gone_at",
+        (outcome.actor, outcome.inbox, outcome.finished_at),
+    )
+    if not outcome.job_id or host_of is None:
+        return
+    now = outcome.finished_at
+    rows = []
+    for inbox in dict.fromkeys(own):
+        host = host_of(inbox)
+        if host:
+            rows.append((outcome.job_id, outcome.actor, inbox, host, now, now, outcome.delivery_id))
+    await conn.executemany(
+        "INSERT INTO deliveries (job_id, actor_mention, inbox, host, object_key, state, next_attempt_at, created_at)"
+        " SELECT ?, ?, ?, ?, object_key, 'pending', ?, ? FROM deliveries WHERE id = ?"
+        " ON CONFLICT (job_id, inbox) DO NOTHING",
+        rows,
+    )
 
 
 async def prune_finished(db: Database, before: float) -> int:
@@ -269,11 +316,15 @@ async def mark_host_seen(db: Database, host: str) -> None:
 
 # --- audiences ---------------------------------------------------------------------------
 
-async def follower_rows(db: Database, actor: str) -> list[tuple[str, str | None]]:
-    """(inbox, shared inbox) of every follower of a local actor."""
+async def follower_rows(db: Database, actor: str, *, now: float) -> list[tuple[str, str | None]]:
+    """(inbox, shared inbox) of every follower of a local actor; the shared inbox is None when
+    it answered 410 in the last ``GONE_SHARED_SECONDS``."""
     rows = await db.fetchall(
-        "SELECT inbox, shared_inbox FROM followers WHERE actor_mention = ? ORDER BY created_at, follower_id",
-        (actor,),
+        "SELECT f.inbox, CASE WHEN g.inbox IS NULL THEN f.shared_inbox END AS shared_inbox"
+        " FROM followers f LEFT JOIN gone_shared_inboxes g"
+        "  ON g.actor_mention = f.actor_mention AND g.inbox = f.shared_inbox AND g.gone_at > ?"
+        " WHERE f.actor_mention = ? ORDER BY f.created_at, f.follower_id",
+        (now - GONE_SHARED_SECONDS, actor),
     )
     return [(row["inbox"], row["shared_inbox"]) for row in rows]
 
