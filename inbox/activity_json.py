@@ -16,6 +16,11 @@ import msgspec
 
 MAX_DEPTH = 32
 MAX_INT = 2**63 - 1
+# A real activity holds a few hundred values; half a million fit in 1 MiB and would cost
+# seconds of CPU in the duplicate-key pass. Containers are counted on the raw bytes first
+# (an over-count: brackets inside strings count too) so a body of nested lists is refused
+# before it is decoded at all.
+MAX_VALUES = 50_000
 _decoder = msgspec.json.Decoder()
 
 
@@ -45,18 +50,24 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-def _shape_problem(value: Any, depth: int = 0) -> str | None:
-    """Nesting deeper than MAX_DEPTH or an integer outside 64 bits, else None."""
+def _shape_problem(value: Any, depth: int = 0, budget: list[int] | None = None) -> str | None:
+    """Nesting deeper than MAX_DEPTH, more than MAX_VALUES values or an integer outside 64
+    bits, else None."""
     if depth > MAX_DEPTH:
         return f"nested deeper than {MAX_DEPTH} levels"
+    if budget is None:
+        budget = [MAX_VALUES]
+    budget[0] -= 1
+    if budget[0] < 0:
+        return f"more than {MAX_VALUES} JSON values"
     if isinstance(value, dict):
         for item in value.values():
-            problem = _shape_problem(item, depth + 1)
+            problem = _shape_problem(item, depth + 1, budget)
             if problem:
                 return problem
     elif isinstance(value, list):
         for item in value:
-            problem = _shape_problem(item, depth + 1)
+            problem = _shape_problem(item, depth + 1, budget)
             if problem:
                 return problem
     elif isinstance(value, int) and not isinstance(value, bool) and not -MAX_INT <= value <= MAX_INT:
@@ -66,6 +77,8 @@ def _shape_problem(value: Any, depth: int = 0) -> str | None:
 
 def decode_json_object(raw: bytes) -> dict[str, Any] | JsonProblem:
     """Decode a JSON object strictly (no duplicates, NaN, deep nesting or huge numbers)."""
+    if raw.count(b"[") + raw.count(b"{") > MAX_VALUES:
+        return JsonProblem("json", f"more than {MAX_VALUES} JSON values")
     try:
         value = _decoder.decode(raw)
     except RecursionError:

@@ -62,3 +62,32 @@ async def test_key_whose_owner_is_on_another_host_is_401(world) -> None:
     answer = await bob.post(world.client, world.alice_inbox, dict(bob.follow(world.alice.id), actor=twin.id))
     assert answer.status_code == 401, answer.text
     await assert_nothing_happened(world, fetched=True)
+
+
+async def test_json_with_too_many_values_inside_the_size_limit_is_400(world) -> None:
+    """Half a million numbers fit in 1 MiB and cost seconds of CPU to check for duplicate keys."""
+    import json
+
+    bob = world.remote.actor("bob")
+    follow = bob.follow(world.alice.id)
+    follow["tag"] = [0] * 200_000
+    body = json.dumps(follow, separators=(",", ":")).encode()
+    assert len(body) < world.inbox.settings.max_body_bytes
+    answer = await world.client.post(world.alice_inbox, content=body,
+                                      headers=bob.sign("POST", world.alice_inbox, body))
+    assert _is_json_error(answer, 400), answer.text
+    assert "values" in answer.json()["detail"]
+    await assert_nothing_happened(world, fetched=True)
+
+
+def test_only_small_bodies_are_read_before_the_signature_is_checked() -> None:
+    """The self-Delete shortcut parses JSON before any crypto: only for a self-Delete's size."""
+    import json
+
+    from inbox.verification import self_removal_actor
+
+    actor = "https://gone.example/users/ghost"
+    delete = {"id": actor + "#delete", "type": "Delete", "actor": actor, "object": actor}
+    assert self_removal_actor(json.dumps(delete).encode(), actor + "#main-key") == actor
+    padded = dict(delete, padding=[[0] * 10] * 5000)
+    assert self_removal_actor(json.dumps(padded).encode(), actor + "#main-key") is None
