@@ -9,12 +9,17 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import sys
 import time
 
 REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 _STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "color_message"}
 _SECRET_MARKERS = ("private", "secret", "password", "token")
+# A whole PEM private key, raw or JSON-escaped ("\\n" for newlines), markers to markers: its
+# base64 body is the secret, so redacting only the BEGIN/END lines would leak it.
+_PRIVATE_PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)",
+                          re.DOTALL)
 
 
 class JsonFormatter(logging.Formatter):
@@ -39,7 +44,7 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         text = json.dumps(entry, default=str, ensure_ascii=False)
-        return text.replace("PRIVATE KEY-----", "[redacted]")
+        return _PRIVATE_PEM.sub("[redacted]", text).replace("PRIVATE KEY", "[redacted]")
 
 
 def configure_logging(level: str = "info", stream=None) -> None:

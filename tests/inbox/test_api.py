@@ -204,3 +204,22 @@ async def test_inbox_with_private_fetch_off_refuses_loopback_keys_without_fetchi
         assert answer.status_code == 401
         assert remote.received == []
         assert await inbox.count("activities") == 0
+
+
+def test_a_private_key_reaching_a_log_line_is_redacted_whole() -> None:
+    """Not just its BEGIN/END markers: the base64 body is the secret."""
+    from inbox.logs import JsonFormatter
+    from tests.support.remote import test_keypair
+
+    private_pem, _ = test_keypair(0)
+    secret_line = private_pem.splitlines()[3]
+    try:
+        raise ValueError(f"could not use {private_pem}")
+    except ValueError as exc:
+        record = logging.LogRecord("inbox.test", logging.ERROR, __file__, 1, "key was %s", (private_pem,),
+                                   (type(exc), exc, exc.__traceback__))
+    record.detail = {"nested": private_pem}
+    line = JsonFormatter().format(record)
+    assert secret_line not in line
+    assert "PRIVATE KEY" not in line
+    assert json.loads(line)["logger"] == "inbox.test"
