@@ -83,6 +83,14 @@ async def authenticate(request: Request, actor_mention: str | None) -> Signer:
     return Signer(handle=handle, key=key, is_admin=admin)
 
 
+async def signed_by_owner_or_admin(request: Request, actor_mention: str) -> bool:
+    """For routes public in part (counts) and private in part (items): a valid signature by the
+    owner or an admin sees everything; any other verified signer (a server fetching with
+    authorized fetch) gets what the public gets. A signature that does not verify is 401."""
+    signer = await authenticate(request, actor_mention)
+    return str(signer.handle) == actor_mention or signer.is_admin
+
+
 async def require_owner_or_admin(request: Request, actor_mention: str) -> Handle:
     """The signer's handle if it is ``actor_mention`` itself or an admin; 401/403 otherwise."""
     signer = await authenticate(request, actor_mention)

@@ -15,7 +15,7 @@ from litestar.params import FromPath, FromQuery
 
 from fedicore.vocab import AS_CONTEXT
 from inbox.api.http import ApiError, decode_id, mention_of, paging
-from inbox.auth import require_owner_or_admin
+from inbox.auth import signed_by_owner_or_admin
 from inbox.storage import items as store
 from inbox.storage.actors import get_actor
 
@@ -50,8 +50,8 @@ async def _collection(request: Request, actor: str, kind: str, url: str,
     }
     if kind == "replies":
         answer["orderedItems"] = [_reply(item) for item in items]
-    elif request.headers.get("signature") or request.headers.get("signature-input"):
-        await require_owner_or_admin(request, mention)
+    elif ((request.headers.get("signature") or request.headers.get("signature-input"))
+          and await signed_by_owner_or_admin(request, mention)):
         answer["orderedItems"] = [msgspec.json.decode(item.raw) for item in items]
     return answer
 

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from fedicore.handles import Handle
 from fedicore.vocab import AS_CONTEXT
 from inbox.api.http import ApiError, mention_of, paging
-from inbox.auth import require_owner_or_admin
+from inbox.auth import require_owner_or_admin, signed_by_owner_or_admin
 from inbox.handlers.apply import reject_follow, signing_key
 from inbox.storage import followers as store
 from inbox.storage.actors import get_actor
@@ -29,8 +29,7 @@ async def followers(request: Request, actor: FromPath[str], skip: FromQuery[int 
     answer: dict[str, Any] = {"@context": AS_CONTEXT, "id": url, "type": "OrderedCollection",
                               "totalItems": total}
     signed = request.headers.get("signature") or request.headers.get("signature-input")
-    if signed:
-        await require_owner_or_admin(request, mention)
+    if signed and await signed_by_owner_or_admin(request, mention):
         skip, limit = paging(skip, limit)
         rows = await store.list_followers(db, mention, skip=skip, limit=limit)
         answer["orderedItems"] = [row.follower_id for row in rows]
