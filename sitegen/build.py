@@ -33,6 +33,7 @@ from sitegen.theme import TEMPLATES_DIR
 Progress = Callable[[int, int], None]  # (done, total)
 PARALLEL_THRESHOLD = 64  # posts
 PARALLEL_PAGES = 200  # listing pages
+BULK = 200  # posts re-rendered: more, and existing files are rewritten in place
 
 
 @dataclass
@@ -98,7 +99,8 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
             to_render.append(SourceFile(name, mtime_ns, size))
     to_render.sort()
 
-    renderer = PostRenderer(site, out_dir)
+    # many files rewritten: in place, as renaming thousands of files is slow (sitegen.output)
+    renderer = PostRenderer(site, out_dir, atomic=not (full or len(to_render) > BULK))
     with Workers(renderer, jobs, base_url) as workers:
         for result in _render_all(renderer, workers, to_render, now, interactions, progress):
             if isinstance(result, str):
@@ -205,7 +207,8 @@ class Workers:
             site = self.renderer.site
             self._pool = ProcessPoolExecutor(
                 max_workers=self.count, initializer=init_worker,
-                initargs=(str(site.root), str(self.renderer.out), self.base_url))
+                initargs=(str(site.root), str(self.renderer.out), self.base_url,
+                          self.renderer.atomic))
         return self._pool
 
     def __enter__(self) -> Workers:
@@ -241,13 +244,16 @@ def _render_all(renderer: PostRenderer, workers: Workers, sources: list[SourceFi
 
 def _render_pages(renderer: PostRenderer, workers: Workers,
                   jobs: list[PageJob]) -> Callable[[], None]:
-    """Start rendering listing pages (on the workers when many); returns the wait."""
+    """Start rendering listing pages (on the workers when many); returns the wait.
+
+    A new post shifts every index page: that many files are rewritten in place."""
+    atomic = renderer.atomic and len(jobs) <= BULK
     if not workers.worth_it(len(jobs), PARALLEL_PAGES):
-        write_pages(renderer, jobs)
+        write_pages(renderer, jobs, atomic=atomic)
         return lambda: None
     size = max(10, len(jobs) // (workers.count * 6))
     pool = workers.pool()
-    futures = [pool.submit(write_pages_in_worker, pack_jobs(jobs[i:i + size]))
+    futures = [pool.submit(write_pages_in_worker, pack_jobs(jobs[i:i + size]), atomic)
                for i in range(0, len(jobs), size)]
 
     def wait() -> None:

@@ -244,17 +244,18 @@ def render_page(renderer: PostRenderer, job: PageJob) -> bytes:
     raise ValueError(f"unknown page kind {job.kind!r}")
 
 
-def write_pages(renderer: PostRenderer, jobs: Sequence[PageJob]) -> int:
+def write_pages(renderer: PostRenderer, jobs: Sequence[PageJob], *, atomic: bool = True) -> int:
     """Render and write pages; returns how many files changed."""
-    return sum(write_if_changed(renderer.out / job.path, render_page(renderer, job))
+    return sum(write_if_changed(renderer.out / job.path, render_page(renderer, job),
+                                atomic=atomic)
                for job in jobs)
 
 
-def write_pages_in_worker(packed: bytes) -> int:
+def write_pages_in_worker(packed: bytes, atomic: bool = True) -> int:
     """Worker process entry point: `write_pages` of `pack_jobs` bytes, this worker's renderer."""
     from sitegen.render import worker_renderer
 
-    return write_pages(worker_renderer(), unpack_jobs(packed))
+    return write_pages(worker_renderer(), unpack_jobs(packed), atomic=atomic)
 
 
 def _as_cards(posts: Sequence[PostRecord | Card]) -> list[Card]:

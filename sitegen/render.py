@@ -37,9 +37,10 @@ def json_bytes(doc: object) -> bytes:
 
 
 class PostRenderer:
-    def __init__(self, site: Site, out_dir: Path) -> None:
+    def __init__(self, site: Site, out_dir: Path, *, atomic: bool = True) -> None:
         self.site = site
         self.out = out_dir
+        self.atomic = atomic  # replace existing files by rename (see sitegen.output)
         emoji_urls = {code: site.static_url(path) for code, path in site.config.emoji.items()}
         self.emoji_types = {code: media_type(path) or "image/png"
                             for code, path in site.config.emoji.items()}
@@ -80,8 +81,9 @@ class PostRenderer:
         document = self.document(post, rendered.ap_html, record.tags, found)
         page = self.page(post, rendered.page_html, record, entry)
         doc_bytes = json_bytes(document)
-        write_if_changed(self.out / "posts" / post.slug / "index.html", page)
-        write_if_changed(self.out / "ap" / "posts" / f"{post.slug}.json", doc_bytes)
+        write_if_changed(self.out / "posts" / post.slug / "index.html", page, atomic=self.atomic)
+        write_if_changed(self.out / "ap" / "posts" / f"{post.slug}.json", doc_bytes,
+                         atomic=self.atomic)
         record.digest = hashlib.sha256(page + doc_bytes).hexdigest()[:32]
         record.card = card_hash(record)
         record.written = True
@@ -146,10 +148,11 @@ def _slug_line(text: str) -> int:
 _WORKER: PostRenderer | None = None
 
 
-def init_worker(root: str, out_dir: str, base_url: str | None) -> None:
+def init_worker(root: str, out_dir: str, base_url: str | None, atomic: bool = True) -> None:
     """Run once per worker: config, Markdown parser and templates are built here."""
     global _WORKER
-    _WORKER = PostRenderer(load_site(Path(root), base_url=base_url), Path(out_dir))
+    _WORKER = PostRenderer(load_site(Path(root), base_url=base_url), Path(out_dir),
+                           atomic=atomic)
     gc.freeze()  # parser, templates and config live for the whole build
 
 
