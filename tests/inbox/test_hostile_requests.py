@@ -91,3 +91,45 @@ def test_only_small_bodies_are_read_before_the_signature_is_checked() -> None:
     assert self_removal_actor(json.dumps(delete).encode(), actor + "#main-key") == actor
     padded = dict(delete, padding=[[0] * 10] * 5000)
     assert self_removal_actor(json.dumps(padded).encode(), actor + "#main-key") is None
+
+
+async def _raw_exchange(world, head: bytes, body: bytes = b"") -> bytes:
+    """Send bytes on a plain socket (no client to fix the framing) and read the answer."""
+    import asyncio
+
+    host, port = world.inbox.base.split("://")[1].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(head + body)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(65536), 10)
+    finally:
+        writer.close()
+
+
+async def test_content_length_claiming_too_much_is_413_without_waiting_for_the_body(world) -> None:
+    bob = world.remote.actor("bob")
+    path = world.alice_inbox.split(world.inbox.base, 1)[1]
+    headers = bob.sign("POST", world.alice_inbox, b"{}")
+    head = f"POST {path} HTTP/1.1\r\n" + "".join(
+        f"{name}: {value}\r\n" for name, value in headers.items() if name.lower() != "content-length"
+    ) + "Content-Length: 50000000\r\nConnection: close\r\n\r\n"
+    answer = await _raw_exchange(world, head.encode())
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    await assert_nothing_happened(world)
+
+
+async def test_content_length_claiming_less_than_sent_verifies_only_what_it_declared(world) -> None:
+    """The bytes past Content-Length are not part of the signed body: the digest fails."""
+    import json
+
+    bob = world.remote.actor("bob")
+    body = json.dumps(bob.follow(world.alice.id)).encode()
+    path = world.alice_inbox.split(world.inbox.base, 1)[1]
+    headers = bob.sign("POST", world.alice_inbox, body)
+    head = f"POST {path} HTTP/1.1\r\n" + "".join(
+        f"{name}: {value}\r\n" for name, value in headers.items() if name.lower() != "content-length"
+    ) + f"Content-Length: {len(body) - 10}\r\nConnection: close\r\n\r\n"
+    answer = await _raw_exchange(world, head.encode(), body)
+    assert answer.startswith(b"HTTP/1.1 401"), answer[:200]
+    await assert_nothing_happened(world, fetched=True)

@@ -243,6 +243,10 @@ async def test_flood_from_one_address_gets_429_with_retry_after(world) -> None:
     assert [a.status_code for a in answers][:2] == [202, 202]
     assert answers[-1].status_code == 429
     assert int(answers[-1].headers["Retry-After"]) >= 1
+    assert answers[-1].json()["error"] == "too_many_requests"
+    await world.inbox.settle()
+    accepted = sum(a.status_code == 202 for a in answers)
+    assert await world.inbox.count("activities") == accepted  # refused ones were never stored
 
 
 async def test_inbox_of_unknown_actor_is_404_json(world) -> None:
