@@ -133,3 +133,26 @@ async def test_content_length_claiming_less_than_sent_verifies_only_what_it_decl
     answer = await _raw_exchange(world, head.encode(), body)
     assert answer.startswith(b"HTTP/1.1 401"), answer[:200]
     await assert_nothing_happened(world, fetched=True)
+
+
+async def test_key_id_fragment_on_one_host_cannot_speak_for_an_actor_on_another(world) -> None:
+    """``https://evil/#main-key`` serving a copy of a victim's actor (on another host) that lists
+    the evil key: the copy is refetched from its id, which does not list it."""
+    mallory = world.remote.actor("mallory")
+    victim = world.blog.actor("victim", key_index=4)
+    key_id = f"{world.remote.base}/#main-key"
+    world.remote.serve("/", dict(victim.document(), publicKey={
+        "id": key_id, "owner": victim.id, "publicKeyPem": mallory.public_pem}))
+    forged = dict(victim.follow(world.alice.id))
+    answer = await mallory.post(world.client, world.alice_inbox, forged, key_id=key_id)
+    assert answer.status_code == 401, answer.text
+    await assert_nothing_happened(world, fetched=True)
+
+
+async def test_actor_whose_public_key_names_another_owner_cannot_speak_for_that_owner(world) -> None:
+    bob, mallory = world.remote.actor("bob"), world.remote.actor("mallory")
+    world.remote.serve("/users/mallory", dict(mallory.document(), publicKey={
+        "id": mallory.key_id, "owner": bob.id, "publicKeyPem": mallory.public_pem}))
+    answer = await mallory.post(world.client, world.alice_inbox, bob.follow(world.alice.id))
+    assert answer.status_code == 401, answer.text
+    await assert_nothing_happened(world, fetched=True)
