@@ -329,9 +329,10 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    log(f"making {DISTINCT_KEYS} key pairs and signing {args.activities + args.actors} deliveries")
+    pairs = min(DISTINCT_KEYS, args.actors)
+    log(f"making {pairs} key pairs and signing {args.activities + args.actors} deliveries")
     LOCAL_KEYS = generate_rsa_keypair(2048)
-    actors = ActorServer(args.actors, [generate_rsa_keypair(2048) for _ in range(DISTINCT_KEYS)])
+    actors = ActorServer(args.actors, [generate_rsa_keypair(2048) for _ in range(pairs)])
     port = free_port()
     warm = presign(actors, list(range(args.actors)), port)
     load = presign(actors, [i % args.actors for i in range(args.activities)], port)
