@@ -7,6 +7,7 @@ prepares the root (debootstrap, cached), runs ansible-playbook through the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -14,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +25,7 @@ ANSIBLE_DIR = REPO / "ansible"
 VENV_BIN = Path(sys.executable).parent
 CACHE = Path(os.environ.get("FEDIPRESS_CI_CACHE", "/var/cache/fedipress-ci"))
 DOMAIN = "blog.test"
-TOOLS = ("debootstrap", "chroot", "systemd-nspawn", "mount", "umount")
+TOOLS = ("debootstrap", "chroot", "systemd-nspawn", "nsenter", "mount", "umount")
 APT_PACKAGES = "debootstrap systemd-container"
 PROXIES = ("caddy", "nginx")  # converged in this order into the same root
 
@@ -84,7 +86,7 @@ class Run:
         changed, current = [], ""
         for line in self.output.splitlines():
             if line.startswith(("TASK [", "RUNNING HANDLER [")):
-                current = line[line.index("[") + 1 : line.rindex("]")]
+                current = line[line.index("[") + 1 : line.rindex("]")].split(" : ", 1)[-1]
             elif line.startswith("changed: [converge]") and current not in changed:
                 changed.append(current)
         return changed
@@ -94,7 +96,7 @@ class Run:
 class Converge:
     work: Path
     root: Path = field(init=False)
-    runs: list[Run] = field(default_factory=list)
+    runs: dict[str, Run] = field(default_factory=dict)  # label -> run, in order
     # per proxy ("caddy", "nginx"): the probe's answers and the boot's log + journal
     probes: dict[str, dict[str, str]] = field(default_factory=dict)
     boot_logs: dict[str, str] = field(default_factory=dict)
@@ -162,13 +164,7 @@ class Converge:
             path.write_text(content)
         blocklist = self.work / "blocklist.csv"
         blocklist.write_text(BLOCKLIST_CSV)
-        (self.work / "inventory.yml").write_text(
-            "all:\n  children:\n    fedipress:\n      hosts:\n        converge:\n"
-            f"          ansible_host: {self.root}\n"
-            "          ansible_connection: fedipress_chroot\n"
-            "          ansible_become: false\n"
-            "          ansible_python_interpreter: /usr/bin/python3\n"
-        )
+        self._write_inventory(self.work / "inventory.yml", str(self.root))
         extra = {
             "fedipress_inbox_domain": DOMAIN,
             "fedipress_inbox_admins": ["@alice@blog.test"],
@@ -184,8 +180,22 @@ class Converge:
         }
         return extra
 
-    def apply(self, variables: dict) -> Run:
-        extra_vars = self.work / f"vars-{len(self.runs) + 1}.json"
+    def _write_inventory(self, path: Path, address: str) -> None:
+        path.write_text(
+            "all:\n  children:\n    fedipress:\n      hosts:\n        converge:\n"
+            f"          ansible_host: '{address}'\n"
+            "          ansible_connection: fedipress_chroot\n"
+            "          ansible_become: false\n"
+            "          ansible_python_interpreter: /usr/bin/python3\n"
+        )
+
+    def apply(self, label: str, variables: dict, *, pid: int | None = None) -> Run:
+        """Run site.yml into the chroot, or into the booted container whose init is `pid`."""
+        inventory = self.work / "inventory.yml"
+        if pid is not None:
+            inventory = self.work / "inventory-live.yml"
+            self._write_inventory(inventory, f"{self.root}#{pid}")
+        extra_vars = self.work / f"vars-{label}.json"
         extra_vars.write_text(json.dumps(variables))
         env = {
             **os.environ,
@@ -198,17 +208,81 @@ class Converge:
         }
         started = time.monotonic()
         proc = subprocess.run(
-            [str(VENV_BIN / "ansible-playbook"), "-i", str(self.work / "inventory.yml"),
+            [str(VENV_BIN / "ansible-playbook"), "-i", str(inventory),
              "-e", f"@{extra_vars}", str(ANSIBLE_DIR / "site.yml")],
             cwd=ANSIBLE_DIR, env=env, capture_output=True, text=True, timeout=600, check=False,
         )
         run = Run(proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started)
-        (self.work / f"run-{len(self.runs) + 1}.log").write_text(run.output)
-        self.runs.append(run)
-        self.timings[f"run {len(self.runs)}"] = run.seconds
+        (self.work / f"run-{label}.log").write_text(run.output)
+        self.runs[label] = run
+        self.timings[f"run {label}"] = run.seconds
         return run
 
     # --- the boot ------------------------------------------------------------------
+    @contextlib.contextmanager
+    def booted(self, timeout: float = 120) -> Iterator[int]:
+        """Boot the root (without the probe) and yield the PID of its init for nsenter."""
+        self.release_root()
+        (self.root / "etc/systemd/system/multi-user.target.wants/converge-probe.service").unlink(
+            missing_ok=True)
+        self._mask_wait_online()
+        log = (self.work / "boot-live.log").open("w")
+        nspawn = subprocess.Popen(
+            ["systemd-nspawn", "--register=no", "--keep-unit", "--private-network",
+             "--console=pipe", "--quiet", "--boot", "-D", str(self.root)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            pid = self._container_init(nspawn.pid, timeout=30)
+            # systemctl needs the manager's socket, which appears a moment after init starts.
+            self.in_container(pid, "for i in $(seq 1 100); do [ -S /run/systemd/private ] && break;"
+                                   " sleep 0.1; done; systemctl is-system-running --wait",
+                              timeout=timeout)
+            yield pid
+            self.in_container(pid, "systemctl poweroff --no-block", timeout=30)
+            nspawn.wait(timeout=60)
+        finally:
+            if nspawn.poll() is None:
+                nspawn.terminate()
+                try:
+                    nspawn.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    nspawn.kill()
+                    nspawn.wait()
+            log.close()
+
+    def _mask_wait_online(self) -> None:
+        # The private network has only loopback: nothing would ever be "online", and
+        # units ordered after network-online.target would wait two minutes for it.
+        wait_online = self.root / "etc/systemd/system/systemd-networkd-wait-online.service"
+        if not wait_online.is_symlink():
+            wait_online.symlink_to("/dev/null")
+
+    @staticmethod
+    def _container_init(nspawn_pid: int, timeout: float) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            # nspawn's first child is a helper that exits; the container's init stays.
+            for children in Path(f"/proc/{nspawn_pid}/task").glob("*/children"):
+                for child in children.read_text().split():
+                    try:
+                        if Path(f"/proc/{child}/comm").read_text().strip() == "systemd":
+                            return int(child)
+                    except OSError:
+                        continue
+            time.sleep(0.2)
+        raise RuntimeError("systemd-nspawn started no container")
+
+    @staticmethod
+    def in_container(pid: int, command: str, timeout: float = 60) -> str:
+        """Run a shell command inside the booted container; its stdout."""
+        proc = subprocess.run(
+            ["nsenter", "--target", str(pid), "--mount", "--uts", "--ipc", "--net", "--pid",
+             "--root", "--wd", "--", "/bin/sh", "-c", command],
+            capture_output=True, text=True, timeout=timeout, check=False,
+        )
+        return proc.stdout.strip()
+
     def boot_and_probe(self, proxy: str, timeout: float = 240) -> dict[str, str]:
         """Boot the root with systemd-nspawn; a oneshot unit probes it and powers off."""
         self.release_root()
@@ -224,11 +298,7 @@ class Converge:
             f"ExecStart=/usr/local/sbin/converge-probe {DOMAIN} {proxy}\n"
             "[Install]\nWantedBy=multi-user.target\n"
         )
-        # The private network has only loopback: nothing would ever be "online", and
-        # units ordered after network-online.target would wait two minutes for it.
-        wait_online = self.root / "etc/systemd/system/systemd-networkd-wait-online.service"
-        if not wait_online.is_symlink():
-            wait_online.symlink_to("/dev/null")
+        self._mask_wait_online()
         wants = self.root / "etc/systemd/system/multi-user.target.wants"
         wants.mkdir(exist_ok=True)
         link = wants / "converge-probe.service"

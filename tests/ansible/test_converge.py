@@ -47,18 +47,48 @@ def converge(tmp_path_factory: pytest.TempPathFactory):
         for proxy in PROXIES:
             variables = {**variables, "fedipress_inbox_proxy": proxy}
             state.enter_root()
-            if state.apply(variables).returncode != 0 or state.apply(variables).returncode != 0:
+            if not (_converged(state, f"{proxy}-1", variables)
+                    and _converged(state, f"{proxy}-2", variables)):
                 break
             state.boot_and_probe(proxy)
+            if proxy == "caddy":
+                _change_while_running(state, variables)
         yield state
         print("converge timings (s):", {k: round(v, 1) for k, v in state.timings.items()})
     finally:
         state.remove_root()
 
 
-def _runs(converge: Converge, proxy: str) -> list[Run]:
-    index = PROXIES.index(proxy)
-    return converge.runs[2 * index : 2 * index + 2]
+def _converged(state: Converge, label: str, variables: dict, pid: int | None = None) -> bool:
+    return state.apply(label, variables, pid=pid).returncode == 0
+
+
+def _change_while_running(state: Converge, variables: dict) -> None:
+    """Boot, then apply a changed inbox setting and a changed proxy setting with services
+    managed: the inbox restarts, Caddy reloads in place; a further run changes nothing."""
+    live = {**variables, "fedipress_inbox_manage_services": True,
+            "fedipress_inbox_log_level": "debug",
+            "fedipress_inbox_metrics_allow": ["192.0.2.99"]}
+    with state.booted() as pid:
+        def main_pid(unit: str) -> str:
+            return state.in_container(pid, f"systemctl show -p MainPID --value {unit}")
+
+        before = {unit: main_pid(unit) for unit in ("fedipress-inbox", "caddy")}
+        if _converged(state, "live-1", live, pid) and _converged(state, "live-2", live, pid):
+            healthz = state.in_container(pid, (
+                "for i in $(seq 1 60); do c=$(curl -s -o /dev/null -w '%{http_code}' "
+                "http://127.0.0.1:8080/healthz); [ $c = 200 ] && break; sleep 0.5; done; echo $c"))
+            state.probes["live"] = {
+                **{f"before {u}": p for u, p in before.items()},
+                **{f"after {u}": main_pid(u) for u in before},
+                "healthz": healthz,
+                "caddyfile": (state.root / "etc/caddy/Caddyfile").read_text(),
+            }
+
+
+def _run(converge: Converge, label: str) -> Run:
+    assert label in converge.runs, f"run {label} did not happen (an earlier one failed)"
+    return converge.runs[label]
 
 
 def _probe(converge: Converge, proxy: str) -> dict[str, str]:
@@ -77,20 +107,31 @@ def _tail(text: str, lines: int = 60) -> str:
 
 @pytest.mark.parametrize("proxy", PROXIES)
 def test_first_run_converges(converge: Converge, proxy: str) -> None:
-    runs = _runs(converge, proxy)
-    assert runs, "an earlier converge failed"
-    assert runs[0].returncode == 0, _tail(runs[0].output)
-    assert runs[0].recap.get("failed") == 0
-    assert runs[0].recap.get("changed", 0) > 0
+    run = _run(converge, f"{proxy}-1")
+    assert run.returncode == 0, _tail(run.output)
+    assert run.recap.get("failed") == 0
+    assert run.recap.get("changed", 0) > 0
 
 
-@pytest.mark.parametrize("proxy", PROXIES)
-def test_second_run_changes_nothing(converge: Converge, proxy: str) -> None:
-    runs = _runs(converge, proxy)
-    assert len(runs) == 2, _tail(runs[-1].output if runs else "an earlier converge failed")
-    assert runs[1].returncode == 0, _tail(runs[1].output)
-    assert runs[1].recap.get("changed") == 0, runs[1].changed_tasks()
-    assert runs[1].recap.get("failed") == 0
+@pytest.mark.parametrize("label", [f"{proxy}-2" for proxy in PROXIES] + ["live-2"])
+def test_second_run_changes_nothing(converge: Converge, label: str) -> None:
+    run = _run(converge, label)
+    assert run.returncode == 0, _tail(run.output)
+    assert run.recap.get("changed") == 0, run.changed_tasks()
+    assert run.recap.get("failed") == 0
+
+
+def test_changed_setting_restarts_the_inbox_and_only_reloads_caddy(converge: Converge) -> None:
+    run = _run(converge, "live-1")
+    assert run.returncode == 0, _tail(run.output)
+    assert "Restart the fedipress inbox" in run.changed_tasks()
+    assert "Reload caddy" in run.changed_tasks()
+    assert "Restart the backup timer" not in run.changed_tasks()
+    live = converge.probes["live"]
+    assert live["after fedipress-inbox"] != live["before fedipress-inbox"], "inbox restarted"
+    assert live["after caddy"] == live["before caddy"] != "0", "caddy reloaded in place"
+    assert live["healthz"] == "200"
+    assert "192.0.2.99" in live["caddyfile"]
 
 
 def test_secrets_file_is_readable_by_root_only(converge: Converge) -> None:

@@ -1,9 +1,11 @@
-"""Connection to a directory tree with chroot(8), for the converge test.
+"""Connection to a directory tree with chroot(8), or into the container booted from it.
 
 ansible-core ships no chroot connection and the test cannot fetch collections, so this is
 the smallest one that works: the inventory host's ``ansible_host`` is the root directory,
 commands run through ``chroot ROOT /bin/sh -c``, files are copied straight into the tree.
-The controller must be root.
+``ROOT#PID`` runs commands with ``nsenter`` inside the namespaces of PID, the init of a
+container systemd-nspawn booted from ROOT (files still go straight into ROOT, which the
+container sees as its /). The controller must be root.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ class Connection(ConnectionBase):
 
     @property
     def root(self) -> str:
-        root = self._play_context.remote_addr
+        root = (self._play_context.remote_addr or "").partition("#")[0]
         if not root or not os.path.isdir(os.path.join(root, "usr")):
             raise AnsibleError(f"{root!r} is not a root file system")
         return root
@@ -50,8 +52,14 @@ class Connection(ConnectionBase):
 
     def exec_command(self, cmd: str, in_data: bytes | None = None, sudoable: bool = True):
         super().exec_command(cmd, in_data=in_data, sudoable=sudoable)
+        pid = (self._play_context.remote_addr or "").partition("#")[2]
+        if pid:
+            enter = ["nsenter", "--target", pid, "--mount", "--uts", "--ipc", "--net", "--pid",
+                     "--root", "--wd"]
+        else:
+            enter = ["chroot", self.root]
         proc = subprocess.run(
-            ["chroot", self.root, "/bin/sh", "-c", cmd],
+            [*enter, "/bin/sh", "-c", cmd],
             input=in_data,
             capture_output=True,
             env=CLEAN_ENV,
