@@ -1,0 +1,29 @@
+"""The converge test says loudly why it cannot run, and CI turns that into a failure."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ansible import converge as converge_module
+from tests.ansible.test_converge import _in_ci
+
+
+def test_non_root_is_reported_as_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(converge_module.os, "geteuid", lambda: 1000)
+    assert "root" in converge_module.missing_prerequisite()
+
+
+def test_missing_debootstrap_names_the_apt_packages(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(converge_module.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(converge_module.shutil, "which",
+                        lambda tool: None if tool == "debootstrap" else f"/usr/bin/{tool}")
+    reason = converge_module.missing_prerequisite()
+    assert "debootstrap" in reason and "systemd-container" in reason
+
+
+@pytest.mark.parametrize(("value", "expected"), [("true", True), ("1", True), ("", False)])
+def test_ci_variable_turns_skips_into_failures(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: bool
+) -> None:
+    monkeypatch.setenv("CI", value)
+    assert _in_ci() is expected
