@@ -15,6 +15,7 @@ addresses are allowed, every resolved address is judged before connecting.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import ssl
 import time
@@ -26,6 +27,7 @@ import httptools
 
 MAX_HEAD = 64 * 1024
 MAX_BODY = 64 * 1024
+DEADLINE_TICK = 0.25  # how often request deadlines are checked
 IDLE_SECONDS = 30.0  # a kept-alive connection unused this long is closed
 DNS_SECONDS = 300.0
 
@@ -79,13 +81,13 @@ class _Exchange(asyncio.Protocol):
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
-            self._fail(ValueError("unexpected protocol upgrade"))
+            self.fail(ValueError("unexpected protocol upgrade"))
             return
         except httptools.HttpParserError as exc:
-            self._fail(ValueError(f"bad HTTP response: {exc}"))
+            self.fail(ValueError(f"bad HTTP response: {exc}"))
             return
         if not self._headers_done and self._head_bytes > MAX_HEAD:
-            self._fail(ResponseTooLarge("response head too large"))
+            self.fail(ResponseTooLarge("response head too large"))
 
     def eof_received(self) -> bool | None:
         return False  # close our side too
@@ -138,7 +140,7 @@ class _Exchange(asyncio.Protocol):
     def answered_nothing(self) -> bool:
         return not self._got_bytes
 
-    def _fail(self, exc: Exception) -> None:
+    def fail(self, exc: Exception) -> None:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_exception(exc)
         self._abort()
@@ -168,6 +170,8 @@ class Client:
         self._dns: dict[tuple[str, int], tuple[float, list[str]]] = {}
         self._tls: ssl.SSLContext | None = None
         self._last_sweep = time.monotonic()
+        self._active: dict[_Exchange, float] = {}
+        self._ticker: asyncio.TimerHandle | None = None
         self.connections_opened = 0
 
     async def post(self, origin: Origin, data: bytes, *, timeout: float) -> tuple[int, str | None]:
@@ -176,29 +180,48 @@ class Client:
         A kept-alive connection the peer had already closed is retried once on a new one,
         which may repeat a delivery: receivers de-duplicate by activity id.
         """
-        async with asyncio.timeout(timeout):
-            exchange = self._take_idle(origin)
-            if exchange is not None:
-                try:
-                    return await self._exchange(origin, exchange, data)
-                except PeerClosed:
-                    if not exchange.answered_nothing:
-                        raise
+        deadline = time.monotonic() + timeout
+        exchange = self._take_idle(origin)
+        if exchange is not None:
+            try:
+                return await self._exchange(origin, exchange, data, deadline)
+            except PeerClosed:
+                if not exchange.answered_nothing:
+                    raise
+        async with asyncio.timeout(max(deadline - time.monotonic(), 0.0)):
             exchange = await self._connect(origin)
-            return await self._exchange(origin, exchange, data)
+        return await self._exchange(origin, exchange, data, deadline)
 
-    async def _exchange(self, origin: Origin, exchange: _Exchange, data: bytes) -> tuple[int, str | None]:
+    async def _exchange(
+        self, origin: Origin, exchange: _Exchange, data: bytes, deadline: float
+    ) -> tuple[int, str | None]:
+        # One coarse timer for all exchanges instead of a timer per request: deadlines are
+        # checked every DEADLINE_TICK seconds, plenty for timeouts of many seconds.
+        self._active[exchange] = deadline
+        if self._ticker is None:
+            self._ticker = asyncio.get_running_loop().call_later(DEADLINE_TICK, self._expire)
         try:
             answer = await exchange.send(data)
         except BaseException:
             exchange.close()
             raise
+        finally:
+            self._active.pop(exchange, None)
         if exchange.reusable and not exchange.closed:
             exchange.idle_since = time.monotonic()
             self._idle.setdefault(origin, deque()).append(exchange)
         else:
             exchange.close()
         return answer
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        for exchange, deadline in list(self._active.items()):
+            if deadline <= now:
+                exchange.fail(TimeoutError("no answer in time"))
+        self._ticker = None
+        if self._active:
+            self._ticker = asyncio.get_running_loop().call_later(DEADLINE_TICK, self._expire)
 
     def _take_idle(self, origin: Origin) -> _Exchange | None:
         now = time.monotonic()
@@ -231,10 +254,13 @@ class Client:
         now = time.monotonic()
         if cached and now - cached[0] < DNS_SECONDS:
             return cached[1]
-        infos = await asyncio.get_running_loop().getaddrinfo(
-            origin.host, origin.port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
-        )
-        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        try:  # a literal needs no resolver thread
+            addresses = [str(ipaddress.ip_address(origin.host))]
+        except ValueError:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                origin.host, origin.port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+            )
+            addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
         if not addresses:
             raise OSError(f"{origin.host} has no address")
         if self._check is not None:
@@ -271,6 +297,9 @@ class Client:
         raise last
 
     def close(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
         for idle in self._idle.values():
             for exchange in idle:
                 exchange.close()

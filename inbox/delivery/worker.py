@@ -81,6 +81,7 @@ class DeliveryWorker:
         self._signer = Signer(self.config.sign_threads)
         self._queues: dict[str, deque[dict[str, Any]]] = {}
         self._in_flight: dict[str, int] = {}
+        self._inbox_busy: set[str] = set()  # inboxes with a send in flight
         self._ready: deque[str] = deque()
         self._ready_set: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -278,7 +279,10 @@ class DeliveryWorker:
                 continue
             if self._in_flight.get(host, 0) >= policy.host_slots(state, self.config.per_host):
                 continue  # re-marked ready when one of its sends finishes
+            if queue[0]["inbox"] in self._inbox_busy:
+                continue  # one send at a time per inbox, in queue order; re-marked when it ends
             row = queue.popleft()
+            self._inbox_busy.add(row["inbox"])
             self._in_flight[host] = self._in_flight.get(host, 0) + 1
             task = asyncio.create_task(self._send(row))
             self._tasks.add(task)
@@ -315,6 +319,7 @@ class DeliveryWorker:
             await self._try_once(row)
         finally:
             self.tries += 1
+            self._inbox_busy.discard(row["inbox"])
             self._in_flight[host] -= 1
             if self._queues.get(host):
                 self._mark_ready(host)

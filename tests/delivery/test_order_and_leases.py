@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from inbox.delivery import DeliveryWorker, enqueue, mark_host_seen
 from inbox.storage import deliveries as store
 from tests.delivery.conftest import ACTOR, FAST, SETTINGS, note_activity
@@ -103,3 +105,37 @@ async def test_finished_deliveries_are_pruned_after_the_keep_period_but_pending_
     assert [(r["inbox"], r["state"]) for r in rows] == [(down.url(), "pending")]
     assert await db.fetchone("SELECT 1 FROM delivery_jobs WHERE id = ?", (job,)) is not None
     assert [r["inbox"] for r in await db.fetchall("SELECT inbox FROM delivered_inboxes")] == [ok.url()]
+
+
+async def test_deliveries_to_one_inbox_go_one_at_a_time_in_queue_order(db, worker, clock):
+    from aiohttp import web
+
+    arrived: list[str] = []
+    state = {"now": 0, "most": 0}
+
+    async def inbox(request: web.Request) -> web.Response:
+        state["now"] += 1
+        state["most"] = max(state["most"], state["now"])
+        arrived.append((await request.json())["id"])
+        await asyncio.sleep(0.05)
+        state["now"] -= 1
+        return web.Response(status=202)
+
+    app = web.Application()
+    app.router.add_post("/users/new/inbox", inbox)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/users/new/inbox"
+    try:
+        sent = []
+        for n in range(4):  # different posts: no per-object order applies, queue order does
+            activity = note_activity("Create", n, obj=f"https://blog.example/ap/posts/p{n}.json")
+            sent.append(activity["id"])
+            await enqueue(db, actor=ACTOR, activity=activity, inboxes=[url], now=clock())
+        assert await worker.run_once() == 4
+        assert arrived == sent
+        assert state["most"] == 1
+    finally:
+        await runner.cleanup()
