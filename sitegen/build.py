@@ -1,7 +1,8 @@
 """`fedipress build`: from a site folder to the output folder, doing only the work needed.
 
 Order: config and keys -> decide which posts changed (stat, then content hash) -> render those
-on all cores -> plan listing pages and render the ones whose inputs changed -> discovery
+on all cores -> plan listing pages (only those showing the changed posts when no post moved)
+and render the ones whose inputs changed, on the same worker pool when many -> discovery
 documents, static files, content-type files -> save the manifest. The no-change case never
 reaches this module (see `sitegen.manifest.is_up_to_date`).
 """
