@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover - older Litestar infers them from the pl
 
 from fedicore.handles import Handle
 from fedicore.vocab import id_of
+from inbox.activity_json import JsonProblem, decode_json_object
 from inbox.delivery.outbox import for_recipients, outbox_problem
 from inbox.delivery.queue import ResolveInbox, publish
 from inbox.storage import deliveries as store
@@ -90,12 +91,9 @@ async def publish_activity(request: Request[Any, Any, Any], actor: FromPath[str]
     if len(raw) > limit:
         return _error(413, "too_large", f"the body is larger than {limit} bytes")
     await _authorize(request, mention)
-    try:
-        activity = json.loads(raw)
-    except ValueError as exc:
-        return _error(400, "invalid_json", str(exc))
-    if not isinstance(activity, dict):
-        return _error(400, "invalid_json", "the body must be a JSON object")
+    activity = decode_json_object(raw)  # strict: no duplicates, NaN, deep nesting
+    if isinstance(activity, JsonProblem):
+        return _error(400, "invalid_json", activity.detail)
     problem = outbox_problem(activity, actor_url)
     if problem:
         return _error(422, "invalid_activity", problem)

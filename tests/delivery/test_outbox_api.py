@@ -96,6 +96,18 @@ async def test_bad_json_unknown_actor_and_unknown_status_are_clear_4xx(api):
         assert r.status == 404 and (await r.json())["error"] == "not_found"
 
 
+@pytest.mark.parametrize("body", [
+    b"[" * 100_000 + b"]" * 100_000,          # deep nesting: RecursionError, not a 500
+    b'{"type": "Create", "type": "Delete"}',  # duplicate keys
+    b'{"type": "Create", "x": NaN}',
+    b"[]",
+])
+async def test_hostile_json_published_by_the_owner_is_a_400(api, db, body):
+    async with api.post(f"/v1/{ACTOR}/outbox", data=body, headers=OWNER) as r:
+        assert r.status == 400 and (await r.json())["error"] == "invalid_json"
+    assert (await db.fetchone("SELECT COUNT(*) AS n FROM deliveries"))["n"] == 0
+
+
 async def test_publish_without_owner_authorization_is_refused(api, db):
     async with api.post(f"/v1/{ACTOR}/outbox", json=note_activity("Create")) as r:
         assert r.status == 401
