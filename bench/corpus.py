@@ -127,11 +127,13 @@ def _pelican_front(post: SyntheticPost) -> str:
             f"Tags: {', '.join(post.tags)}\nSlug: {post.slug}\nCategory: posts\n\n")
 
 
-FEDIPRESS_CONFIG = """base_url = "http://127.0.0.1:8000"
+# A public base_url: `fedipress serve --watch` then keeps it (a local one is swapped for the
+# served address, which would make the watcher's first build a full one).
+FEDIPRESS_CONFIG = """base_url = "https://blog.example"
 username = "bench"
 display_name = "Bench Blog"
 title = "A synthetic blog"
-inbox_url = "http://127.0.0.1:8080"
+inbox_url = "https://inbox.blog.example"
 posts_per_page = 10
 feed_size = 20
 """
