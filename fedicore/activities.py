@@ -24,30 +24,28 @@ def _embedded(activity: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in activity.items() if key != "@context"}
 
 
-def accept(actor_url: str, follow: Mapping[str, Any], *, activity_id: str | None = None) -> dict[str, Any]:
-    """Accept of a Follow, addressed to the follower, with the Follow embedded (Mastodon needs it)."""
+def _answer_follow(kind: str, actor_url: str, follow: Mapping[str, Any],
+                   activity_id: str | None) -> dict[str, Any]:
+    """Accept and Reject differ only in type: both embed the Follow and go to the follower."""
     follower = follow.get("actor")
     return {
         "@context": AS_CONTEXT,
-        "id": activity_id or derived_id(actor_url, "accepts", str(follow.get("id"))),
-        "type": "Accept",
+        "id": activity_id or derived_id(actor_url, kind.lower() + "s", str(follow.get("id"))),
+        "type": kind,
         "actor": actor_url,
         "object": _embedded(follow),
         "to": [follower] if isinstance(follower, str) else [],
     }
+
+
+def accept(actor_url: str, follow: Mapping[str, Any], *, activity_id: str | None = None) -> dict[str, Any]:
+    """Accept of a Follow, addressed to the follower, with the Follow embedded (Mastodon needs it)."""
+    return _answer_follow("Accept", actor_url, follow, activity_id)
 
 
 def reject(actor_url: str, follow: Mapping[str, Any], *, activity_id: str | None = None) -> dict[str, Any]:
     """Reject of a Follow (a blocked sender, a refused request, or a removed follower)."""
-    follower = follow.get("actor")
-    return {
-        "@context": AS_CONTEXT,
-        "id": activity_id or derived_id(actor_url, "rejects", str(follow.get("id"))),
-        "type": "Reject",
-        "actor": actor_url,
-        "object": _embedded(follow),
-        "to": [follower] if isinstance(follower, str) else [],
-    }
+    return _answer_follow("Reject", actor_url, follow, activity_id)
 
 
 def undo(actor_url: str, activity: Mapping[str, Any], *, activity_id: str | None = None) -> dict[str, Any]:
