@@ -7,7 +7,6 @@ inbox's own parts: ``writer`` (group commit), ``processor`` (effects), ``actor_c
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import time
 import uuid
@@ -24,6 +23,7 @@ from inbox.api import actors, collections, followers, inbox, ops, queue
 from inbox.api.http import ApiError, error_response
 from inbox.background import Background, background_workers
 from inbox.caches import LocalActorCache
+from inbox.contributed import present_modules
 from inbox.fetcher import Fetcher, SigningKey
 from inbox.handlers.apply import Effects
 from inbox.logs import REQUEST_ID
@@ -44,13 +44,7 @@ OPTIONAL_ROUTE_MODULES = ("inbox.api.outbox", "inbox.api.moderation", "inbox.api
 def _route_handlers() -> list[Any]:
     handlers: list[Any] = [*ops.ROUTES, *inbox.ROUTES, *queue.ROUTES, *collections.ROUTES,
                            *followers.ROUTES, *actors.ROUTES]
-    for name in OPTIONAL_ROUTE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
+    for module in present_modules(OPTIONAL_ROUTE_MODULES):
         handlers.extend(module.ROUTES)
     return handlers
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import signal
 import time
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from pathlib import Path
 import click
 
 from fedicore.errors import FedipressError
+from inbox.contributed import present_modules
 from inbox.settings import Settings, load_settings
 
 CONTRIBUTED = ("inbox.delivery.cli", "inbox.moderation.cli")
@@ -119,13 +119,7 @@ def backup_command(config: str | None, dest: str) -> None:
 
 
 def _add_contributed() -> None:
-    for name in CONTRIBUTED:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
+    for module in present_modules(CONTRIBUTED):
         for command in getattr(module, "COMMANDS", []):
             if command.name not in inbox_group.commands:
                 inbox_group.add_command(command)
