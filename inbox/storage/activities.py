@@ -4,17 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import aiosqlite
+
 from inbox.storage.db import Database
 
 
 @dataclass(frozen=True, slots=True)
 class StoredActivity:
+    """One row of ``activities``: the raw delivery as received, before any effect is decided.
+
+    The group-commit writer stores these (as ``ReceivedActivity``) and the processor reads them back.
+    """
+
     id: str
     actor: str
     type: str
     inbox_mention: str | None
     raw: bytes
     received_at: float
+
+
+def _from_row(row: aiosqlite.Row) -> StoredActivity:
+    return StoredActivity(row["id"], row["actor"], row["type"], row["inbox_mention"], bytes(row["raw"]),
+                          row["received_at"])
 
 
 async def unprocessed(db: Database, *, limit: int = 100) -> list[StoredActivity]:
@@ -24,8 +36,7 @@ async def unprocessed(db: Database, *, limit: int = 100) -> list[StoredActivity]
         " WHERE processed_at IS NULL ORDER BY received_at, rowid LIMIT ?",
         (limit,),
     )
-    return [StoredActivity(r["id"], r["actor"], r["type"], r["inbox_mention"], bytes(r["raw"]),
-                           r["received_at"]) for r in rows]
+    return [_from_row(r) for r in rows]
 
 
 async def mark_processed(db: Database, activity_id: str, *, outcome: str, now: float) -> None:
@@ -56,8 +67,7 @@ async def get_activity(db: Database, activity_id: str) -> StoredActivity | None:
     )
     if row is None:
         return None
-    return StoredActivity(row["id"], row["actor"], row["type"], row["inbox_mention"], bytes(row["raw"]),
-                          row["received_at"])
+    return _from_row(row)
 
 
 async def outcome_of(db: Database, activity_id: str) -> str | None:

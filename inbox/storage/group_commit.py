@@ -12,7 +12,8 @@ import asyncio
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+
+from inbox.storage.activities import StoredActivity
 
 INSERT_ACTIVITY = (
     "INSERT OR IGNORE INTO activities (id, actor, type, inbox_mention, raw, received_at)"
@@ -21,16 +22,8 @@ INSERT_ACTIVITY = (
 MAX_BATCH = 500
 
 
-@dataclass(frozen=True, slots=True)
-class ReceivedActivity:
-    """The raw delivery as it will be stored (before any effect is decided)."""
-
-    id: str
-    actor: str
-    type: str
-    inbox_mention: str | None
-    raw: bytes
-    received_at: float
+# What a POST hands the writer is the very row the processor later reads back.
+ReceivedActivity = StoredActivity
 
 
 class ActivityWriter:
