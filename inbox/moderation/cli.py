@@ -82,6 +82,11 @@ def _patterns(targets: tuple[str, ...]) -> list[Any]:
     return found
 
 
+def _split_targets(targets: tuple[str, ...]) -> tuple[list[str], list[Any]]:
+    """Bare domains (domain blocks) apart from @user@domain / @*@domain patterns."""
+    return [t for t in targets if "@" not in t], _patterns(tuple(t for t in targets if "@" in t))
+
+
 def _effects_line(change: service.Change) -> str:
     counts = change.effects.counts()
     parts = [f"{k.replace('_', ' ')} {v}" for k, v in counts.items() if v]
@@ -98,6 +103,14 @@ for_option = click.option("--for", "for_", metavar="DURATION", help="Expire afte
 expires_option = click.option("--expires", metavar="TIME", help="Expire at an ISO 8601 time.")
 
 
+def change_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """What every list change takes (expiry, audit reason and author, config), in one place."""
+    for option in (click.pass_context, config_option, by_option, reason_option, expires_option,
+                   for_option):
+        command = option(command)
+    return command
+
+
 @click.command("block")
 @click.argument("targets", nargs=-1)
 @actor_option
@@ -107,12 +120,7 @@ expires_option = click.option("--expires", metavar="TIME", help="Expire at an IS
 @click.option("--reject-media", is_flag=True, help="Domain: recorded, as Mastodon does.")
 @click.option("--from-report", metavar="ACTIVITY_ID", help="Block the sender of this queued "
               "report (needs --actor).")
-@for_option
-@expires_option
-@reason_option
-@by_option
-@config_option
-@click.pass_context
+@change_options
 def block_command(ctx: click.Context, targets: tuple[str, ...], actor: str | None,
                   severity: str | None, reject_reports: bool, reject_media: bool,
                   from_report: str | None, for_: str | None, expires: str | None, reason: str,
@@ -135,8 +143,7 @@ def block_command(ctx: click.Context, targets: tuple[str, ...], actor: str | Non
             if change is None:
                 raise ValueError(f"no queued item {from_report!r} for {scope}")
             lines.append(f"blocked {change.detail['blocked']}{_effects_line(change)}")
-        domains = [t for t in targets if "@" not in t]
-        patterns = _patterns(tuple(t for t in targets if "@" in t))
+        domains, patterns = _split_targets(targets)
         if domains and scope != service.GLOBAL:
             raise ValueError("domain blocks are global; use @*@domain for one actor's list")
         for domain in domains:
@@ -163,12 +170,7 @@ def _list_change(name: str, list_name: str, add: bool, help_text: str) -> click.
     @click.command(name, help=help_text)
     @click.argument("targets", nargs=-1, required=True)
     @actor_option
-    @for_option
-    @expires_option
-    @reason_option
-    @by_option
-    @config_option
-    @click.pass_context
+    @change_options
     def command(ctx: click.Context, targets: tuple[str, ...], actor: str | None,
                 for_: str | None, expires: str | None, reason: str, by: str | None,
                 config: str | None) -> None:
@@ -177,8 +179,7 @@ def _list_change(name: str, list_name: str, add: bool, help_text: str) -> click.
         async def work(db: Database, settings: Settings) -> str:
             now = CLOCK()
             lines = []
-            domains = [t for t in targets if "@" not in t]
-            patterns = _patterns(tuple(t for t in targets if "@" in t))
+            domains, patterns = _split_targets(targets)
             if domains and (add or scope != service.GLOBAL or list_name != "block"):
                 raise ValueError(f"{domains[0]!r}: expected @user@domain or @*@domain")
             for domain in domains:
