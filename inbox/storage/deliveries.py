@@ -1,4 +1,4 @@
-"""SQL of the delivery queue: jobs, per-inbox deliveries with leases, hosts, the blog's outbox.
+"""SQL of the delivery queue: jobs, per-inbox deliveries with leases, hosts, and their status.
 
 The worker never holds a transaction across network I/O: it claims a batch (one short
 transaction), sends, and records many outcomes in one transaction (group commit).
@@ -12,9 +12,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from inbox.storage.db import Database
+# The outbox and audience queries moved next door; this is still where callers find them.
+from inbox.storage.outbox import (  # noqa: F401
+    GONE_SHARED_SECONDS,
+    actor_url,
+    delivered_inboxes,
+    follower_rows,
+    interaction_authors,
+    outbox_activity,
+    recent_outbox,
+    set_outbox_job,
+    store_outbox_activity,
+)
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
-GONE_SHARED_SECONDS = 30 * 86400.0  # a shared inbox's 410 is remembered this long
 
 
 @dataclass(frozen=True)
@@ -314,64 +325,7 @@ async def mark_host_seen(db: Database, host: str) -> None:
     )
 
 
-# --- audiences ---------------------------------------------------------------------------
-
-async def follower_rows(db: Database, actor: str, *, now: float) -> list[tuple[str, str | None]]:
-    """(inbox, shared inbox) of every follower of a local actor; the shared inbox is None when
-    it answered 410 in the last ``GONE_SHARED_SECONDS``."""
-    rows = await db.fetchall(
-        "SELECT f.inbox, CASE WHEN g.inbox IS NULL THEN f.shared_inbox END AS shared_inbox"
-        " FROM followers f LEFT JOIN gone_shared_inboxes g"
-        "  ON g.actor_mention = f.actor_mention AND g.inbox = f.shared_inbox AND g.gone_at > ?"
-        " WHERE f.actor_mention = ? ORDER BY f.created_at, f.follower_id",
-        (now - GONE_SHARED_SECONDS, actor),
-    )
-    return [(row["inbox"], row["shared_inbox"]) for row in rows]
-
-
-async def delivered_inboxes(db: Database, actor: str) -> list[str]:
-    rows = await db.fetchall(
-        "SELECT inbox FROM delivered_inboxes WHERE actor_mention = ? ORDER BY inbox", (actor,)
-    )
-    return [row["inbox"] for row in rows]
-
-
-# --- outbox and status --------------------------------------------------------------------
-
-async def store_outbox_activity(
-    db: Database, *, activity_id: str, actor: str, type_: str, object_id: str | None,
-    public: bool, body: str, now: float,
-) -> bool:
-    """Keep a published activity; False when that id was already published."""
-    changed = await db.execute(
-        "INSERT INTO outbox_activities (activity_id, actor_mention, type, object_id, public, body, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (activity_id) DO NOTHING",
-        (activity_id, actor, type_, object_id, int(public), body, now),
-    )
-    return changed > 0
-
-
-async def set_outbox_job(db: Database, activity_id: str, job_id: str) -> None:
-    await db.execute("UPDATE outbox_activities SET job_id = ? WHERE activity_id = ?", (job_id, activity_id))
-
-
-async def outbox_activity(db: Database, actor: str, key: str) -> dict[str, Any] | None:
-    """An outbox entry by job id or activity id."""
-    row = await db.fetchone(
-        "SELECT * FROM outbox_activities WHERE actor_mention = ? AND (job_id = ? OR activity_id = ?)",
-        (actor, key, key),
-    )
-    return dict(row) if row else None
-
-
-async def recent_outbox(db: Database, actor: str, limit: int) -> list[dict[str, Any]]:
-    """The actor's outbox newest first (enough rows to see Updates and Deletes of recent posts)."""
-    rows = await db.fetchall(
-        "SELECT * FROM outbox_activities WHERE actor_mention = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
-        (actor, limit),
-    )
-    return [dict(row) for row in rows]
-
+# --- status ---------------------------------------------------------------------------------
 
 async def job_counts(db: Database, job_id: str) -> dict[str, int]:
     rows = await db.fetchall(
@@ -410,12 +364,6 @@ async def state_counts(db: Database) -> dict[str, int]:
     return counts
 
 
-async def actor_url(db: Database, actor: str) -> str | None:
-    """The actor document URL of a local actor, or None when the mention is not ours."""
-    row = await db.fetchone("SELECT actor_url FROM actors WHERE mention = ?", (actor,))
-    return row["actor_url"] if row else None
-
-
 async def job_failures(db: Database, job_id: str, limit: int = 20) -> list[dict[str, Any]]:
     """The deliveries of a job that are not delivered yet, with why."""
     rows = await db.fetchall(
@@ -424,12 +372,3 @@ async def job_failures(db: Database, job_id: str, limit: int = 20) -> list[dict[
         (job_id, limit),
     )
     return [dict(row) for row in rows]
-
-
-async def interaction_authors(db: Database, actor: str) -> list[str]:
-    """Actor ids that replied to, liked or shared the actor's posts (Delete audience)."""
-    rows = await db.fetchall(
-        "SELECT DISTINCT author FROM inbox_items WHERE actor_mention = ? AND kind IN ('reply', 'like', 'share')",
-        (actor,),
-    )
-    return [row["author"] for row in rows]
