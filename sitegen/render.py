@@ -17,6 +17,7 @@ import msgspec
 
 from fedicore import documents
 from fedicore.errors import FedipressError
+from fedicore.html_policy import clean_html, is_http_url, plain_text
 from sitegen.config import Site, load_site
 from sitegen.manifest import PostRecord, card_hash
 from sitegen.markup import Markup, shorten
@@ -78,7 +79,7 @@ class PostRenderer:
         record.excerpt_html = self._excerpt(post, rendered.page_html, found.excerpt)
         if post.published.timestamp() > now:
             return record
-        document = self.document(post, rendered.ap_html, record.tags, found)
+        document = self.document(post, rendered.ap_html, record.tags, found, entry)
         page = self.page(post, rendered.page_html, record, entry)
         doc_bytes = json_bytes(document)
         write_if_changed(self.out / "posts" / post.slug / "index.html", page, atomic=self.atomic)
@@ -94,7 +95,8 @@ class PostRenderer:
             return f"<p>{html.escape(post.summary or shorten(first_paragraph))}</p>"
         return page_html
 
-    def document(self, post: Post, content: str, tags: list[str], found) -> dict:
+    def document(self, post: Post, content: str, tags: list[str], found,
+                 entry: object = None) -> dict:
         site = self.site
         tag_docs = [documents.hashtag(t, site.tag_url(t)) for t in tags]
         tag_docs += [documents.mention(h, href) for h, href in found.mentions.items()]
@@ -117,6 +119,7 @@ class PostRenderer:
             updated=iso(post.updated) if post.updated else None,
             language=post.language or site.config.language, tags=tag_docs,
             mentions=list(found.mentions.values()), attachments=attachments,
+            extra={"replies": replies_collection(site.post_id(post.slug), entry)},
         )
         return documents.post_document(info)
 
@@ -131,9 +134,107 @@ class PostRenderer:
                 "language": post.language or self.site.config.language,
                 "images": [{"src": f"/{i.url_path}", "alt": i.alt} for i in post.images],
             },
-            "interactions": entry,
+            "interactions": interactions_view(entry),
         }
         return self.template.render(context).encode("utf-8")
+
+
+# --- replies: the pulled data is sanitised again here, whoever wrote the file ---------------
+
+MAX_DEPTH = 6  # as `fedipress pull` caps it: deeper answers stay at this indent on a phone
+
+
+def interactions_view(entry: object) -> dict | None:
+    """A post's entry of `data/interactions.json` as the template shows it, or None.
+
+    Defence in depth: HTML goes through `fedicore.html_policy` again, names become plain
+    text, links and avatars must be absolute http(s), times must parse; anything else is
+    dropped instead of failing the build. Replies come back nested (``children``)."""
+    if not isinstance(entry, dict):
+        return None
+    replies = [view for view in map(_reply_view, _as_list(entry.get("replies"))) if view]
+    likes, boosts = _count(entry.get("likes")), _count(entry.get("boosts"))
+    if not replies and not likes and not boosts:
+        return None
+    return {"likes": likes, "boosts": boosts, "reply_count": len(replies),
+            "replies": _nest(replies)}
+
+
+def replies_collection(post_id: str, entry: object) -> dict:
+    """The Note's ``replies``: an inline Collection whose first page lists the approved
+    direct replies' ids, so Mastodon needs no further fetch (nested answers belong to the
+    ``replies`` of the note they answer)."""
+    ids = []
+    for raw in _as_list(entry.get("replies") if isinstance(entry, dict) else None):
+        if not isinstance(raw, dict) or not is_http_url(raw.get("id")):
+            continue
+        parent = raw.get("in_reply_to")
+        if (parent is None or parent == post_id) and raw.get("depth", 0) in (0, None):
+            ids.append(raw["id"])
+    ids = list(dict.fromkeys(ids))
+    collection_id = f"{post_id}#replies"
+    return {"id": collection_id, "type": "Collection", "totalItems": len(ids),
+            "first": {"type": "CollectionPage", "partOf": collection_id, "items": ids}}
+
+
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _url(value: object) -> str | None:
+    return value if is_http_url(value) else None
+
+
+def _when(value: object) -> str | None:
+    """An ISO time as `2024-05-06T10:00:00Z` (a valid `<time datetime>`), or None."""
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _reply_view(raw: object) -> dict | None:
+    if not isinstance(raw, dict):
+        return None
+    reply_id = _url(raw.get("id"))
+    content = clean_html(raw.get("content_html"))
+    if not reply_id and not content.strip():
+        return None
+    handle = plain_text(raw.get("author_handle"), 200)
+    depth = raw.get("depth")
+    return {
+        "id": reply_id, "url": _url(raw.get("url")) or reply_id,
+        "published": _when(raw.get("published")),
+        "author_name": plain_text(raw.get("author_name"), 120) or handle or "Someone",
+        "author_handle": handle or None, "author_url": _url(raw.get("author_url")),
+        "author_avatar": _url(raw.get("author_avatar")),
+        "content_warning": plain_text(raw.get("content_warning"), 500) or None,
+        "content_html": content,
+        "depth": min(max(depth, 0), MAX_DEPTH) if type(depth) is int else 0,
+        "children": [],
+    }
+
+
+def _nest(flat: list[dict]) -> list[dict]:
+    """Reading-order replies with ``depth`` -> a tree; a skipped level joins the nearest."""
+    roots: list[dict] = []
+    open_path: list[dict] = []  # open_path[d]: the latest reply at depth d
+    for reply in flat:
+        depth = min(reply["depth"], len(open_path))
+        del open_path[depth:]
+        (open_path[-1]["children"] if open_path else roots).append(reply)
+        open_path.append(reply)
+        reply["depth"] = depth
+    return roots
 
 
 def _slug_line(text: str) -> int:
