@@ -290,6 +290,7 @@ def input_stamps(root: Path) -> dict[str, tuple[int, int]]:
     """Every input besides the posts, with folders (a new file changes its folder's mtime)."""
     stamps = {CONFIG_NAME: stamp(root / CONFIG_NAME),
               "data/interactions.json": stamp(root / "data" / "interactions.json"),
+              "data/followers.json": stamp(root / "data" / "followers.json"),
               "content/posts": stamp(root / "content" / "posts")}
     for folder in (root / "templates", root / "static", TEMPLATES_DIR):
         stamps[str(folder.relative_to(root) if folder.is_relative_to(root) else folder)] = \

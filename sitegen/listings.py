@@ -15,6 +15,7 @@ from pathlib import Path
 import msgspec
 
 from fedicore import documents
+from fedicore.errors import FedipressError
 from fedicore.vocab import PUBLIC
 from sitegen.config import Site
 from sitegen.manifest import PostRecord
@@ -77,6 +78,7 @@ class Layout:
         self.feed_size = config.feed_size
         self.index_pages = max(1, -(-len(newest_first) // self.per_page))
         self.outbox_pages = max(1, -(-len(newest_first) // self.outbox_size))
+        self.followers = load_followers(site.root / "data" / "followers.json")
 
     def all_pages(self) -> list[PageJob]:
         """Every listing page of the site; renders nothing."""
@@ -110,6 +112,7 @@ class Layout:
             for tag in post.tags:
                 if tag in by_tag:
                     by_tag[tag].append(post)
+        index_pages.add(1)  # shows the followers count: its key says if that changed
         plans = [self.index_page(n) for n in sorted(index_pages)]
         plans += [self.tag_page(tag, by_tag[tag]) for tag in sorted(tags)]
         if any(position[id(r)] < self.feed_size for r in changed):
@@ -124,8 +127,9 @@ class Layout:
         start, end = (number - 1) * self.per_page, number * self.per_page
         chunk = self.newest_first[start:end]
         shown = ",".join(cards[start:end] if cards is not None else [p.card for p in chunk])
-        key = _key(self.global_key, path, self.index_pages, shown)
-        return PageJob(path, key, "index", (number, self.index_pages), chunk)
+        followers = self.followers if number == 1 else None
+        key = _key(self.global_key, path, self.index_pages, followers, shown)
+        return PageJob(path, key, "index", (number, self.index_pages, followers), chunk)
 
     def tag_page(self, tag: str, posts: list[PostRecord]) -> PageJob:
         path = f"tags/{tag}/index.html"
@@ -159,6 +163,20 @@ class Layout:
         return PageJob("ap/featured.json",
                        _key(self.global_key, "featured", ",".join([p.digest for p in pinned])),
                        "featured", (), pinned)
+
+
+def load_followers(path: Path) -> int | None:
+    """The count in `data/followers.json` (written by `fedipress pull`), None without one."""
+    try:
+        data = msgspec.json.decode(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except msgspec.DecodeError as exc:
+        raise FedipressError(f"not valid JSON: {exc}", path=str(path)) from None
+    count = data.get("followers") if isinstance(data, dict) else None
+    if type(count) is not int or count < 0:
+        raise FedipressError('must be {"followers": <count>}', path=str(path))
+    return count
 
 
 def plan_pages(site: Site, newest_first: list[PostRecord], global_key: str) -> list[PageJob]:
@@ -204,7 +222,7 @@ def render_page(renderer: PostRenderer, job: PageJob) -> bytes:
     context = renderer.context
     cards = _as_cards
     if job.kind == "index":
-        number, total = job.params
+        number, total, followers = job.params
         chunk = job.posts
         pagination = {
             "number": number, "total": total,
@@ -213,7 +231,7 @@ def render_page(renderer: PostRenderer, job: PageJob) -> bytes:
         }
         return env.get_template("index.html").render(
             site=context, posts=[c.context() for c in cards(chunk)],
-            pagination=pagination).encode()
+            pagination=pagination, followers=followers).encode()
     if job.kind == "tag":
         return env.get_template("tag.html").render(
             site=context, tag=job.params[0], posts=[c.context() for c in cards(job.posts)]
