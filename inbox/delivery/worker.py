@@ -11,19 +11,17 @@ leases expire and any worker sends those deliveries again (at-least-once).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import os
 import random
-import socket
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from inbox.delivery import policy
+from inbox.delivery.hosts import host_after_answer, host_from_row, host_to_row
+from inbox.delivery.leases import new_worker_id, owner_is_dead
 from inbox.delivery.metrics import ATTEMPTS, IN_FLIGHT, LATENCY, QUEUE_DEPTH
 from inbox.delivery.queue import host_of, on_enqueue
 from inbox.delivery.sender import Answer, Sender
@@ -32,7 +30,6 @@ from inbox.storage import deliveries as store
 from inbox.storage.db import Database
 
 log = logging.getLogger("fedipress.delivery")
-SUCCESS_RESOLUTION = 60.0  # a healthy host's last_success_at is rewritten at most this often
 
 
 @dataclass(frozen=True)
@@ -70,8 +67,7 @@ class DeliveryWorker:
         self._settings = settings
         self._clock = clock
         self.config = config or DeliveryConfig()
-        # host:pid:random -- lets a restarted worker on this machine see that a lease's owner died.
-        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.worker_id = worker_id or new_worker_id()
         self._rng = rng or random.Random()
         self._sender = Sender(
             connections=max(self.config.concurrency * 2, 64),
@@ -121,7 +117,7 @@ class DeliveryWorker:
         """Leases of a worker on this machine whose process is gone (``kill -9``) are freed at
         once instead of after expiry; leases of other machines always wait for expiry."""
         for owner in await store.lease_owners(self._db, self._clock()):
-            if _owner_is_dead(owner):
+            if owner_is_dead(owner):
                 freed = await store.release_owner(self._db, owner)
                 log.info("freed %d deliveries leased by dead worker %s", freed, owner)
 
@@ -252,7 +248,7 @@ class DeliveryWorker:
                     self._signer.add_key(actor, *found)
         unknown = {r["host"] for r in rows} - self._hosts.keys()
         for data in await store.load_hosts(self._db, unknown):
-            self._hosts[data["host"]] = _host_from_row(data)
+            self._hosts[data["host"]] = host_from_row(data)
         for host in unknown:
             self._hosts.setdefault(host, policy.HostState(host))
 
@@ -351,22 +347,8 @@ class DeliveryWorker:
         LATENCY.observe(time.perf_counter() - started)
         now = self._clock()
         retry_after = policy.parse_retry_after(answer.retry_after, now)
-        state = self._hosts.get(host) or state
-        resend = False
-        if answer.status == 401:
-            state, resend = policy.on_unauthorized(state, scheme)
-        if answer.permanent:
-            pass  # our refusal says nothing about the host
-        elif answer.status is not None and not policy.host_failed_by(answer.status):
-            if state.consecutive_failures or state.unavailable or state.failure_days or state.open_until:
-                state = policy.host_after_success(state, now)
-            elif 200 <= answer.status < 300 and now - (state.last_success_at or 0.0) >= SUCCESS_RESOLUTION:
-                state = policy.host_after_success(state, now)
-        else:
-            state = policy.host_after_failure(
-                state, now, error=answer.error or f"HTTP {answer.status}",
-                retry_after=retry_after if answer.status == 429 else None,
-            )
+        state, resend = host_after_answer(self._hosts.get(host) or state, answer, scheme=scheme, now=now,
+                                          retry_after=retry_after)
         if state is not self._hosts.get(host):
             self._hosts[host] = state
             self._dirty_hosts.add(host)
@@ -400,7 +382,7 @@ class DeliveryWorker:
     async def _flush(self) -> None:
         """Write every finished try and changed host in one transaction."""
         outcomes, self._outcomes = self._outcomes, []
-        hosts = [_host_to_row(self._hosts[h]) for h in self._dirty_hosts if h in self._hosts]
+        hosts = [host_to_row(self._hosts[h]) for h in self._dirty_hosts if h in self._hosts]
         self._dirty_hosts = set()
         try:
             await store.record_outcomes(self._db, outcomes, hosts, worker_id=self.worker_id, host_of=host_of)
@@ -413,39 +395,6 @@ class DeliveryWorker:
         if len(self._bodies) > 4 * self.config.batch and not self._tasks:
             keep = {row["job_id"] for q in self._queues.values() for row in q}
             self._bodies = {k: v for k, v in self._bodies.items() if k in keep}
-
-
-def _owner_is_dead(owner: str) -> bool:
-    """True only when ``owner`` names a process on this machine that no longer exists."""
-    host, _, rest = owner.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def _host_from_row(data: dict[str, Any]) -> policy.HostState:
-    return policy.HostState(
-        host=data["host"], signature_scheme=data["signature_scheme"], scheme_probed=bool(data["scheme_probed"]),
-        consecutive_failures=data["consecutive_failures"], open_until=data["open_until"],
-        failure_days=tuple(json.loads(data["failure_days"] or "[]")), unavailable=bool(data["unavailable"]),
-        last_success_at=data["last_success_at"], last_failure_at=data["last_failure_at"],
-        last_error=data["last_error"],
-    )
-
-
-def _host_to_row(state: policy.HostState) -> tuple[Any, ...]:
-    return (
-        state.host, state.signature_scheme, int(state.scheme_probed), state.consecutive_failures,
-        state.open_until, json.dumps(list(state.failure_days)), int(state.unavailable),
-        state.last_success_at, state.last_failure_at, state.last_error,
-    )
 
 
 __all__ = ["DeliveryConfig", "DeliveryWorker"]

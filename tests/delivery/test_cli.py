@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from inbox.delivery.cli import deliveries_command
 from inbox.delivery.policy import HostState, host_after_failure
-from inbox.delivery.worker import _host_to_row
+from inbox.delivery.hosts import host_to_row
 from inbox.storage import deliveries as store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +22,7 @@ async def test_deliveries_lists_failing_hosts_and_revive_makes_one_available(db,
     state = HostState("down.example")
     for day in range(7):
         state = host_after_failure(state, 1_700_000_000.0 + day * 86400, error="HTTP 503")
-    await store.record_outcomes(db, [], [_host_to_row(state)], worker_id="w")
+    await store.record_outcomes(db, [], [host_to_row(state)], worker_id="w")
     runner = CliRunner()
     result = await asyncio.to_thread(runner.invoke, deliveries_command, ["--database", db.path])
     assert result.exit_code == 0, result.output
