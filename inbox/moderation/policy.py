@@ -103,6 +103,12 @@ def _first(entries: Iterable[Entry], sender: Sender, now: float) -> Entry | None
     return None
 
 
+def _by_domain_block(block: DomainBlock, outcome: Outcome, reason: str, rule: str) -> Decision:
+    """A decision the domain block made: it names the block's domain, severity and expiry."""
+    return Decision(outcome, reason, rule=rule, pattern=block.domain, severity=block.severity,
+                    reject_reports=block.reject_reports, expires=block.expires)
+
+
 def domain_block_for(
     blocks: Iterable[DomainBlock], domain: str, now: float
 ) -> DomainBlock | None:
@@ -125,26 +131,12 @@ def decide(
     domain_block = domain_block_for(lists.domain_blocks, sender.domain, now)
     reject_reports = bool(domain_block and domain_block.reject_reports)
     if domain_block and domain_block.severity == "suspend":
-        return Decision(
-            "block",
-            f"domain {domain_block.domain} is suspended",
-            rule="domain_suspend",
-            pattern=domain_block.domain,
-            severity="suspend",
-            reject_reports=reject_reports,
-            expires=domain_block.expires,
-        )
+        return _by_domain_block(domain_block, "block", f"domain {domain_block.domain} is suspended",
+                                "domain_suspend")
     if activity_type == "Flag" and reject_reports:
         assert domain_block is not None
-        return Decision(
-            "block",
-            f"reports from {domain_block.domain} are rejected",
-            rule="domain_reject_reports",
-            pattern=domain_block.domain,
-            severity=domain_block.severity,
-            reject_reports=True,
-            expires=domain_block.expires,
-        )
+        return _by_domain_block(domain_block, "block", f"reports from {domain_block.domain} are rejected",
+                                "domain_reject_reports")
     decision = Decision("queue", "no list matched", reject_reports=reject_reports)
     for rule in RULES:
         entry = _first(getattr(lists, rule), sender, now)
@@ -160,13 +152,7 @@ def decide(
             )
             break
     if decision.outcome == "allow" and domain_block and domain_block.severity == "silence":
-        return Decision(
-            "queue",
-            f"domain {domain_block.domain} is silenced ({decision.reason})",
-            rule="domain_silence",
-            pattern=domain_block.domain,
-            severity="silence",
-            reject_reports=reject_reports,
-            expires=domain_block.expires,
-        )
+        return _by_domain_block(domain_block, "queue",
+                                f"domain {domain_block.domain} is silenced ({decision.reason})",
+                                "domain_silence")
     return decision
