@@ -8,6 +8,9 @@ import time
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
+
+from fedicore.errors import FedipressError
 from fedicore.html_policy import clean_html, is_http_url, plain_text
 from sitegen.build import build_site
 from sitegen.cli import _version
@@ -245,3 +248,9 @@ def test_policy_keeps_mentions_and_drops_everything_active():
     assert [is_http_url(u) for u in ("https://a.example/x", "JavaScript:x", "https:///x",
                                      "https://a.example/ x", 5)] == [True, False, False, False,
                                                                       False]
+
+
+def test_broken_followers_file_is_a_user_error_naming_it(site):
+    write_data(site, "followers.json", {"followers": "lots"})
+    with pytest.raises(FedipressError, match="followers.json"):
+        build(site)
