@@ -88,12 +88,34 @@ class Markup:
         return Rendered(page, ap, found)
 
     def _render_fast(self, text: str, found: Found) -> str | None:
-        """The fast engine's HTML with the conventions applied, or None for raw-HTML posts."""
-        tree = self._fast.tree(text)
-        if "<" in text and _has_raw_html(tree):
+        """The fast engine's HTML with the conventions applied; None sends the post to the
+        reference engine (raw HTML, or input where the fast engine is known to differ)."""
+        if "`" in text and (_unpaired_backticks(text) or _BLANK_CODE_SPAN.search(text)):
+            # markdown-it-pyrs 0.4.0 panics on "[a `b" (an unclosed span after a bracket),
+            # trims a code span running over lines or made of spaces differently.
             return None
+        if _EMPTY_ITEM.search(text) or "<!" in text or "<?" in text:
+            return None  # see _EMPTY_ITEM; declarations only the reference engine sees as HTML
+        if ("|" in text and _TABLE_RULE.search(text)
+                or "~" in text and _TILDE_BY_EMPHASIS.search(text)):
+            return None  # table starts and flanking next to "~" are decided differently
+        try:
+            tree = self._fast.tree(text)
+            body = self._fast.render(text)
+        except BaseException as exc:  # any other Rust panic arrives as pyo3's PanicException
+            if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+                raise
+            return None
+        if "<" in text or "|" in text or not text.endswith("\n"):
+            # Raw HTML needs the reference token stream; an unclosed fence at the very end of
+            # text without a final newline keeps one more "\n" in the fast engine; the two
+            # engines end tables differently (lazy lines in quotes, a following list item).
+            names = {node.name for node in tree.walk()}
+            if "html_block" in names or "html_inline" in names or "table" in names:
+                return None
+            if "fence" in names and not text.endswith("\n"):
+                return None
         found.excerpt = _first_paragraph(tree)
-        body = self._fast.render(text)
         if not _might_match(body):
             return body
         # Text, then a tag or a whole link or code span, then text...: without raw HTML every <
@@ -184,6 +206,15 @@ class Markup:
 
 
 _TAG_OR_SKIPPED = re.compile(r"(<a[\s>].*?</a>|<code[\s>].*?</code>|<[^>]*>)", re.DOTALL)
+_BACKTICKS = re.compile(r"`+")
+_ESCAPED = re.compile(r"\\.")
+_BLANK_CODE_SPAN = re.compile(r"(?<![`\\])(`+)\s+\1(?!`)")
+_TABLE_RULE = re.compile(r"^(?=[^\n]*\|)(?=[^\n]*-)[ \t>|:-]+$", re.MULTILINE)
+_TILDE_BY_EMPHASIS = re.compile(r"[*_]\S{0,2}~|~\S{0,2}[*_]")
+_FENCE_LINE = re.compile(r"[ \t>]*(?:(?:[-+*]|\d+[.)])[ \t]+)?(?:```|~~~)")
+# A list marker alone on a line: markdown-it-py lets an empty item end a paragraph or table,
+# markdown-it-pyrs continues the paragraph (as CommonMark says) or the table.
+_EMPTY_ITEM = re.compile(r"^[ \t>]*(?:[-+*]|\d{1,9}[.)])[ \t]*$", re.MULTILINE)
 _BLOCK_NODES = frozenset({
     "root", "paragraph", "heading", "lheading", "blockquote", "bullet_list", "ordered_list",
     "list_item", "code_block", "fence", "hr", "html_block", "table", "thead", "tbody", "trow",
@@ -208,8 +239,18 @@ def _unescape(text: str) -> str:
             .replace("&amp;", "&"))
 
 
-def _has_raw_html(node) -> bool:
-    return any(n.name in ("html_block", "html_inline") for n in node.walk())
+def _unpaired_backticks(text: str) -> bool:
+    """Whether a line (fence lines aside) holds an odd number of backtick runs of one length:
+    a cheap, deliberately over-cautious sign of an unclosed code span."""
+    for line in text.split("\n"):
+        if "`" not in line or _FENCE_LINE.match(line):
+            continue
+        counts: dict[int, int] = {}
+        for run in _BACKTICKS.findall(_ESCAPED.sub("", line)):
+            counts[len(run)] = counts.get(len(run), 0) + 1
+        if any(count % 2 for count in counts.values()):
+            return True
+    return False
 
 
 def _first_paragraph(node) -> str:
