@@ -90,23 +90,26 @@ class Markup:
     def _render_fast(self, text: str, found: Found) -> str | None:
         """The fast engine's HTML with the conventions applied; None sends the post to the
         reference engine (raw HTML, or input where the fast engine is known to differ)."""
-        if "`" in text and (_unpaired_backticks(text) or _BLANK_CODE_SPAN.search(text)):
+        if "`" in text and _awkward_code_span(text):
             # markdown-it-pyrs 0.4.0 panics on "[a `b" (an unclosed span after a bracket),
             # trims a code span running over lines or made of spaces differently.
             return None
-        if _EMPTY_ITEM.search(text) or "<!" in text or "<?" in text:
+        lines = "\n" + text
+        if _EMPTY_ITEM.search(lines) or "<!" in text or "<?" in text:
             return None  # see _EMPTY_ITEM; declarations only the reference engine sees as HTML
-        if ("|" in text and _TABLE_RULE.search(text)
+        if ("|" in text and _TABLE_RULE.search(lines)
                 or "~" in text and _TILDE_BY_EMPHASIS.search(text)):
             return None  # table starts and flanking next to "~" are decided differently
+        inspect = "<" in text or "|" in text or not text.endswith("\n")
         try:
-            tree = self._fast.tree(text)
             body = self._fast.render(text)
+            excerpt = None if inspect or "&#" in text else _excerpt_from_html(body)
+            tree = self._fast.tree(text) if excerpt is None else None
         except BaseException as exc:  # any other Rust panic arrives as pyo3's PanicException
             if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
                 raise
             return None
-        if "<" in text or "|" in text or not text.endswith("\n"):
+        if inspect:
             # Raw HTML needs the reference token stream; an unclosed fence at the very end of
             # text without a final newline keeps one more "\n" in the fast engine; the two
             # engines end tables differently (lazy lines in quotes, a following list item).
@@ -115,7 +118,7 @@ class Markup:
                 return None
             if "fence" in names and not text.endswith("\n"):
                 return None
-        found.excerpt = _first_paragraph(tree)
+        found.excerpt = excerpt if excerpt is not None else _first_paragraph(tree)
         if not _might_match(body):
             return body
         # Text, then a tag or a whole link or code span, then text...: without raw HTML every <
@@ -206,15 +209,18 @@ class Markup:
 
 
 _TAG_OR_SKIPPED = re.compile(r"(<a[\s>].*?</a>|<code[\s>].*?</code>|<[^>]*>)", re.DOTALL)
+_PARAGRAPH_OR_ITEM = re.compile(r"<p>(.*?)</p>|<li>", re.DOTALL)
+_ANY_TAG = re.compile(r"<[^>]*>")
 _BACKTICKS = re.compile(r"`+")
 _ESCAPED = re.compile(r"\\.")
-_BLANK_CODE_SPAN = re.compile(r"(?<![`\\])(`+)\s+\1(?!`)")
-_TABLE_RULE = re.compile(r"^(?=[^\n]*\|)(?=[^\n]*-)[ \t>|:-]+$", re.MULTILINE)
+_BLANK_CODE_SPAN = re.compile(r"(?<!`)(`+)[ \t]+\1(?!`)")
+# Patterns over "\n" + text that start with a literal newline, so the scan is fast.
+_TABLE_RULE = re.compile(r"\n(?=[^\n]*\|)(?=[^\n]*-)[ \t>|:-]+(?=\n|$)")
 _TILDE_BY_EMPHASIS = re.compile(r"[*_]\S{0,2}~|~\S{0,2}[*_]")
 _FENCE_LINE = re.compile(r"[ \t>]*(?:(?:[-+*]|\d+[.)])[ \t]+)?(?:```|~~~)")
 # A list marker alone on a line: markdown-it-py lets an empty item end a paragraph or table,
 # markdown-it-pyrs continues the paragraph (as CommonMark says) or the table.
-_EMPTY_ITEM = re.compile(r"^[ \t>]*(?:[-+*]|\d{1,9}[.)])[ \t]*$", re.MULTILINE)
+_EMPTY_ITEM = re.compile(r"\n[ \t>]*(?:[-+*]|\d{1,9}[.)])[ \t]*(?=\n|$)")
 _BLOCK_NODES = frozenset({
     "root", "paragraph", "heading", "lheading", "blockquote", "bullet_list", "ordered_list",
     "list_item", "code_block", "fence", "hr", "html_block", "table", "thead", "tbody", "trow",
@@ -239,18 +245,32 @@ def _unescape(text: str) -> str:
             .replace("&amp;", "&"))
 
 
-def _unpaired_backticks(text: str) -> bool:
-    """Whether a line (fence lines aside) holds an odd number of backtick runs of one length:
-    a cheap, deliberately over-cautious sign of an unclosed code span."""
+def _awkward_code_span(text: str) -> bool:
+    """Whether a line (fence lines aside) holds an odd number of backtick runs of one length,
+    or a code span of blanks: cheap, deliberately over-cautious signs of an unclosed span or
+    one running over lines, which the engines trim differently (or the fast one panics on)."""
     for line in text.split("\n"):
         if "`" not in line or _FENCE_LINE.match(line):
             continue
+        line = _ESCAPED.sub("", line)
         counts: dict[int, int] = {}
-        for run in _BACKTICKS.findall(_ESCAPED.sub("", line)):
+        for run in _BACKTICKS.findall(line):
             counts[len(run)] = counts.get(len(run), 0) + 1
-        if any(count % 2 for count in counts.values()):
+        if any(count % 2 for count in counts.values()) or _BLANK_CODE_SPAN.search(line):
             return True
     return False
+
+
+def _excerpt_from_html(body: str) -> str | None:
+    """The first non-empty paragraph's text read off the HTML, or None when a list item comes
+    first (a tight item is a paragraph without <p>, so only the tree can say)."""
+    for match in _PARAGRAPH_OR_ITEM.finditer(body):
+        if match.group(1) is None:
+            return None
+        text = _unescape(_ANY_TAG.sub("", match.group(1))).replace("\n", " ").strip()
+        if text:
+            return text
+    return ""
 
 
 def _first_paragraph(node) -> str:
