@@ -21,9 +21,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import nh3
 
 from fedicore.errors import FedipressError
+from fedicore.html_policy import clean_html, is_http_url, plain_text
 from fedicore.netguard import forbidden_host_reason
 from sitegen.config import load_site
 from sitegen.social.client import InboxClient
@@ -33,39 +33,20 @@ from sitegen.social.publish import live_posts, load_state, output_dir
 PAGE = 100
 MAX_DEPTH = 6
 THREADS = 8
-TAGS = {"p", "br", "span", "a", "del", "s", "pre", "blockquote", "code", "b", "strong", "u", "i",
-        "em", "ul", "ol", "li"}
-ATTRIBUTES = {"a": {"href", "class"}, "span": {"class"}}
-CLASSES = {"mention", "hashtag", "invisible", "ellipsis", "h-card", "u-url"}
-
-
-def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
-    if attribute == "class":
-        return " ".join(c for c in value.split() if c in CLASSES) or None
-    if attribute == "href":
-        return value if value.lower().startswith(("https://", "http://")) else None
-    return value
 
 
 def clean_reply_html(html: str) -> str:
-    """The site's own allow-list for reply HTML (no scripts, styles, images, or odd links)."""
-    return nh3.clean(html[:100_000], tags=TAGS, attributes=ATTRIBUTES,
-                     attribute_filter=_keep_attribute, url_schemes={"http", "https"},
-                     link_rel="nofollow noopener noreferrer ugc", strip_comments=True,
-                     clean_content_tags={"script", "style", "svg", "math", "iframe", "object",
-                                         "template"})
+    """Reply HTML through the one shared allow-list (the build cleans it again when rendering)."""
+    return clean_html(html)
 
 
 def _http_url(value: Any) -> str | None:
-    if isinstance(value, str) and value.lower().startswith(("https://", "http://")):
-        return value
-    return None
+    return value if is_http_url(value) else None
 
 
 def _plain(value: Any, limit: int = 120) -> str:
     """Text for a name: no markup survives, and it is short."""
-    text = nh3.clean(value, tags=set()) if isinstance(value, str) else ""
-    return " ".join(text.split())[:limit]
+    return plain_text(value, limit)
 
 
 @dataclass(frozen=True)

@@ -237,7 +237,7 @@ async def test_reply_html_is_sanitised_before_it_is_stored(world) -> None:
                 "/relative", "evil"):
         assert bad not in html, (bad, html)
     assert 'href="https://ok.example/"' in html
-    assert 'rel="nofollow noopener noreferrer"' in html
+    assert 'rel="nofollow noopener noreferrer ugc"' in html
     assert 'class="h-entry"' in html
 
 
