@@ -2,10 +2,11 @@
 
 `#hashtag` links to the tag page, `@user@domain` links to the person, `:shortcode:` becomes a
 custom emoji. They are found in text only (never in code or inside links). The reference engine is
-markdown-it-py with one core rule added. When markdown-it-pyrs (a Rust port, ~15x cheaper) is
-installed, posts without raw HTML go through it instead and the same conventions are applied to
-the text between its tags; posts with raw HTML keep the reference engine, because only its token
-stream knows which text came from Markdown.
+markdown-it-py with one core rule added. When markdown-it-pyrs (a Rust port) is installed, a post
+goes through it instead, about five times cheaper, and the same conventions are applied to the
+text between its tags. Posts it would render differently keep the reference engine: raw HTML
+(only the reference token stream knows which text came from Markdown) and a few constructs the
+two parsers disagree on or the port panics on, each caught by a cheap, over-cautious check.
 """
 
 from __future__ import annotations

@@ -100,7 +100,8 @@ def test_plain_posts_take_the_fast_path(text):
 
 
 CASES = {
-    "hashtag_in_code": "`#inline` and\n\n```\n#fenced @a@b.example :blobcat:\n```\n\n    #indented",
+    "hashtag_in_code": ("`#inline` and\n\n```\n#fenced @a@b.example :blobcat:\n```\n\n"
+                        "    #indented"),
     "mention_in_link": "[ask @bob@social.example](https://x.example/) and @bob@social.example",
     "emoji_in_code": "`:blobcat:` but :blobcat: and :blobwave: and :nope:",
     "hashtag_in_link_and_url": "[a #link](https://x.example/#frag) <https://x.example/#auto>",
