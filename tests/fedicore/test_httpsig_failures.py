@@ -97,9 +97,12 @@ def test_unparsable_date_is_date(rsa_pair):
 def test_signature_replayed_onto_another_target_is_signature(scheme, url, rsa_pair):
     headers = sign(rsa_pair[0], scheme=scheme)
     headers.pop("Host")  # the replaying client sends the new target's own Host
+    expected = "signature"
     if scheme == "cavage" and url.startswith("http:"):
-        pytest.skip("cavage does not sign the scheme; TLS termination makes it unobservable")
-    assert reason(outcome(headers, rsa_pair[1], url=url)) == "signature"
+        # cavage covers no scheme (a TLS-terminating proxy makes it unobservable anyway):
+        # the same path, query and host verify over plain http too, by design.
+        expected = None
+    assert reason(outcome(headers, rsa_pair[1], url=url)) == expected
 
 
 @SCHEMES
