@@ -8,6 +8,7 @@ prepares the root (debootstrap, cached), runs ansible-playbook through the
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -53,6 +54,40 @@ BLOCKLIST_CSV = (
     "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n"
     "spam.test,suspend,false,false,spam,false\n"
 )
+
+
+@contextlib.contextmanager
+def one_converge_at_a_time(timeout: float = 600) -> Iterator[float]:
+    """Hold the machine-wide converge lock; yields the seconds spent waiting for it.
+
+    Two converges at once break each other: on this cgroup-v1 host every nspawn container
+    lands in the same /payload cgroup, so a second booted container's Caddy failed with
+    "listen udp :443: bind: address already in use" (and its systemd with EIO on that
+    cgroup); they also share the cached base in CACHE. So runs take turns.
+    """
+    CACHE.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with (CACHE / "converge.lock").open("a+") as lock:
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() - started > timeout:
+                    lock.seek(0)
+                    raise RuntimeError(
+                        f"another converge run still holds {lock.name} after {timeout:.0f}s:"
+                        f" {lock.read().strip() or 'unknown holder'}") from None
+                time.sleep(1)
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"pid {os.getpid()} since {time.strftime('%H:%M:%S')}\n")
+        lock.flush()
+        try:
+            yield time.monotonic() - started
+        finally:
+            lock.truncate(0)
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def missing_prerequisite() -> str | None:
@@ -213,6 +248,10 @@ class Converge:
             cwd=ANSIBLE_DIR, env=env, capture_output=True, text=True, timeout=600, check=False,
         )
         run = Run(proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started)
+        if pid is not None and run.returncode != 0:
+            # A failed task in the booted container (e.g. "Start Caddy") says only "see
+            # systemctl status": fetch that, so the failure explains itself.
+            run.output += self.failed_units_report(pid)
         (self.work / f"run-{label}.log").write_text(run.output)
         self.runs[label] = run
         self.timings[f"run {label}"] = run.seconds
@@ -282,6 +321,21 @@ class Converge:
             capture_output=True, text=True, timeout=timeout, check=False,
         )
         return proc.stdout.strip()
+
+    def failed_units_report(self, pid: int, units: tuple[str, ...] = ("caddy", "nginx")) -> str:
+        """`systemctl status` and the journal of the failed units (and of the proxies)."""
+        failed = self.in_container(
+            pid, "systemctl list-units --failed --plain --no-legend | awk '{print $1}'")
+        names = list(dict.fromkeys([*failed.split(), *(f"{u}.service" for u in units)]))
+        parts = ["\n--- units in the booted container ---\n",
+                 self.in_container(pid, "systemctl --failed --no-pager")]
+        for name in names:
+            parts.append(f"\n--- systemctl status {name} ---\n")
+            parts.append(self.in_container(pid, f"systemctl status --no-pager -l {name} 2>&1"))
+            parts.append(f"\n--- journalctl -u {name} ---\n")
+            parts.append(self.in_container(
+                pid, f"journalctl -b --no-pager -o short-monotonic -u {name} 2>&1 | tail -n 80"))
+        return "".join(parts) + "\n"
 
     def boot_and_probe(self, proxy: str, timeout: float = 240) -> dict[str, str]:
         """Boot the root with systemd-nspawn; a oneshot unit probes it and powers off."""

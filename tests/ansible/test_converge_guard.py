@@ -27,3 +27,17 @@ def test_ci_variable_turns_skips_into_failures(
 ) -> None:
     monkeypatch.setenv("CI", value)
     assert _in_ci() is expected
+
+
+def test_second_converge_waits_for_the_first_and_names_it_when_giving_up(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    # Concurrent converges broke each other's booted Caddy; they must take turns.
+    monkeypatch.setattr(converge_module, "CACHE", tmp_path)
+    with converge_module.one_converge_at_a_time() as waited:
+        assert waited < 5
+        with pytest.raises(RuntimeError, match=r"another converge run still holds .* pid \d+"):
+            with converge_module.one_converge_at_a_time(timeout=0):
+                pass
+    with converge_module.one_converge_at_a_time(timeout=0):
+        pass  # released: the next run gets it at once
