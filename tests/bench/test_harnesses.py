@@ -29,6 +29,8 @@ def test_sitegen_harness_measures_every_scenario_of_each_installed_generator(tmp
         assert set(sitegen.SCENARIOS) <= set(summary[name])
         assert summary[name]["tree_mb"] > 0
     assert results["machine"]["nproc"]
+    # earlier outputs were moved aside during the runs and deleted after them
+    assert not list((tmp_path / "work").rglob(sitegen.TRASH))
 
 
 def test_sitegen_harness_names_a_missing_tool(tmp_path, monkeypatch, capsys):
