@@ -9,6 +9,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.loopback import serve_catch_all
+
 
 @dataclass
 class Call:
@@ -30,14 +32,8 @@ class HookReceiver:
     _runner: web.AppRunner | None = None
 
     async def __aenter__(self) -> HookReceiver:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}/hook"
+        self._runner, base = await serve_catch_all(self._handle)
+        self.url = base + "/hook"
         return self
 
     async def __aexit__(self, *exc: object) -> None:

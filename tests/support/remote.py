@@ -21,6 +21,8 @@ from typing import Any
 import httpx
 from aiohttp import web
 
+from tests.support.loopback import serve_catch_all
+
 from fedicore.httpsig import HttpRequest, parse_signature, sign_request, verify_request
 from fedicore.keys import generate_rsa_keypair
 from fedicore.vocab import ACTIVITY_JSON, AS_CONTEXT, PUBLIC
@@ -152,14 +154,8 @@ class FakeFediverse:
         self.base = ""
 
     async def __aenter__(self) -> FakeFediverse:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base = f"http://127.0.0.1:{port}"
+        self._runner, base = await serve_catch_all(self._handle)
+        self.base = base
         return self
 
     async def __aexit__(self, *exc: object) -> None:
