@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import secrets
 import time
 from collections.abc import Callable
 from operator import attrgetter
@@ -25,8 +26,8 @@ from sitegen import content_types
 from sitegen.config import CONFIG_NAME, load_site
 from sitegen.federation import ensure_keys, site_documents, theme_assets
 from sitegen.listings import Layout, PageJob, pack_jobs, write_pages, write_pages_in_worker
-from sitegen.manifest import (Manifest, PostRecord, PostStamps, load_manifest, options_key,
-                              save_manifest, scan_posts, stamp)
+from sitegen.manifest import (OUTPUT_TOKEN, Manifest, PostRecord, PostStamps, load_manifest,
+                              options_key, read_output_token, save_manifest, scan_posts, stamp)
 from sitegen.output import copy_if_changed, remove_output, write_if_changed
 from sitegen.render import PostRenderer, SourceFile, init_worker, published_before, render_chunk
 from sitegen.theme import TEMPLATES_DIR
@@ -82,7 +83,11 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
     options = options_key(out_dir, base_url)
     global_key = _hash(version, options, (root / CONFIG_NAME).read_bytes(), public_pem,
                        sorted((k, v) for k, v in stamps.items() if "templates" in k))
-    full = force or old is None or old.global_key != global_key
+    token = read_output_token(out_dir)
+    foreign = old is None or not token or token != old.output_token  # e.g. after rm -rf _site
+    full = force or foreign or old.global_key != global_key
+    if foreign:
+        token = secrets.token_hex(16)
     old_posts = old.posts if old else {}
     old_pages = {} if (old is None or full) else old.pages
     interactions = load_interactions(site.interactions_path)
@@ -143,12 +148,13 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
         for path in set(old.static_files if old else ()) - set(static_files):
             remove_output(out_dir, path)
         write_server_files(out_dir)
+        write_if_changed(out_dir / OUTPUT_TOKEN, token.encode("ascii"))
         finish_pages()
 
     save_manifest(root, posts, Manifest(
         version=version, options=options, global_key=global_key, stamps=stamps, posts=records,
         pages=pages, next_due=next_due, public_key=(key_stamp, public_pem),
-        static_files=static_files, order=[r.source for r in published]))
+        static_files=static_files, order=[r.source for r in published], output_token=token))
     return BuildReport(posts=len(published), rendered=len(to_render), pages=len(pending),
                        new_key=new_key, seconds=time.perf_counter() - started)
 

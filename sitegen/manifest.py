@@ -16,7 +16,11 @@ import msgspec
 
 MANIFEST_NAME = "manifest.msgpack"  # MessagePack: ~3x faster to read and write than JSON
 STAMPS_NAME = "stamps.msgpack"
-FORMAT = 4
+FORMAT = 5
+# A random token the build writes into the output folder and records in the manifest: an
+# output folder deleted or replaced since (``rm -rf _site``) no longer holds it, and the next
+# build renders everything instead of trusting a manifest that describes files now gone.
+OUTPUT_TOKEN = "_fedipress/build-token"
 
 
 class PostRecord(msgspec.Struct, kw_only=True, array_like=True, gc=False):
@@ -61,6 +65,7 @@ class Manifest(msgspec.Struct, kw_only=True):
     public_key: tuple[tuple[int, int], str] | None = None  # (key file stamp, public PEM)
     static_files: list[str] = []  # copied from static/ and the theme, relative to the output
     order: list[str] = []  # source names of the published posts, newest first
+    output_token: str = ""  # the token written to OUTPUT_TOKEN in the output folder
 
 
 class Stamps(msgspec.Struct, kw_only=True, array_like=True):
@@ -72,6 +77,7 @@ class Stamps(msgspec.Struct, kw_only=True, array_like=True):
     next_due: float | None
     inputs: dict[str, tuple[int, int]]
     posts: dict[str, tuple[int, int]]
+    output_token: str = ""
 
 
 PostStamps = dict[str, tuple[int, int]]  # post file name -> (mtime_ns, size)
@@ -100,7 +106,8 @@ def save_manifest(site_root: Path, posts: PostStamps, manifest: Manifest) -> Non
     path = manifest_path(site_root)
     path.parent.mkdir(parents=True, exist_ok=True)
     stamps = Stamps(version=manifest.version, options=manifest.options,
-                    next_due=manifest.next_due, inputs=manifest.stamps, posts=posts)
+                    next_due=manifest.next_due, inputs=manifest.stamps, posts=posts,
+                    output_token=manifest.output_token)
     for target, data in ((path, manifest), (path.with_name(STAMPS_NAME), stamps)):
         tmp = target.with_suffix(".tmp")
         tmp.write_bytes(msgspec.msgpack.encode(data))
@@ -117,6 +124,14 @@ def stamp(path: Path) -> tuple[int, int]:
     except OSError:
         return MISSING
     return (info.st_mtime_ns, info.st_size)
+
+
+def read_output_token(out_dir: Path) -> str:
+    """The token the last build left in ``out_dir``, or "" when there is none."""
+    try:
+        return (out_dir / OUTPUT_TOKEN).read_text("ascii").strip()
+    except (OSError, UnicodeError):
+        return ""
 
 
 def options_key(out_dir: Path, base_url: str | None) -> str:
@@ -157,8 +172,8 @@ def is_up_to_date(site_root: Path, out_dir: Path, base_url: str | None, version:
         return False
     if stamps.next_due is not None and time.time() >= stamps.next_due:
         return False
-    if not (out_dir / "ap" / "actor.json").is_file():
-        return False
+    if not stamps.output_token or read_output_token(out_dir) != stamps.output_token:
+        return False  # the output folder is not the one the manifest describes
     for name, recorded in stamps.inputs.items():
         if stamp(site_root / name) != tuple(recorded):
             return False

@@ -70,7 +70,7 @@ def test_listing_pages_rendered_by_workers_match_the_serial_build(tmp_path, monk
     assert serial.pages == parallel.pages > 10
     a, b = _files(tmp_path / "serial"), _files(tmp_path / "parallel")
     assert a.keys() == b.keys()
-    for name in a:
+    for name in a.keys() - {"_fedipress/build-token"}:  # a token of each output folder
         assert a[name].replace(b"serial", b"parallel") == b[name], name
 
 
