@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 
-from bench.measure import median, percentile, tree_rss_mb  # noqa: E402
+from bench.measure import cpu_seconds, median, percentile, tree_rss_mb  # noqa: E402
 from fedicore.httpsig import HttpRequest, sign_request  # noqa: E402
 from fedicore.keys import generate_rsa_keypair  # noqa: E402
 from fedicore.vocab import ACTIVITY_JSON, AS_CONTEXT, PUBLIC  # noqa: E402
@@ -229,6 +229,21 @@ class Server:
             self.proc.wait()
         self.log.close()
 
+    def wait_processed(self, limit: float = 300.0) -> float | None:
+        """Seconds until the inbox has processed every stored activity (None: no such column,
+        the bare endpoint)."""
+        started = time.monotonic()
+        with sqlite3.connect(self.database) as conn:
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(activities)")}
+            if "processed_at" not in columns:
+                return None
+            while time.monotonic() - started < limit:
+                left = conn.execute("SELECT COUNT(*) FROM activities WHERE processed_at IS NULL")
+                if left.fetchone()[0] == 0:
+                    break
+                time.sleep(0.05)
+        return time.monotonic() - started
+
     def stored_ids(self) -> set[str]:
         with sqlite3.connect(self.database) as conn:
             return {row[0] for row in conn.execute("SELECT id FROM activities")}
@@ -284,7 +299,12 @@ def run_once(kind: str, port: int, folder: Path, warm: list[Signed], load: list[
     server = Server(kind, port, folder)
     try:
         warmup = asyncio.run(blast(port, warm, concurrency))
+        server.wait_processed()
+        cpu_before = cpu_seconds(server.proc.pid)
         result = asyncio.run(blast(port, load, concurrency))
+        cpu_during = cpu_seconds(server.proc.pid) - cpu_before
+        catch_up = server.wait_processed()
+        cpu_total = cpu_seconds(server.proc.pid) - cpu_before
         peak = server.peak_mb
     finally:
         server.stop()
@@ -294,10 +314,14 @@ def run_once(kind: str, port: int, folder: Path, warm: list[Signed], load: list[
     summary = {"rate": result["rate"], "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"],
                "accepted": len(accepted), "sent": len(load) + len(warm), "lost": lost,
                "statuses": result["statuses"], "warmup_rate": warmup["rate"], "rss_mb": peak,
-               "seconds": result["seconds"]}
+               "seconds": result["seconds"], "catch_up_s": catch_up,
+               "cpu_us_during": 1e6 * cpu_during / len(load),
+               "cpu_us_total": 1e6 * cpu_total / len(load)}
     log(f"  {kind}: {summary['rate']:.0f}/s p50 {summary['p50_ms']:.1f} ms p99 "
         f"{summary['p99_ms']:.1f} ms, rss {peak:.0f} MB, statuses {result['statuses']}, "
-        f"lost {lost}, warm-up {warmup['rate']:.0f}/s")
+        f"lost {lost}, warm-up {warmup['rate']:.0f}/s; server CPU {summary['cpu_us_during']:.0f} us"
+        f" an activity while receiving, {summary['cpu_us_total']:.0f} us with processing"
+        + ("" if catch_up is None else f", all processed {catch_up:.1f} s after the last one arrived"))
     if lost or (not accepted and kind == "fedipress"):
         log(server.log_text()[-3000:])
     return summary
@@ -342,30 +366,43 @@ def main(argv: list[str] | None = None) -> int:
             order = kinds[rep % len(kinds):] + kinds[:rep % len(kinds)]
             for kind in order:
                 log(f"rep {rep + 1}/{args.reps}: {kind}")
+                fetched_before = actors.fetches
                 try:
                     runs[kind].append(run_once(kind, port, Path(tmp), warm, load,
                                                args.concurrency, log))
                 except RuntimeError as exc:
                     print(f"error: {exc}", file=sys.stderr)
                     return 1
+                runs[kind][-1]["actor_fetches"] = actors.fetches - fetched_before
+                log(f"  {kind}: {actors.fetches - fetched_before} actor documents fetched")
     summary = {k: {"rate": median([r["rate"] for r in v]),
                    "p50_ms": median([r["p50_ms"] for r in v]),
                    "p99_ms": median([r["p99_ms"] for r in v]),
                    "rss_mb": max(r["rss_mb"] for r in v), "lost": sum(r["lost"] for r in v),
-                   "accepted": sum(r["accepted"] for r in v), "sent": sum(r["sent"] for r in v)}
+                   "accepted": sum(r["accepted"] for r in v), "sent": sum(r["sent"] for r in v),
+                   "cpu_us_during": median([r["cpu_us_during"] for r in v]),
+                   "cpu_us_total": median([r["cpu_us_total"] for r in v]),
+                   "catch_up_s": (None if v[0]["catch_up_s"] is None
+                                  else median([r["catch_up_s"] for r in v]))}
                for k, v in runs.items()}
     command = "python bench/inbox.py " + " ".join(argv if argv is not None else sys.argv[1:])
     print(f"Command: `{command.strip()}`\n")
     print(f"{args.activities:,} activities from {args.actors:,} actors, concurrency "
           f"{args.concurrency}, medians of {args.reps} runs (after a warm-up of one per actor)\n")
-    print("| Server | accepted/s | p50 ms | p99 ms | peak RSS MB | accepted/sent | lost |")
-    print("|---|---|---|---|---|---|---|")
+    print("| Server | accepted/s | p50 ms | p99 ms | peak RSS MB | accepted/sent | lost "
+          "| server CPU µs/activity receiving | with processing | processed all after |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for kind, row in summary.items():
+        catch_up = "–" if row["catch_up_s"] is None else f"{row['catch_up_s']:.1f} s"
+        with_processing = "–" if row["catch_up_s"] is None else f"{row['cpu_us_total']:.0f}"
         print(f"| {kind} | {row['rate']:.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
-              f"{row['rss_mb']:.0f} | {row['accepted']}/{row['sent']} | {row['lost']} |")
+              f"{row['rss_mb']:.0f} | {row['accepted']}/{row['sent']} | {row['lost']} | "
+              f"{row['cpu_us_during']:.0f} | {with_processing} | {catch_up} |")
     if "fedipress" in summary and "bare" in summary and summary["bare"]["rate"]:
         print(f"\nFedipress/bare throughput ratio: "
-              f"{summary['fedipress']['rate'] / summary['bare']['rate']:.2f}")
+              f"{summary['fedipress']['rate'] / summary['bare']['rate']:.2f}; server CPU an "
+              f"activity while receiving: "
+              f"{summary['fedipress']['cpu_us_during'] / summary['bare']['cpu_us_during']:.2f}×")
     if args.json:
         args.json.write_text(json.dumps({"command": command, "summary": summary, "runs": runs},
                                         indent=1))

@@ -3,6 +3,11 @@
 The inbox POST only verifies and stores; effects (which may fetch remote documents) run here,
 in the background, so a slow remote never holds an inbox request. Rows left unprocessed by a
 crash are picked up at the next start.
+
+Answering senders comes first. While deliveries pour in (a burst after a popular post, a
+relay), each batch is followed by a pause (``pause_after_batch``) so that processing takes at
+most a quarter of the event loop and the rest goes to verifying and storing what arrives; the
+backlog is durable and is worked off at full speed as soon as arrivals slow down.
 """
 
 from __future__ import annotations
@@ -21,6 +26,20 @@ from inbox.storage.deliveries import mark_host_seen
 log = logging.getLogger("inbox.processor")
 RETENTION_SECONDS = 14 * 86400  # how long a processed id still dedupes a redelivery
 PRUNE_EVERY_SECONDS = 3600
+BATCH = 100
+# Above this many new deliveries a second the inbox counts as busy (one blog's usual traffic
+# is far below it; a burst of replies or a relay is above).
+BUSY_ARRIVALS_PER_SECOND = 200.0
+SHARE_WHEN_BUSY = 0.25  # at most this share of the event loop goes to processing when busy
+MAX_PAUSE_SECONDS = 1.0  # processing always moves: one batch at least every second or so
+
+
+def pause_after_batch(spent: float, arrivals_per_second: float) -> float:
+    """Seconds to wait after a batch that took ``spent`` seconds: none when the inbox is quiet;
+    when busy, enough that processing keeps to ``SHARE_WHEN_BUSY`` of the time."""
+    if arrivals_per_second < BUSY_ARRIVALS_PER_SECOND or spent <= 0:
+        return 0.0
+    return min(MAX_PAUSE_SECONDS, spent * (1 - SHARE_WHEN_BUSY) / SHARE_WHEN_BUSY)
 
 
 class ActivityProcessor:
@@ -35,6 +54,8 @@ class ActivityProcessor:
         self._task: asyncio.Task[None] | None = None
         self._pruner: asyncio.Task[None] | None = None
         self.processed = 0
+        self.arrivals = 0  # new deliveries stored since start (``wake`` counts them)
+        self.paused_seconds = 0.0  # time spent yielding to the receiving side
 
     def start(self) -> None:
         self._wakeup.set()
@@ -42,6 +63,8 @@ class ActivityProcessor:
         self._pruner = asyncio.create_task(self._prune_forever(), name="inbox-pruner")
 
     def wake(self) -> None:
+        """A new activity was stored."""
+        self.arrivals += 1
         self._idle.clear()
         self._wakeup.set()
 
@@ -82,10 +105,13 @@ class ActivityProcessor:
     async def run_once(self) -> int:
         """Process everything unprocessed now; returns how many activities were handled."""
         handled = 0
+        seen = (time.monotonic(), self.arrivals)  # when arrivals were last counted, and how many
         while True:
-            batch = await activity_store.unprocessed(self.db, limit=100)
+            started = time.monotonic()
+            batch = await activity_store.unprocessed(self.db, limit=BATCH)
             if not batch:
                 break
+            await self.effects.read_hooks()
             # Same author in order (a Follow before its Undo); different authors side by side.
             by_author: dict[str, list[activity_store.StoredActivity]] = {}
             for stored in batch:
@@ -105,6 +131,13 @@ class ActivityProcessor:
             for host in {urlsplit(stored.actor).netloc.lower() for stored in batch}:
                 await mark_host_seen(self.db, host)
             handled += len(batch)
+            now = time.monotonic()
+            rate = (self.arrivals - seen[1]) / max(now - seen[0], 1e-3)
+            seen = (now, self.arrivals)
+            pause = pause_after_batch(now - started, rate)
+            if pause:
+                self.paused_seconds += pause
+                await asyncio.sleep(pause)
         self._idle.set()
         return handled
 

@@ -33,6 +33,7 @@ from inbox.storage import actors as actor_store
 from inbox.storage import followers as follower_store
 from inbox.storage import items as item_store
 from inbox.storage import moderation as moderation_store
+from inbox.storage import webhooks as webhook_store
 from inbox.storage.actors import LocalActor
 from inbox.storage.activities import StoredActivity
 from inbox.storage.db import Database
@@ -76,6 +77,18 @@ class Effects:
         self.settings = settings
         self.cache = cache  # inbox.caches.LocalActorCache: local actors, moderation answers
         self._senders: dict[str, str] = {}  # actor URL -> handle already recorded this run
+        # (actor, event) pairs with a hook, read once per processing batch (``read_hooks``);
+        # None: ask the database at every event.
+        self.hooks: frozenset[tuple[str, str]] | None = None
+
+    async def read_hooks(self) -> None:
+        """Snapshot which hooks are set, for the batch about to be processed."""
+        self.hooks = await webhook_store.hook_names(self.db)
+
+    async def _fire(self, *, actor: str, event: str, activity: dict[str, Any], now: float) -> None:
+        if self.hooks is not None and (actor, event) not in self.hooks:
+            return
+        await fire(self.db, actor=actor, event=event, activity=activity, now=now)
 
     async def process(self, stored: StoredActivity, *, now: float) -> str:
         activity = msgspec.json.decode(stored.raw)
@@ -117,7 +130,7 @@ class Effects:
             await item_store.put_item(self.db, item_store.Item(
                 actor.mention, stored.id, "flag", intent.author, intent.objects[0], None,
                 html.escape(intent.comment), stored.raw, "queued", now))
-            await fire(self.db, actor=actor.mention, event="report", activity=activity, now=now)
+            await self._fire(actor=actor.mention, event="report", activity=activity, now=now)
             return "flag queued"
         if isinstance(intent, UndoIntent):
             removed = await item_store.delete_by_activity_and_author(self.db, intent.undone_id, intent.author)
@@ -127,20 +140,20 @@ class Effects:
                 unfollowed.add(actor.mention)
                 removed += 1
             for mention in sorted(unfollowed):
-                await fire(self.db, actor=mention, event="unfollow", activity=activity, now=now)
+                await self._fire(actor=mention, event="unfollow", activity=activity, now=now)
             return f"undo removed {removed}"
         if isinstance(intent, DeleteNoteIntent):
             owners = await item_store.reply_owners(self.db, intent.note_id, intent.author)
             removed = await item_store.delete_reply_by_note(self.db, intent.note_id, intent.author)
             for mention in owners:
-                await fire(self.db, actor=mention, event="delete", activity=activity, now=now)
+                await self._fire(actor=mention, event="delete", activity=activity, now=now)
             return f"delete removed {removed}"
         if isinstance(intent, UpdateNoteIntent):
             changed = await item_store.update_reply_by_note(
                 self.db, intent.note_id, intent.author, intent.content_html,
                 msgspec.json.encode(intent.note), now=now)
             for mention in await item_store.reply_owners(self.db, intent.note_id, intent.author):
-                await fire(self.db, actor=mention, event="reply", activity=activity, now=now)
+                await self._fire(actor=mention, event="reply", activity=activity, now=now)
             return f"update changed {changed}"
         if isinstance(intent, ActorGoneIntent):
             removed = await item_store.delete_by_author(self.db, intent.actor)
@@ -207,30 +220,32 @@ class Effects:
                 await item_store.put_item(self.db, item_store.Item(
                     actor.mention, intent.follow["id"], "follow", intent.follower, actor.actor_url, None,
                     None, msgspec.json.encode(intent.follow), "queued", now))
-                await fire(self.db, actor=actor.mention, event="moderationqueued", activity=intent.follow, now=now)
+                await self._fire(actor=actor.mention, event="moderationqueued", activity=intent.follow, now=now)
                 return "follow queued"
         await accept_follow(self.db, actor, intent.follow, inbox, shared, now=now,
                             backfill=self.settings.backfill_count)
-        await fire(self.db, actor=actor.mention, event="follow", activity=intent.follow, now=now)
+        await self._fire(actor=actor.mention, event="follow", activity=intent.follow, now=now)
         return "follow accepted"
 
     async def _item(self, actor: LocalActor, activity: dict[str, Any], stored: StoredActivity, *,
                     kind: str, author: str, object_id: str, now: float,
                     note_id: str | None = None, content_html: str | None = None) -> str:
-        if note_id is not None:
-            owner = await item_store.note_owner(self.db, note_id)
-            if owner is not None and owner != author:
-                return "drop: note id belongs to another actor"
         sender, _ = await self.sender_of(author, actor, now=now)
         outcome = await self.moderation(actor, sender, activity["type"], now=now)
         if outcome == "block":
             return f"{kind} blocked"
         state = "approved" if outcome == "allow" else "queued"
-        new = await item_store.put_item(self.db, item_store.Item(
-            actor.mention, stored.id, kind, author, object_id, note_id, content_html, stored.raw, state, now))
+        item = item_store.Item(actor.mention, stored.id, kind, author, object_id, note_id,
+                               content_html, stored.raw, state, now)
+        if note_id is not None:  # a reply: its Note id must not be someone else's
+            new = await item_store.put_reply(self.db, item)
+            if new is None:
+                return "drop: note id belongs to another actor"
+        else:
+            new = await item_store.put_item(self.db, item)
         if new:
             event = KIND_EVENTS[kind] if state == "approved" else "moderationqueued"
-            await fire(self.db, actor=actor.mention, event=event, activity=activity, now=now)
+            await self._fire(actor=actor.mention, event=event, activity=activity, now=now)
         return f"{kind} {state}"
 
     async def _move(self, intent: MoveIntent, actor: LocalActor) -> str:

@@ -43,6 +43,24 @@ async def put_item(db: Database, item: Item) -> bool:
     return changed > 0
 
 
+async def put_reply(db: Database, item: Item) -> bool | None:
+    """Insert a reply unless its Note id already belongs to another author: True if new,
+    False if it was there already, None if the Note id is someone else's (a forgery).
+    One statement in the common case; the owner is looked up only when nothing was inserted."""
+    changed = await db.execute(
+        "INSERT OR IGNORE INTO inbox_items (actor_mention, activity_id, kind, author, object_id, note_id,"
+        " content_html, raw, state, created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+        " WHERE NOT EXISTS (SELECT 1 FROM inbox_items WHERE note_id = ? AND author <> ?)",
+        (item.actor_mention, item.activity_id, item.kind, item.author, item.object_id, item.note_id,
+         item.content_html, item.raw, item.state, item.created_at, item.created_at,
+         item.note_id, item.author),
+    )
+    if changed:
+        return True
+    owner = await note_owner(db, item.note_id) if item.note_id is not None else None
+    return None if owner is not None and owner != item.author else False
+
+
 async def get_item(db: Database, actor_mention: str, activity_id: str) -> Item | None:
     row = await db.fetchone(
         "SELECT * FROM inbox_items WHERE actor_mention = ? AND activity_id = ?", (actor_mention, activity_id)

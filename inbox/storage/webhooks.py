@@ -77,6 +77,12 @@ async def hook_exists(db: Database, actor_mention: str, name: str) -> bool:
     return row is not None
 
 
+async def hook_names(db: Database) -> frozenset[tuple[str, str]]:
+    """Every (actor mention, event) that has a hook set."""
+    rows = await db.fetchall("SELECT actor_mention, name FROM webhooks")
+    return frozenset((row["actor_mention"], row["name"]) for row in rows)
+
+
 async def add_call(db: Database, *, delivery_id: str, actor_mention: str, name: str,
                    envelope: str, now: float) -> None:
     await db.execute(
