@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ def _check_user(user: str) -> str:
     return user
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and on every inbox request (keyId, actor, id)
 def _check_domain(domain: str) -> str:
     """Lower-case, IDNA-encode and validate ``host[:port]``."""
     if not domain:
