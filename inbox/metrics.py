@@ -22,6 +22,27 @@ QUEUE_DEPTH = Gauge("fedipress_inbox_queue_depth", "Items waiting, by queue", ["
 DepthHook = Callable[[], Awaitable[int]]
 
 
+class LabelCache:
+    """The children of a labelled counter, looked up once per label set: ``labels()`` takes a
+    lock and builds a key on every call, which the inbox's hot path would pay per request."""
+
+    def __init__(self, counter: Counter) -> None:
+        self.counter = counter
+        self._children: dict[tuple[str, ...], Counter] = {}
+
+    def inc(self, *values: str) -> None:
+        child = self._children.get(values)
+        if child is None:
+            if len(self._children) > 10_000:  # label values come from a small, fixed set
+                self._children.clear()
+            child = self._children[values] = self.counter.labels(*values)
+        child.inc()
+
+
+REQUESTS_BY = LabelCache(REQUESTS)  # (route, method, status)
+ACTIVITIES_BY = LabelCache(ACTIVITIES)  # (type, result)
+
+
 class DepthHooks:
     """Named async callables giving a queue's current depth, refreshed on every scrape."""
 

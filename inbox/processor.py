@@ -30,7 +30,7 @@ BATCH = 100
 # Above this many new deliveries a second the inbox counts as busy (one blog's usual traffic
 # is far below it; a burst of replies or a relay is above).
 BUSY_ARRIVALS_PER_SECOND = 200.0
-SHARE_WHEN_BUSY = 0.25  # at most this share of the event loop goes to processing when busy
+SHARE_WHEN_BUSY = 0.1  # at most this share of the event loop goes to processing when busy
 MAX_PAUSE_SECONDS = 1.0  # processing always moves: one batch at least every second or so
 
 

@@ -223,3 +223,19 @@ def test_a_private_key_reaching_a_log_line_is_redacted_whole() -> None:
     assert secret_line not in line
     assert "PRIVATE KEY" not in line
     assert json.loads(line)["logger"] == "inbox.test"
+
+
+async def test_activity_metrics_count_made_up_types_as_other(world) -> None:
+    bob = world.remote.actor("bob")
+    made_up = dict(bob.follow(world.alice.id), type="Zqxmadeuptype", id=f"{bob.id}/made-up/1")
+    assert (await bob.post(world.client, world.alice_inbox, made_up)).status_code == 202
+    assert (await bob.post(world.client, world.alice_inbox, bob.follow(world.alice.id))).status_code == 202
+    text = (await world.client.get(world.inbox.url("/metrics"))).text
+    assert "Zqxmadeuptype" not in text
+    assert 'fedipress_inbox_activities_total{result="new",type="other"}' in text
+    assert 'fedipress_inbox_activities_total{result="new",type="Follow"}' in text
+
+
+async def test_request_ids_differ_between_requests(world) -> None:
+    ids = {(await world.client.get(world.inbox.url("/healthz"))).headers["x-request-id"] for _ in range(5)}
+    assert len(ids) == 5 and all(len(i) == 16 for i in ids)
