@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import secrets
 import time
 from collections.abc import Callable
 from operator import attrgetter
@@ -87,7 +86,7 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
     foreign = old is None or not token or token != old.output_token  # e.g. after rm -rf _site
     full = force or foreign or old.global_key != global_key
     if foreign:
-        token = secrets.token_hex(16)
+        token = os.urandom(16).hex()
     old_posts = old.posts if old else {}
     old_pages = {} if (old is None or full) else old.pages
     interactions = load_interactions(site.interactions_path)

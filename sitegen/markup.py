@@ -14,11 +14,12 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
-from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore
-from markdown_it.token import Token
+if TYPE_CHECKING:  # the reference engine is imported when first needed (~30 ms of start-up)
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_core import StateCore
+    from markdown_it.token import Token
 
 try:  # optional: the fast engine; without it every post takes the reference path
     import markdown_it_pyrs as _pyrs
@@ -65,13 +66,23 @@ class Markup:
             raise ValueError("markdown-it-pyrs is not installed")
         self._tag_url = tag_url
         self._emoji_urls = emoji_urls
-        self._md = MarkdownIt("commonmark", {"html": True, "typographer": False})
-        self._md.enable(["table", "strikethrough"])
-        self._md.core.ruler.push("fediverse_social", self._social_rule)
+        self._reference: MarkdownIt | None = None
         self._fast = None
         if engine != "markdown-it-py" and _pyrs is not None:
             self._fast = _pyrs.MarkdownIt("commonmark")
             self._fast.enable_many(["table", "strikethrough"])
+
+    @property
+    def _md(self) -> MarkdownIt:
+        """The reference engine, made on first use (most posts never need it)."""
+        if self._reference is None:
+            from markdown_it import MarkdownIt
+
+            md = MarkdownIt("commonmark", {"html": True, "typographer": False})
+            md.enable(["table", "strikethrough"])
+            md.core.ruler.push("fediverse_social", self._social_rule)
+            self._reference = md
+        return self._reference
 
     @property
     def engine(self) -> str:
@@ -167,11 +178,11 @@ class Markup:
             if child.type != "text" or link_depth or not _might_match(child.content):
                 result.append(child)
                 continue
-            result.extend(self._split(child.content, found))
+            result.extend(_token(piece) for piece in self._split(child.content, found))
         return result
 
-    def _split(self, text: str, found: Found) -> list[Token]:
-        pieces: list[Token] = []
+    def _split(self, text: str, found: Found) -> list[Piece]:
+        pieces: list[Piece] = []
         position = 0
         for match in _SOCIAL.finditer(text):
             replacement = self._replacement(match, found)
@@ -314,15 +325,26 @@ def _might_match(text: str) -> bool:
     return "#" in text or "@" in text or ":" in text
 
 
-def _text(content: str) -> Token:
-    token = Token("text", "", 0)
-    token.content = content
-    return token
+class Piece(NamedTuple):
+    """A run of text or of HTML made by the conventions (a token, for the reference engine)."""
+
+    type: str  # "text" or "html_inline"
+    content: str
 
 
-def _html(content: str) -> Token:
-    token = Token("html_inline", "", 0)
-    token.content = content
+def _text(content: str) -> Piece:
+    return Piece("text", content)
+
+
+def _html(content: str) -> Piece:
+    return Piece("html_inline", content)
+
+
+def _token(piece: Piece) -> Token:
+    from markdown_it.token import Token
+
+    token = Token(piece.type, "", 0)
+    token.content = piece.content
     return token
 
 
