@@ -399,10 +399,11 @@ def main(argv: list[str] | None = None) -> int:
               f"{row['rss_mb']:.0f} | {row['accepted']}/{row['sent']} | {row['lost']} | "
               f"{row['cpu_us_during']:.0f} | {with_processing} | {catch_up} |")
     if "fedipress" in summary and "bare" in summary and summary["bare"]["rate"]:
+        cpu = (f"{summary['fedipress']['cpu_us_during'] / summary['bare']['cpu_us_during']:.2f}×"
+               if summary["bare"]["cpu_us_during"] else "too short to tell")
         print(f"\nFedipress/bare throughput ratio: "
               f"{summary['fedipress']['rate'] / summary['bare']['rate']:.2f}; server CPU an "
-              f"activity while receiving: "
-              f"{summary['fedipress']['cpu_us_during'] / summary['bare']['cpu_us_during']:.2f}×")
+              f"activity while receiving: {cpu}")
     if args.json:
         args.json.write_text(json.dumps({"command": command, "summary": summary, "runs": runs},
                                         indent=1))
