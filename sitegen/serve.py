@@ -161,7 +161,10 @@ def watch_and_rebuild(watch_dir: Path, out_dir: Path, rebuild: Callable[[], obje
     """Call `rebuild()` after each batch of changes; a failure prints one line, never raises."""
     import watchfiles
 
-    for changes in watchfiles.watch(watch_dir, watch_filter=_watch_filter(out_dir),
+    # step: how long to wait for more changes before rebuilding; 10 ms (not watchfiles' 50)
+    # takes a fifth of the wait out of an edit-to-page rebuild, and a second save just
+    # triggers a second incremental build.
+    for changes in watchfiles.watch(watch_dir, watch_filter=_watch_filter(out_dir), step=10,
                                     stop_event=stop, raise_interrupt=False):
         try:
             rebuild()
