@@ -43,18 +43,21 @@ def _version() -> str:
 
 
 def run_build(root: Path, out: Path | None = None, *, base_url: str | None = None,
-              quiet: bool = False, force: bool = False, jobs: int | None = None) -> None:
-    """Build ``root`` into ``out``; prints a one-line summary unless quiet."""
+              quiet: bool = False, force: bool = False, jobs: int | None = None,
+              posts: dict[str, tuple[int, int]] | None = None) -> dict[str, tuple[int, int]]:
+    """Build ``root`` into ``out``; prints a one-line summary unless quiet. ``posts``: the
+    post files' stamps when the caller knows them (`serve --watch`); returns those used."""
     from sitegen.manifest import is_up_to_date, scan_posts
 
     started = time.perf_counter()
     out_dir = out or root / DEFAULT_OUT
     version = _version()
-    posts = scan_posts(root / "content" / "posts")
+    if posts is None:
+        posts = scan_posts(root / "content" / "posts")
     if not force and is_up_to_date(root, out_dir, base_url, version, posts):
         if not quiet:
             click.echo(f"up to date ({time.perf_counter() - started:.2f}s): {out_dir}")
-        return
+        return posts
     from sitegen.build import build_site
 
     with _progress(quiet) as progress:
@@ -65,6 +68,7 @@ def run_build(root: Path, out: Path | None = None, *, base_url: str | None = Non
     if not quiet:
         click.echo(f"built {report.posts} posts ({report.rendered} rendered, {report.pages} "
                    f"listing pages) in {time.perf_counter() - started:.2f}s: {out_dir}")
+    return posts
 
 
 class _progress:
@@ -175,13 +179,18 @@ def serve_command(directory: Path, host: str, port: int, watch: bool, out: Path 
     if base_url:
         click.echo(f"building for {base_url} (base_url is local; ids must match where it is "
                    f"served)")
-    run_build(directory, out_dir, base_url=base_url)
+    known = run_build(directory, out_dir, base_url=base_url)
+    posts_dir = (directory / "content" / "posts").resolve()
 
-    def rebuild() -> None:
-        run_build(directory, out_dir, base_url=base_url, quiet=True)
+    def rebuild(changed: set[str]) -> None:
+        nonlocal known
+        from sitegen.manifest import rescan
+
+        posts = rescan(known, posts_dir, changed)  # None: something besides posts changed
+        known = run_build(directory, out_dir, base_url=base_url, quiet=True, posts=posts)
 
     serve(out_dir, host, port, rebuild=rebuild if watch else None,
-          watch_dir=directory if watch else None)
+          watch_dir=directory.resolve() if watch else None)
 
 
 LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "::"})

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat as stat_module
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import msgspec
@@ -153,6 +155,26 @@ def scan_posts(posts_dir: Path) -> PostStamps:
                     found[entry.name] = (info.st_mtime_ns, info.st_size)
     finally:
         os.close(folder)
+    return found
+
+
+def rescan(previous: PostStamps, posts_dir: Path, changed: Iterable[str]) -> PostStamps | None:
+    """``previous`` brought up to date for the ``changed`` paths a file watcher reported, when
+    each is a post file directly in ``posts_dir`` (absolute); None when a full scan is needed.
+    `serve --watch` knows what changed, so an edit need not stat every post again."""
+    found = dict(previous)
+    for path in changed:
+        head, _, name = path.rpartition(os.sep)
+        if head != str(posts_dir) or not name.endswith(".md"):
+            return None
+        try:
+            info = os.stat(path)
+        except OSError:
+            found.pop(name, None)
+            continue
+        if not stat_module.S_ISREG(info.st_mode):
+            return None
+        found[name] = (info.st_mtime_ns, info.st_size)
     return found
 
 

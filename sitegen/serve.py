@@ -156,9 +156,10 @@ def _watch_filter(out_dir: Path) -> Callable[[object, str], bool]:
     return accept
 
 
-def watch_and_rebuild(watch_dir: Path, out_dir: Path, rebuild: Callable[[], object],
+def watch_and_rebuild(watch_dir: Path, out_dir: Path, rebuild: Callable[[set[str]], object],
                       stop: threading.Event) -> None:
-    """Call `rebuild()` after each batch of changes; a failure prints one line, never raises."""
+    """Call `rebuild(changed paths)` after each batch of changes; a failure prints one line,
+    never raises."""
     import watchfiles
 
     # step: how long to wait for more changes before rebuilding; 10 ms (not watchfiles' 50)
@@ -167,7 +168,7 @@ def watch_and_rebuild(watch_dir: Path, out_dir: Path, rebuild: Callable[[], obje
     for changes in watchfiles.watch(watch_dir, watch_filter=_watch_filter(out_dir), step=10,
                                     stop_event=stop, raise_interrupt=False):
         try:
-            rebuild()
+            rebuild({path for _, path in changes})
         except FedipressError as exc:
             print(f"rebuild failed: {exc}", file=sys.stderr, flush=True)
         except Exception as exc:  # noqa: BLE001 - the server must survive a broken build
@@ -177,7 +178,7 @@ def watch_and_rebuild(watch_dir: Path, out_dir: Path, rebuild: Callable[[], obje
                   flush=True)
 
 
-def serve(out_dir: Path, host: str, port: int, *, rebuild: Callable[[], object] | None = None,
+def serve(out_dir: Path, host: str, port: int, *, rebuild: Callable[[set[str]], object] | None = None,
           watch_dir: Path | None = None) -> None:
     """Serve `out_dir` until Ctrl-C; rebuild on changes under `watch_dir` when given."""
     server = make_server(out_dir, host, port)

@@ -102,7 +102,8 @@ def test_watch_rebuilds_on_change_and_survives_a_failing_build(tmp_path: Path, c
     calls: list[int] = []
     rebuilt = threading.Event()
 
-    def rebuild() -> None:
+    def rebuild(changed: set[str]) -> None:
+        assert changed and all(isinstance(path, str) for path in changed)
         calls.append(1)
         (out / "index.html").write_text(str(len(calls)))  # must not retrigger a rebuild
         rebuilt.set()
