@@ -20,6 +20,18 @@ INSERT_ACTIVITY = (
     " VALUES (?, ?, ?, ?, ?, ?)"
 )
 MAX_BATCH = 500
+_ID_CHUNK = 500  # bound parameters a statement (SQLite allows at least 999)
+
+
+def _stored_ids(conn: sqlite3.Connection, ids: list[str]) -> set[str]:
+    """Which of ``ids`` the activities table already holds."""
+    found: set[str] = set()
+    for start in range(0, len(ids), _ID_CHUNK):
+        chunk = ids[start:start + _ID_CHUNK]
+        marks = ",".join("?" * len(chunk))
+        found.update(row[0] for row in conn.execute(
+            f"SELECT id FROM activities WHERE id IN ({marks})", chunk))
+    return found
 
 
 # What a POST hands the writer is the very row the processor later reads back.
@@ -90,18 +102,18 @@ class ActivityWriter:
         with self._lock:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                inserted = []
-                seen: set[str] = set()
+                # Two statements a batch, not one a row: which ids are stored already (under
+                # the write lock, so nobody can add one meanwhile), then one executemany.
+                seen = _stored_ids(conn, list({row.id for row in rows}))
+                inserted, fresh = [], []
                 for row in rows:
-                    if row.id in seen:
-                        inserted.append(False)
-                        continue
-                    seen.add(row.id)
-                    cursor = conn.execute(
-                        INSERT_ACTIVITY,
-                        (row.id, row.actor, row.type, row.inbox_mention, row.raw, row.received_at),
-                    )
-                    inserted.append(cursor.rowcount == 1)
+                    new = row.id not in seen
+                    inserted.append(new)
+                    if new:
+                        seen.add(row.id)
+                        fresh.append((row.id, row.actor, row.type, row.inbox_mention, row.raw,
+                                      row.received_at))
+                conn.executemany(INSERT_ACTIVITY, fresh)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
