@@ -21,7 +21,8 @@ from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from inbox.api import actors, collections, followers, inbox, ops, queue
-from inbox.api.http import ApiError, error_response
+from inbox.api.fast_inbox import FastInbox, delivery_route
+from inbox.api.http import error_response, problem_of
 from inbox.background import Background, background_workers
 from inbox.caches import LocalActorCache
 from inbox.contributed import present_modules
@@ -51,15 +52,7 @@ def _route_handlers() -> list[Any]:
 
 
 def _http_error(request: Request, exc: HTTPException) -> Response:
-    if isinstance(exc, ApiError):
-        return error_response(exc.status_code, exc.error, exc.error_detail, exc.headers)
-    error = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
-             413: "too_large", 429: "too_many_requests"}.get(exc.status_code, "http_error")
-    detail: Any = exc.detail
-    extra = getattr(exc, "extra", None)
-    if exc.status_code == 400 and extra:
-        detail = {"message": exc.detail, "fields": extra}
-    return error_response(exc.status_code, error, detail, exc.headers)
+    return error_response(*problem_of(exc))
 
 
 def _internal_error(request: Request, exc: Exception) -> Response:
@@ -106,6 +99,22 @@ def _observe(app: ASGIApp) -> ASGIApp:
             REQUEST_ID.reset(token)
 
     return middleware
+
+
+class InboxApplication(Litestar):
+    """Litestar, with deliveries answered by ``FastInbox`` (see ``inbox.api.fast_inbox``)."""
+
+    fast_inbox: ASGIApp | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        route = delivery_route(scope) if scope["type"] == "http" and self.fast_inbox else None
+        if route is None:
+            await super().__call__(scope, receive, send)
+            return
+        scope["app"] = scope["litestar_app"] = self
+        scope.setdefault("state", {})
+        scope["path_template"] = route
+        await self.fast_inbox(scope, receive, send)
 
 
 def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> Litestar:
@@ -158,7 +167,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
             await fetcher.close()
             await db.close()
 
-    return Litestar(
+    app = InboxApplication(
         route_handlers=_route_handlers(),
         lifespan=[lifespan],
         state=state,
@@ -169,3 +178,5 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         debug=False,
         logging_config=None,  # logging is ours (inbox.logs): JSON lines, secrets redacted
     )
+    app.fast_inbox = _observe(FastInbox(app))
+    return app

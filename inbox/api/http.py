@@ -29,6 +29,19 @@ class ApiError(HTTPException):
         self.error_detail = detail
 
 
+def problem_of(exc: HTTPException) -> tuple[int, str, Any, dict[str, str] | None]:
+    """(status, error, detail, headers) of the JSON answer to an HTTP exception."""
+    if isinstance(exc, ApiError):
+        return exc.status_code, exc.error, exc.error_detail, exc.headers
+    error = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+             413: "too_large", 429: "too_many_requests"}.get(exc.status_code, "http_error")
+    detail: Any = exc.detail
+    extra = getattr(exc, "extra", None)
+    if exc.status_code == 400 and extra:
+        detail = {"message": exc.detail, "fields": extra}
+    return exc.status_code, error, detail, exc.headers
+
+
 def error_response(status: int, error: str, detail: Any = None,
                    headers: dict[str, str] | None = None) -> Response:
     return Response({"error": error, "detail": detail}, status_code=status, headers=headers,

@@ -2,6 +2,11 @@
 
 Only verification and a durable store happen here (see ``inbox.verification``); effects run in
 ``inbox.processor`` afterwards. An id seen before is answered 202 and not processed again.
+
+Deliveries are the one request a busy inbox gets by the thousand, so ``inbox.api.fast_inbox``
+answers them without the framework's routing, parameter and response layers, calling
+``receive`` below as these routes do; the routes stay for the OpenAPI document and for any
+request the fast path leaves to Litestar.
 """
 
 from __future__ import annotations
@@ -46,7 +51,13 @@ def client_address(request: Request, trust_forwarded: bool) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def receive(request: Request, local: LocalActor | None) -> Response:
+ACCEPTED = 202
+
+
+async def receive(request: Request, local: LocalActor | None) -> int:
+    """Verify and store one delivery: 202, or an ``ApiError`` saying why not. ``request`` is a
+    Litestar request or anything with its ``app``, ``headers``, ``client``, ``method``,
+    ``scope`` and ``stream()`` (``inbox.api.fast_inbox.DeliveryRequest``)."""
     state = request.app.state
     settings = state.settings
     client = client_address(request, settings.trust_forwarded)
@@ -72,7 +83,7 @@ async def receive(request: Request, local: LocalActor | None) -> Response:
         return _refused(verified)
     if isinstance(verified, Skipped):
         ACTIVITIES_BY.inc("Delete", "skipped")
-        return Response(b"", status_code=202, media_type="application/json")
+        return ACCEPTED
     activity = verified.activity
     row = ReceivedActivity(id=activity["id"], actor=activity["actor"], type=activity["type"][:64],
                            inbox_mention=local.mention if local else None, raw=body, received_at=now)
@@ -85,24 +96,32 @@ async def receive(request: Request, local: LocalActor | None) -> Response:
     ACTIVITIES_BY.inc(row.type if row.type in COUNTED_TYPES else "other", "new" if new else "duplicate")
     if new:
         state.processor.wake()
-    return Response(b"", status_code=202, media_type="application/json")
+    return ACCEPTED
 
 
-@post("/v1/{actor:str}/inbox", status_code=202, summary="ActivityPub inbox of a local actor")
-async def actor_inbox(request: Request, actor: FromPath[str]) -> Response:
-    mention = mention_of(actor)
-    state = request.app.state
+async def local_actor(state, segment: str) -> LocalActor:
+    """The local actor a ``/v1/{actor}/inbox`` path names, or a 404/410 ``ApiError``."""
+    mention = mention_of(segment)
     local = await state.actor_cache.get(state.db, mention)
     if local is None:
         if await was_removed(state.db, mention):
             raise ApiError(410, "gone", f"{mention} was removed from this inbox")
         raise ApiError(404, "unknown_actor", f"{mention} is not registered here")
-    return await receive(request, local)
+    return local
+
+
+def _accepted(status: int) -> Response:
+    return Response(b"", status_code=status, media_type="application/json")
+
+
+@post("/v1/{actor:str}/inbox", status_code=202, summary="ActivityPub inbox of a local actor")
+async def actor_inbox(request: Request, actor: FromPath[str]) -> Response:
+    return _accepted(await receive(request, await local_actor(request.app.state, actor)))
 
 
 @post("/v1/inbox", status_code=202, summary="Shared inbox: routed to the local actors concerned")
 async def shared_inbox(request: Request) -> Response:
-    return await receive(request, None)
+    return _accepted(await receive(request, None))
 
 
 ROUTES = [actor_inbox, shared_inbox]
