@@ -49,7 +49,11 @@ def hook_problem(body: Any) -> str | None:
     url = body.get("url")
     if not isinstance(url, str) or len(url) > MAX_URL:
         return "url must be an http(s) URL"
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port outside 0-65535 or not a number
+    except ValueError:
+        return "url must be an http(s) URL with a valid host and port"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "url must be an http(s) URL"
     if parts.username or parts.password:
@@ -122,7 +126,8 @@ def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
     """Constant-time check of a received ``X-Fedipress-Signature`` value."""
     if not header:
         return False
-    return hmac.compare_digest(sign_body(secret, body), header.strip())
+    # bytes, not str: compare_digest refuses non-ASCII strings, and a received header is anything
+    return hmac.compare_digest(sign_body(secret, body).encode(), header.strip().encode("utf-8", "replace"))
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,9 @@ async def test_reference_clients_body_without_secret_or_format_is_accepted(tmp_p
     ("nope", {"url": "https://ci.example/"}, 404, "unknown_hook"),
     ("reply", {"url": "gopher://ci.example/"}, 400, "invalid_hook"),
     ("reply", ["not", "an", "object"], 400, "invalid_json"),
+    ("reply", {"url": "http://[::1"}, 400, "invalid_hook"),
+    ("reply", {"url": "http://[zz]/"}, 400, "invalid_hook"),
+    ("reply", {"url": "https://ci.example:99999/"}, 400, "invalid_hook"),
 ])
 async def test_bad_hook_requests_get_json_4xx(tmp_path, name, body, status, error):
     async with site_world(tmp_path) as world:
@@ -120,3 +123,13 @@ async def test_reply_arriving_at_the_inbox_fires_the_reply_hook(tmp_path):
     [call] = receiver.calls
     assert verify_signature(put.data["secret"], call.body, call.headers["X-Fedipress-Signature"])
     assert json.loads(call.body)["activity"]["id"] == create["id"]
+
+
+def test_a_received_signature_with_any_characters_is_just_wrong_not_an_error():
+    secret, body = "s" * 16, b'{"event":"reply"}'
+    from inbox.webhooks.envelope import sign_body
+
+    assert verify_signature(secret, body, sign_body(secret, body))
+    assert not verify_signature(secret, body, "sha256=\u00e9\u00e9")
+    assert not verify_signature(secret, body, sign_body(secret, body)[:-1] + "\u00e9")
+    assert not verify_signature(secret, body, None)
