@@ -19,23 +19,13 @@ from aiohttp import web
 
 from inbox.webhooks import verify_signature
 from sitegen.social import publish_site, pull_site, register_site
+from tests.interop.conftest import _session_peer, peer  # noqa: F401 - fixtures
 from tests.social.hook_receiver import Call, HookReceiver
 from tests.social.site_world import site_world, write_post
 
 pytestmark = pytest.mark.interop
 HOSTILE_REPLY = ('<p>Lovely post <script>alert("x")</script>'
                  '<a href="javascript:alert(1)" onclick="steal()">me</a></p>')
-
-
-@pytest.fixture(scope="module")
-def fedify():
-    from tests.interop.peer import fedify_peer, node_missing_reason
-
-    reason = node_missing_reason()
-    if reason:
-        pytest.skip(reason)
-    with fedify_peer(username="e2e") as peer:
-        yield peer
 
 
 class LoopReceiver:
@@ -70,7 +60,6 @@ async def peer_call(fn, *args):
 
 
 async def run_loop(tmp_path, fedify, *, hook_wait: float = 20) -> None:
-    fedify.reset()
     async with site_world(tmp_path) as world, HookReceiver() as receiver:
         page = world.out / "posts" / "first" / "index.html"
         actor_url = f"{world.base_url}/ap/actor.json"
@@ -118,5 +107,5 @@ async def run_loop(tmp_path, fedify, *, hook_wait: float = 20) -> None:
         assert loop.refused == 0
 
 
-async def test_full_loop_driven_by_the_inbox_core(tmp_path, fedify):
-    await run_loop(tmp_path, fedify, hook_wait=8)
+async def test_full_loop_driven_by_the_inbox_core(tmp_path, peer):
+    await run_loop(tmp_path, peer, hook_wait=8)
