@@ -65,7 +65,7 @@ async def _processed_while(arrivals_per_second: float, tmp_path) -> tuple[Activi
         async def deliveries() -> None:
             while not done.is_set():
                 for _ in range(int(arrivals_per_second / 100)):
-                    processor.arrivals += 1
+                    processor.wake()
                 await asyncio.sleep(0.01)
 
         sender = asyncio.create_task(deliveries())
