@@ -179,14 +179,17 @@ def serve_command(directory: Path, host: str, port: int, watch: bool, out: Path 
     if base_url:
         click.echo(f"building for {base_url} (base_url is local; ids must match where it is "
                    f"served)")
-    known = run_build(directory, out_dir, base_url=base_url)
+    known: dict[str, tuple[int, int]] | None = run_build(directory, out_dir, base_url=base_url)
     posts_dir = (directory / "content" / "posts").resolve()
 
     def rebuild(changed: set[str]) -> None:
         nonlocal known
         from sitegen.manifest import rescan
 
-        posts = rescan(known, posts_dir, changed)  # None: something besides posts changed
+        # None: something besides posts changed, or the last rebuild failed (its scan is not
+        # trusted: a post that broke it must be read again even if the watcher does not name it)
+        posts = rescan(known, posts_dir, changed) if known is not None else None
+        known = None
         known = run_build(directory, out_dir, base_url=base_url, quiet=True, posts=posts)
 
     serve(out_dir, host, port, rebuild=rebuild if watch else None,
