@@ -181,10 +181,8 @@ async def test_removed_hook_stops_its_pending_calls(db):
 async def test_fire_never_raises_and_never_waits_for_the_receiver(db, tmp_path):
     async with HookReceiver(delay=3.0) as receiver:
         await set_hook(db, receiver.url)
-        started = time.monotonic()
         await fire(db, actor=ALICE, event="reply", activity=REPLY, now=0)
-        assert time.monotonic() - started < 1.0  # no network inside fire
-        assert receiver.calls == []
+        assert receiver.calls == []  # no network inside fire (a call is recorded before the delay)
     await fire(db, actor=ALICE, event="no-such-event", activity=REPLY, now=0)
     broken = await Database.open(tmp_path / "other.sqlite3")
     await broken.close()
