@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
+import socket
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,10 +24,11 @@ import httpx
 
 from fedicore.errors import FedipressError
 from fedicore.html_policy import clean_html, is_http_url, plain_text
-from fedicore.netguard import forbidden_host_reason
+from fedicore.netguard import forbidden_address_reason, forbidden_host_reason
 from sitegen.config import load_site
 from sitegen.social.client import InboxClient
 from sitegen.manifest import load_manifest
+from sitegen.output import write_if_changed
 from sitegen.social.publish import live_posts, load_state, output_dir
 
 PAGE = 100
@@ -100,6 +101,21 @@ def thread(replies: list[dict[str, Any]], root_id: str) -> list[dict[str, Any]]:
     return ordered
 
 
+def public_address(host: str, port: int) -> str | None:
+    """An address of ``host`` to connect to when every address it resolves to is public;
+    None for a forbidden or unresolvable host (``fedicore.netguard`` decides what is public)."""
+    if not host or forbidden_host_reason(host):
+        return None
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return None
+    addresses = [info[4][0] for info in infos]
+    if not addresses or any(forbidden_address_reason(address) for address in addresses):
+        return None
+    return addresses[0]
+
+
 class Puller:
     """Reads one site's interactions from its inbox (public routes, one client, threads)."""
 
@@ -135,12 +151,25 @@ class Puller:
         return self.authors[actor_url]
 
     def _fetch_author(self, actor_url: str) -> Author:
-        host = urlsplit(actor_url).hostname or ""
-        if not self.allow_private and forbidden_host_reason(host):
-            return fallback_author(actor_url)
+        parts = urlsplit(actor_url)
+        headers = {"Accept": "application/activity+json"}
+        url, extensions = actor_url, {}
         try:
-            response = self.client.http.get(actor_url, timeout=5, headers={
-                "Accept": "application/activity+json"})
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            return fallback_author(actor_url)
+        if not self.allow_private:
+            # Judge every address the name resolves to, then connect to the one judged (a
+            # second lookup could answer differently), as the inbox's fetcher does.
+            address = public_address(parts.hostname or "", port)
+            if address is None:
+                return fallback_author(actor_url)
+            pinned = f"[{address}]" if ":" in address else address
+            url = parts._replace(netloc=f"{pinned}:{port}").geturl()
+            headers["Host"] = parts.netloc.rpartition("@")[2]
+            extensions = {"sni_hostname": parts.hostname}
+        try:
+            response = self.client.http.get(url, timeout=5, headers=headers, extensions=extensions)
             document = response.json() if response.status_code == 200 else None
         except (httpx.HTTPError, ValueError):  # a missing name is not worth failing the pull
             document = None
@@ -198,19 +227,6 @@ class PullReport:
     replies: int
     followers: int
     changed: bool
-
-
-def write_if_changed(path: Path, data: bytes) -> bool:
-    try:
-        if path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    return True
 
 
 def pull_site(root: Path, *, out: Path | None = None, now: float | None = None,
