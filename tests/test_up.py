@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -13,7 +12,8 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.example_site import copy_example
+
 FEDIPRESS = Path(sys.executable).with_name("fedipress")
 
 
@@ -24,9 +24,7 @@ def free_port() -> int:
 
 
 def test_up_serves_the_site_and_registers_the_actor_with_its_inbox(tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    shutil.copytree(ROOT / "example-site", site,
-                    ignore=shutil.ignore_patterns("_site", ".keys", ".fedipress-*"))
+    site = copy_example(tmp_path / "site")
     site_port, inbox_port = free_port(), free_port()
     config = site / "fedipress.toml"
     text = config.read_text("utf-8")

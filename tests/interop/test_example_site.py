@@ -18,9 +18,9 @@ import pytest
 from sitegen.check import run_check
 from sitegen.serve import make_server
 from tests.interop.receiver import Receiver, python_receiver
+from tests.support.example_site import copy_example
 
 pytestmark = pytest.mark.interop
-ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 
 
@@ -38,9 +38,7 @@ def served_example(tmp_path_factory) -> Iterator[ServedExample]:
     if shutil.which("node") is None:
         pytest.skip("node is not installed")
     tmp = tmp_path_factory.mktemp("example")
-    site = tmp / "site"
-    shutil.copytree(ROOT / "example-site", site,
-                    ignore=shutil.ignore_patterns("_site", ".keys", ".fedipress-cache"))
+    site = copy_example(tmp / "site")
     out = tmp / "out"
     out.mkdir()
     server = make_server(out, "127.0.0.1", 0, quiet=True)

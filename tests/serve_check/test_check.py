@@ -186,14 +186,12 @@ def test_host_meta_without_webfinger_template_fails(site, capsys):
 
 
 def test_the_real_build_passes_check(tmp_path, capsys):
-    import shutil
     import subprocess
     import sys
 
-    root = Path(__file__).resolve().parents[2]
-    site = tmp_path / "site"
-    shutil.copytree(root / "example-site", site,
-                    ignore=shutil.ignore_patterns("_site", ".keys", ".fedipress-cache"))
+    from tests.support.example_site import copy_example
+
+    site = copy_example(tmp_path / "site")
     fedipress = Path(sys.executable).with_name("fedipress")
     done = subprocess.run([str(fedipress), "build", str(site), "--out", str(tmp_path / "out"),
                            "--quiet"], capture_output=True, text=True, timeout=120)

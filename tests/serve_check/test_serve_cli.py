@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -12,13 +11,11 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.example_site import copy_example
 
 
 def test_fedipress_serve_prints_its_url_and_serves_the_built_site(tmp_path):
-    site = tmp_path / "site"
-    shutil.copytree(ROOT / "example-site", site,
-                    ignore=shutil.ignore_patterns("_site", ".keys", ".fedipress-cache"))
+    site = copy_example(tmp_path / "site")
     fedipress = Path(sys.executable).with_name("fedipress")
     proc = subprocess.Popen([str(fedipress), "serve", str(site), "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "example-site"
-
-
-def copy_example(target: Path) -> Path:
-    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("_site", ".fedipress-cache",
-                                                                   ".keys"))
-    return target
+from tests.support.example_site import copy_example  # noqa: F401 - re-exported for sitegen tests
 
 
 def run_cli(capsys, *args: str) -> tuple[int, str, str]:
