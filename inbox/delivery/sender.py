@@ -8,7 +8,6 @@ before connecting; IP literals in the URL are judged before anything else.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,8 +61,7 @@ def request_bytes(target: Target, body: bytes, headers: dict[str, Any]) -> bytes
 class Sender:
     """One connection pool for the worker's life; ``post`` never raises for network trouble."""
 
-    def __init__(self, *, connections: int = 256, timeout: float = 20.0, allow_private: bool = False) -> None:
-        self._connections = connections  # in-flight sends are bounded by the worker
+    def __init__(self, *, timeout: float = 20.0, allow_private: bool = False) -> None:
         self._timeout = timeout
         self._allow_private = allow_private
         self._client: Client | None = None
@@ -105,7 +103,7 @@ class Sender:
             return Answer(None, error=str(exc))
         except OSError as exc:
             return Answer(None, error=f"connect: {exc.strerror or exc}"[:300])
-        except (ValueError, asyncio.IncompleteReadError) as exc:
+        except ValueError as exc:
             return Answer(None, error=f"{type(exc).__name__}: {exc}"[:300])
 
     async def close(self) -> None:

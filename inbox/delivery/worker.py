@@ -70,7 +70,6 @@ class DeliveryWorker:
         self.worker_id = worker_id or new_worker_id()
         self._rng = rng or random.Random()
         self._sender = Sender(
-            connections=max(self.config.concurrency * 2, 64),
             timeout=self.config.timeout,
             allow_private=bool(getattr(settings, "allow_private_fetch", False)),
         )
