@@ -19,6 +19,7 @@ from inbox.delivery import enqueue
 from inbox.storage.db import Database
 from tests.delivery.conftest import ACTOR, add_actor, note_activity
 from tests.delivery.receivers import Receiver
+from tests.support.server import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 INBOXES = 2000
@@ -32,15 +33,6 @@ async def start_worker(db_path: Path) -> asyncio.subprocess.Process:
         sys.executable, "-m", "fedipress", "inbox", "worker", "--config", str(config), cwd=ROOT,
         stdout=asyncio.subprocess.DEVNULL,
     )
-
-
-async def wait_for(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await predicate():
-            return True
-        await asyncio.sleep(0.05)
-    return False
 
 
 @pytest.mark.slow
@@ -58,7 +50,8 @@ async def test_kill_9_mid_fanout_loses_no_delivery(tmp_path, keypair):
         async def some_arrived() -> bool:
             return sum(len(h.hits) for h in hosts) >= INBOXES // 5
 
-        assert await wait_for(some_arrived, 60), "the first worker delivered nothing"
+        await eventually(some_arrived, timeout=60, interval=0.05,
+                         message="the first worker delivered nothing")
         os.kill(first.pid, signal.SIGKILL)
         await first.wait()
         arrived_before = sum(len(h.hits) for h in hosts)
@@ -72,7 +65,8 @@ async def test_kill_9_mid_fanout_loses_no_delivery(tmp_path, keypair):
                     "SELECT COUNT(*) AS n FROM deliveries WHERE job_id = ? AND state != 'delivered'", (job,))
                 return row["n"] == 0
 
-            assert await wait_for(all_done, 60), "deliveries still pending after restart"
+            await eventually(all_done, timeout=60, interval=0.05,
+                             message="the second worker did not finish the deliveries")
         finally:
             second.send_signal(signal.SIGTERM)
             await second.wait()

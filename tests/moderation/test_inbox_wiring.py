@@ -16,6 +16,7 @@ from inbox.moderation.service import GLOBAL, add_to_list, remove_from_list
 from inbox.settings import Settings
 from tests.moderation.conftest import BLOG, add_item, states
 from tests.moderation.world import World, world  # noqa: F401  (the fixture)
+from tests.support.server import eventually
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -57,14 +58,15 @@ async def test_worker_process_restores_items_whose_block_expired_while_nothing_r
     settings = Settings(database=str(tmp_path / "inbox.sqlite3"))
     task = asyncio.create_task(run_worker(settings, stop=stop, clock=lambda: now + 3600))
     try:
-        for _ in range(200):
-            if await states(db) == {"https://spam.example/r/1": "approved"}:
-                break
-            await asyncio.sleep(0.025)
-        assert await states(db) == {"https://spam.example/r/1": "approved"}
+        await eventually(lambda: _restored(db), timeout=10, interval=0.025,
+                         message="the worker did not restore the reply whose block expired")
     finally:
         stop.set()
         await asyncio.wait_for(task, 15)
+
+
+async def _restored(db) -> bool:
+    return await states(db) == {"https://spam.example/r/1": "approved"}
 
 
 async def test_user_allowlisted_by_the_author_gets_through_a_global_domain_block(

@@ -4,7 +4,6 @@ servers (spam: troll, good: friend) whose actors really sign."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -18,6 +17,7 @@ import pytest
 from inbox.app import create_app
 from inbox.settings import Settings
 from tests.moderation.fakes import FakeActor, FakeServer, RunningInbox, free_port
+from tests.support.server import eventually
 
 
 class Clock:
@@ -55,13 +55,17 @@ class World:
 
     async def outcome(self, activity_id: str) -> str:
         db = self.inbox.app.state.db
-        for _ in range(300):
+
+        async def processed() -> tuple[str] | None:
             row = await db.fetchone(
                 "SELECT processed_at, outcome FROM activities WHERE id = ?", (activity_id,))
             if row is not None and row["processed_at"] is not None:
-                return str(row["outcome"])
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"{activity_id} was never processed")
+                return (str(row["outcome"]),)  # truthy even for an empty outcome
+            return None
+
+        [outcome] = await eventually(processed, timeout=20, interval=0.05,
+                                     message=f"{activity_id} was never processed")
+        return outcome
 
     def reply(self, sender: FakeActor, text: str = "hello") -> dict[str, Any]:
         note = {"id": f"{sender.url}/notes/{uuid.uuid4().hex}", "type": "Note",

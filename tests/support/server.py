@@ -74,8 +74,8 @@ async def running_inbox(settings: Settings | None = None, **fields: Any) -> Asyn
 
 
 async def eventually(check: Callable[[], Awaitable[Any] | Any], *, timeout: float = 5.0,
-                     interval: float = 0.02) -> Any:
-    """Poll ``check`` until it returns something truthy; fail with its last value otherwise."""
+                     interval: float = 0.02, message: str = "condition not met") -> Any:
+    """Poll ``check`` until it returns something truthy; fail with ``message`` and its last value."""
     deadline = time.monotonic() + timeout
     while True:
         value = check()
@@ -84,5 +84,5 @@ async def eventually(check: Callable[[], Awaitable[Any] | Any], *, timeout: floa
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
+            raise AssertionError(f"{message} within {timeout}s (last value {value!r})")
         await asyncio.sleep(interval)
