@@ -27,6 +27,7 @@ from inbox.activity_json import JsonProblem, decode_json_object
 from inbox.delivery.outbox import for_recipients, outbox_problem
 from inbox.delivery.queue import ResolveInbox, publish
 from inbox.storage import deliveries as store
+from inbox.storage import outbox as outbox_store
 
 JSON = "application/json"
 
@@ -80,7 +81,7 @@ async def publish_activity(request: Request[Any, Any, Any], actor: FromPath[str]
     if mention is None:
         return _error(404, "not_found", f"{actor!r} is not an actor handle")
     db = request.app.state.db
-    actor_url = await store.actor_url(db, mention)
+    actor_url = await outbox_store.actor_url(db, mention)
     if actor_url is None:
         return _error(404, "not_found", f"no local actor {mention}")
     limit = getattr(request.app.state.settings, "max_body_bytes", 1048576)
@@ -118,10 +119,10 @@ async def delivery_status(
     if mention is None:
         return _error(404, "not_found", f"{actor!r} is not an actor handle")
     db = request.app.state.db
-    if await store.actor_url(db, mention) is None:
+    if await outbox_store.actor_url(db, mention) is None:
         return _error(404, "not_found", f"no local actor {mention}")
     await _authorize(request, mention)
-    entry = await store.outbox_activity(db, mention, job_id)
+    entry = await outbox_store.outbox_activity(db, mention, job_id)
     if entry is None or not entry.get("job_id"):
         return _error(404, "not_found", f"no outbox activity {job_id!r} for {mention}")
     counts = await store.job_counts(db, entry["job_id"])

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from fedicore.vocab import PUBLIC_ALIASES, as_list, id_of
 from inbox.storage import deliveries as store
+from inbox.storage import outbox as outbox_store
 from inbox.storage.db import Database
 
 ResolveInbox = Callable[[str], Awaitable[str | None]]
@@ -78,7 +79,7 @@ def mentioned_actors(activity: dict[str, Any]) -> list[str]:
 
 async def follower_inboxes(db: Database, actor: str) -> list[str]:
     """The target inboxes of a local actor's followers (shared inboxes used, deduplicated)."""
-    return follower_targets(await store.follower_rows(db, actor, now=time.time()))
+    return follower_targets(await outbox_store.follower_rows(db, actor, now=time.time()))
 
 
 async def enqueue(
@@ -130,8 +131,8 @@ async def audience(
     """
     targets = await follower_inboxes(db, actor)
     if activity.get("type") == "Delete":
-        targets += await store.delivered_inboxes(db, actor)
-        others = await store.interaction_authors(db, actor)
+        targets += await outbox_store.delivered_inboxes(db, actor)
+        others = await outbox_store.interaction_authors(db, actor)
     else:
         others = mentioned_actors(activity)
     if resolve_inbox is not None:
@@ -159,17 +160,17 @@ async def publish(
     """
     now = time.time() if now is None else now
     activity_id = id_of(activity) or ""
-    fresh = await store.store_outbox_activity(
+    fresh = await outbox_store.store_outbox_activity(
         db, activity_id=activity_id, actor=actor, type_=str(activity.get("type")),
         object_id=id_of(activity.get("object")), public=is_public(activity),
         body=json.dumps(activity, ensure_ascii=False, separators=(",", ":")), now=now,
     )
     if not fresh:
-        existing = await store.outbox_activity(db, actor, activity_id)
+        existing = await outbox_store.outbox_activity(db, actor, activity_id)
         return (existing or {}).get("job_id") or "", False
     targets = await audience(db, actor=actor, activity=activity, resolve_inbox=resolve_inbox)
     job_id = await enqueue(db, actor=actor, activity=activity, inboxes=targets, now=now)
-    await store.set_outbox_job(db, activity_id, job_id)
+    await outbox_store.set_outbox_job(db, activity_id, job_id)
     return job_id, True
 
 
@@ -203,7 +204,7 @@ async def backfill_new_follower(
     """
     if count <= 0:
         return []
-    rows = await store.recent_outbox(db, actor, max(count * 10, 50))
+    rows = await outbox_store.recent_outbox(db, actor, max(count * 10, 50))
     jobs = []
     for activity in backfill_selection(rows, count):
         jobs.append(await enqueue(db, actor=actor, activity=activity, inboxes=[follower_inbox], now=now))

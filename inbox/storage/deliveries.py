@@ -12,18 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from inbox.storage.db import Database
-# The outbox and audience queries moved next door; this is still where callers find them.
-from inbox.storage.outbox import (  # noqa: F401
-    GONE_SHARED_SECONDS,
-    actor_url,
-    delivered_inboxes,
-    follower_rows,
-    interaction_authors,
-    outbox_activity,
-    recent_outbox,
-    set_outbox_job,
-    store_outbox_activity,
-)
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
