@@ -8,7 +8,6 @@ fails the test instead of skipping it.
 
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 
@@ -24,12 +23,9 @@ from tests.ansible.converge import (
     missing_prerequisite,
     one_converge_at_a_time,
 )
+from tests.ansible.prerequisites import skip_or_fail
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +33,7 @@ def converge(tmp_path_factory: pytest.TempPathFactory):
     """Caddy: converge twice, boot, probe; then switch to nginx: converge twice, boot, probe."""
     reason = missing_prerequisite()
     if reason is not None:
-        if _in_ci():
-            pytest.fail(f"converge test cannot run in CI: {reason}")
-        pytest.skip(f"CONVERGE TEST SKIPPED: {reason}")
+        skip_or_fail(f"converge test: {reason}")
     work = Path(tmp_path_factory.mktemp("converge"))
     state = Converge(work)
     with one_converge_at_a_time() as waited:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.ansible import converge as converge_module
-from tests.ansible.test_converge import _in_ci
+from tests.ansible.prerequisites import skip_or_fail
 
 
 def test_non_root_is_reported_as_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -21,12 +21,19 @@ def test_missing_debootstrap_names_the_apt_packages(monkeypatch: pytest.MonkeyPa
     assert "debootstrap" in reason and "systemd-container" in reason
 
 
-@pytest.mark.parametrize(("value", "expected"), [("true", True), ("1", True), ("", False)])
+@pytest.mark.parametrize(("value", "outcome"), [
+    ("true", pytest.fail.Exception), ("1", pytest.fail.Exception), ("yes", pytest.fail.Exception),
+    ("", pytest.skip.Exception), (None, pytest.skip.Exception),
+])
 def test_ci_variable_turns_skips_into_failures(
-    monkeypatch: pytest.MonkeyPatch, value: str, expected: bool
+    monkeypatch: pytest.MonkeyPatch, value: str | None, outcome: type[BaseException]
 ) -> None:
-    monkeypatch.setenv("CI", value)
-    assert _in_ci() is expected
+    if value is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", value)
+    with pytest.raises(outcome, match="debootstrap is missing"):
+        skip_or_fail("converge test: debootstrap is missing")
 
 
 def test_second_converge_waits_for_the_first_and_names_it_when_giving_up(

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.ansible.prerequisites import skip_or_fail
 
 ANSIBLE_DIR = Path(__file__).resolve().parents[2] / "ansible"
 VENV_BIN = Path(sys.executable).parent
@@ -20,10 +20,7 @@ VENV_BIN = Path(sys.executable).parent
 def _tool(name: str) -> Path:
     path = VENV_BIN / name
     if not path.exists():
-        reason = f"{name} is not in the venv: pip install -e '.[lint]'"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(reason)
-        pytest.skip(f"ANSIBLE LINT SKIPPED: {reason}")
+        skip_or_fail(f"ansible lint: {name} is not in the venv: pip install -e '.[lint]'")
     return path
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.ansible.prerequisites import skip_or_fail
+
 ROLE = Path(__file__).resolve().parents[2] / "ansible" / "roles" / "fedipress_inbox"
 VENV_BIN = Path(sys.executable).parent
 SECRET = 'a"b$HOME`c\\d\'e f'
@@ -34,10 +36,8 @@ CASES: dict[str, tuple[str, dict]] = {
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     if not (VENV_BIN / "ansible-playbook").exists():
-        reason = "ansible-core is not in the venv: pip install -e '.[lint]'"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(reason)
-        pytest.skip(f"ANSIBLE TEMPLATE TESTS SKIPPED: {reason}")
+        skip_or_fail("ansible template tests: ansible-core is not in the venv: "
+                     "pip install -e '.[lint]'")
     work = tmp_path_factory.mktemp("templates")
     tasks = [
         {"name": name, "ansible.builtin.template": {"src": str(ROLE / "templates" / src),
