@@ -28,6 +28,10 @@ class Signer:
     handle: Handle
     key: RemoteKey
     is_admin: bool
+    # The signer is the managed actor: its handle is that mention and, once the actor is
+    # registered, its key belongs to the registered actor document (another document on the
+    # same host claiming the same preferredUsername is not the owner).
+    is_owner: bool = False
 
 
 def handle_of(key: RemoteKey) -> Handle | None:
@@ -50,6 +54,7 @@ async def authenticate(request: Request, actor_mention: str | None) -> Signer:
         body = await read_body(request, state.settings.max_body_bytes)
         request.state.body = body
     signer_key = None
+    local = None
     own_domains: set[str] = set()
     if actor_mention:
         own_domains.add(actor_mention.rpartition("@")[2].lower())
@@ -80,7 +85,9 @@ async def authenticate(request: Request, actor_mention: str | None) -> Signer:
     if handle is None:
         raise ApiError(401, "unknown_signer", "the signer's actor has no usable preferredUsername")
     admin = await is_admin(state.db, handle, now=now, config_admins=state.settings.admins)
-    return Signer(handle=handle, key=key, is_admin=admin)
+    owner = (actor_mention is not None and str(handle) == actor_mention
+             and (local is None or key.owner == local.actor_url))
+    return Signer(handle=handle, key=key, is_admin=admin, is_owner=owner)
 
 
 async def signed_by_owner_or_admin(request: Request, actor_mention: str) -> bool:
@@ -88,12 +95,12 @@ async def signed_by_owner_or_admin(request: Request, actor_mention: str) -> bool
     owner or an admin sees everything; any other verified signer (a server fetching with
     authorized fetch) gets what the public gets. A signature that does not verify is 401."""
     signer = await authenticate(request, actor_mention)
-    return str(signer.handle) == actor_mention or signer.is_admin
+    return signer.is_owner or signer.is_admin
 
 
 async def require_owner_or_admin(request: Request, actor_mention: str) -> Handle:
     """The signer's handle if it is ``actor_mention`` itself or an admin; 401/403 otherwise."""
     signer = await authenticate(request, actor_mention)
-    if str(signer.handle) != actor_mention and not signer.is_admin:
+    if not signer.is_owner and not signer.is_admin:
         raise ApiError(403, "forbidden", f"{signer.handle} may not manage {actor_mention}")
     return signer.handle

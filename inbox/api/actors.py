@@ -70,7 +70,7 @@ async def register_actor(request: Request, actor: FromPath[str]) -> dict[str, An
     signer = await authenticate(request, mention)
     registration = parse_registration(body)
     if not signer.is_admin:
-        if str(signer.handle) != mention:
+        if not signer.is_owner:  # a new actor, or the registered actor document itself
             raise ApiError(403, "forbidden", f"{signer.handle} may not register {mention}")
         if signer.key.key_id != registration.publicKeyId or signer.key.owner != registration.actorUrl:
             raise ApiError(403, "key_mismatch", "the request must be signed by the key being registered")

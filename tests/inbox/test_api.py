@@ -239,3 +239,18 @@ async def test_activity_metrics_count_made_up_types_as_other(world) -> None:
 async def test_request_ids_differ_between_requests(world) -> None:
     ids = {(await world.client.get(world.inbox.url("/healthz"))).headers["x-request-id"] for _ in range(5)}
     assert len(ids) == 5 and all(len(i) == 16 for i in ids)
+
+
+async def test_another_document_on_the_same_host_claiming_the_username_is_not_the_owner(world) -> None:
+    """Once @alice is registered, only her registered actor document (or an admin) manages her:
+    a second actor on her host whose preferredUsername is also "alice" cannot take her over."""
+    name = world.mention.split("@")[1]
+    impostor = world.blog.actor("impostor", key_index=5, extra={"preferredUsername": name})
+    assert impostor.handle != world.mention and impostor.document()["preferredUsername"] == name
+    url = world.inbox.url(f"/v1/{world.mention}")
+    answer = await impostor.post(world.client, url, registration(impostor))
+    assert answer.status_code == 403 and answer.json()["error"] == "forbidden"
+    followers = await impostor.get(world.client, world.inbox.url(f"/v1/{world.mention}/followers"))
+    assert followers.status_code in (200, 403) and "orderedItems" not in followers.text
+    still = await world.alice.get(world.client, url)
+    assert still.status_code == 200 and still.json()["actorUrl"] == world.alice.id
