@@ -80,14 +80,16 @@ async def count_activities(db: Database) -> int:
     return int(row["n"]) if row else 0
 
 
+KNOWS_REMOTE_ACTOR = (  # three index lookups (migration 006): asked on every self-Delete
+    "SELECT EXISTS(SELECT 1 FROM followers WHERE follower_id = ?)"
+    " OR EXISTS(SELECT 1 FROM inbox_items WHERE author = ?)"
+    " OR EXISTS(SELECT 1 FROM activities WHERE actor = ?) AS known"
+)
+
+
 async def knows_remote_actor(db: Database, actor: str) -> bool:
     """Has this remote actor ever left anything here (a follow, an item, an activity)?"""
-    row = await db.fetchone(
-        "SELECT EXISTS(SELECT 1 FROM followers WHERE follower_id = ?)"
-        " OR EXISTS(SELECT 1 FROM inbox_items WHERE author = ?)"
-        " OR EXISTS(SELECT 1 FROM activities WHERE actor = ?) AS known",
-        (actor, actor, actor),
-    )
+    row = await db.fetchone(KNOWS_REMOTE_ACTOR, (actor, actor, actor))
     return bool(row and row["known"])
 
 
