@@ -6,7 +6,7 @@ crash are picked up at the next start.
 
 Answering senders comes first. While deliveries pour in (a burst after a popular post, a
 relay), each batch is followed by a pause (``pause_after_batch``) so that processing takes at
-most a quarter of the event loop and the rest goes to verifying and storing what arrives; the
+most a tenth of the event loop and the rest goes to verifying and storing what arrives; the
 backlog is durable and is worked off at full speed as soon as arrivals slow down.
 """
 
@@ -50,10 +50,8 @@ class ActivityProcessor:
         self.clock = clock
         self.concurrency = concurrency
         self._wakeup = asyncio.Event()
-        self._idle = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._pruner: asyncio.Task[None] | None = None
-        self.processed = 0
         self.arrivals = 0  # new deliveries stored since start (``wake`` counts them)
         self.paused_seconds = 0.0  # time spent yielding to the receiving side
 
@@ -65,7 +63,6 @@ class ActivityProcessor:
     def wake(self) -> None:
         """A new activity was stored."""
         self.arrivals += 1
-        self._idle.clear()
         self._wakeup.set()
 
     async def stop(self) -> None:
@@ -138,7 +135,6 @@ class ActivityProcessor:
             if pause:
                 self.paused_seconds += pause
                 await asyncio.sleep(pause)
-        self._idle.set()
         return handled
 
     async def _process(self, stored: activity_store.StoredActivity) -> str:
@@ -148,7 +144,6 @@ class ActivityProcessor:
         except Exception as exc:
             log.exception("activity failed", extra={"activity_id": stored.id})
             outcome = f"error: {type(exc).__name__}"
-        self.processed += 1
         if log.isEnabledFor(logging.DEBUG):
             log.debug("activity processed", extra={"activity_id": stored.id, "type": stored.type,
                                                    "outcome": outcome})

@@ -39,12 +39,6 @@ async def unprocessed(db: Database, *, limit: int = 100) -> list[StoredActivity]
     return [_from_row(r) for r in rows]
 
 
-async def mark_processed(db: Database, activity_id: str, *, outcome: str, now: float) -> None:
-    await db.execute(
-        "UPDATE activities SET processed_at = ?, outcome = ? WHERE id = ?", (now, outcome[:200], activity_id)
-    )
-
-
 async def mark_all_processed(db: Database, outcomes: list[tuple[str, str]], *, now: float) -> None:
     """Record a batch of outcomes in one transaction."""
     if not outcomes:
