@@ -13,14 +13,7 @@ import secrets
 from typing import Any
 
 from litestar import Request, delete, get, put
-
-try:  # Litestar >= 2.2x wants path parameters declared explicitly
-    from litestar.params import FromPath
-except ImportError:  # pragma: no cover - older Litestar infers them from the plain type
-
-    class FromPath:  # type: ignore[no-redef]
-        def __class_getitem__(cls, item: Any) -> Any:
-            return item
+from litestar.params import FromPath
 
 from inbox.activity_json import JsonProblem, decode_json_object
 from inbox.api.http import ApiError, mention_of, read_body

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+from types import SimpleNamespace
 
 import aiohttp
 import pytest
 import uvicorn
 from litestar import Litestar
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import HTTPException, NotAuthorizedException
 
 from inbox.api import outbox as outbox_api
+from inbox.api.http import error_response, problem_of
 from inbox.delivery import backfill_new_follower
 from tests.delivery.conftest import ACTOR, ACTOR_URL, SETTINGS, add_follower, note_activity
 
 OWNER = {"X-Test-Owner": "yes"}
+LIMIT = 256 * 1024  # the hostile-JSON bodies below stay under it
 
 
 @pytest.fixture
@@ -26,9 +29,11 @@ async def api(db, clock, monkeypatch):
         if request.headers.get("x-test-owner") != "yes":
             raise NotAuthorizedException("not the owner")
 
-    monkeypatch.setattr(outbox_api, "_authorize", fake_authorize)
-    app = Litestar(route_handlers=outbox_api.ROUTES)
-    app.state.db, app.state.settings, app.state.clock = db, SETTINGS, clock
+    monkeypatch.setattr(outbox_api, "require_owner_or_admin", fake_authorize)
+    app = Litestar(route_handlers=outbox_api.ROUTES,
+                   exception_handlers={HTTPException: lambda _, exc: error_response(*problem_of(exc))})
+    app.state.db, app.state.clock = db, clock
+    app.state.settings = SimpleNamespace(**vars(SETTINGS), max_body_bytes=LIMIT)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -106,6 +111,13 @@ async def test_hostile_json_published_by_the_owner_is_a_400(api, db, body):
     async with api.post(f"/v1/{ACTOR}/outbox", data=body, headers=OWNER) as r:
         assert r.status == 400 and (await r.json())["error"] == "invalid_json"
     assert (await db.fetchone("SELECT COUNT(*) AS n FROM deliveries"))["n"] == 0
+
+
+async def test_a_body_over_max_body_bytes_is_a_413_and_nothing_is_stored(api, db):
+    activity = {**note_activity("Create"), "padding": "x" * LIMIT}
+    async with api.post(f"/v1/{ACTOR}/outbox", json=activity, headers=OWNER) as r:
+        assert r.status == 413 and (await r.json())["error"] == "too_large"
+    assert (await db.fetchone("SELECT COUNT(*) AS n FROM outbox_activities"))["n"] == 0
 
 
 async def test_publish_without_owner_authorization_is_refused(api, db):
