@@ -16,11 +16,10 @@ import logging
 from typing import Any
 
 import msgspec
-from litestar.datastructures import Headers
 from litestar.exceptions import HTTPException
 from litestar.types import Receive, Scope, Send
 
-from inbox.api.http import ApiError, problem_of
+from inbox.api.http import DeliveryRequest, problem_of
 from inbox.api.inbox import local_actor, receive
 
 log = logging.getLogger("inbox.app")
@@ -40,40 +39,6 @@ def delivery_route(scope: Scope) -> str | None:
         if segment and "/" not in segment:
             return ACTOR_TEMPLATE
     return None
-
-
-class _Client:
-    __slots__ = ("host", "port")
-
-    def __init__(self, address: tuple[str, int]) -> None:
-        self.host, self.port = address
-
-
-class DeliveryRequest:
-    """What ``receive`` reads of a request, straight from the ASGI scope."""
-
-    __slots__ = ("app", "scope", "method", "headers", "client", "_receive")
-
-    def __init__(self, app: Any, scope: Scope, receive_message: Receive) -> None:
-        self.app = app
-        self.scope = scope
-        self.method = scope["method"]
-        self.headers = Headers.from_scope(scope)  # Litestar's own: identical header semantics
-        client = scope.get("client")
-        self.client = _Client(client) if client else None
-        self._receive = receive_message
-
-    async def stream(self):
-        """The body's chunks as they arrive (``read_body`` enforces the size limit)."""
-        while True:
-            message = await self._receive()
-            if message["type"] == "http.disconnect":
-                raise ApiError(400, "disconnected", "the client went away before sending its body")
-            body = message.get("body", b"")
-            if body:
-                yield body
-            if not message.get("more_body", False):
-                return
 
 
 def _json_answer(status: int, error: str, detail: Any,

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import base64
 import functools
+import re
 from typing import Any
 from urllib.parse import unquote
 
 from litestar import Request, Response
+from litestar.datastructures import Address, Headers
 from litestar.exceptions import HTTPException
+from litestar.types import Receive, Scope
 
 from fedicore.handles import Handle
 from fedicore.httpsig import HttpRequest
 from inbox.settings import Settings
 
 MAX_PAGE = 100
+_HOST = re.compile(r"[A-Za-z0-9._~-]+(?::[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?")
 MAX_SKIP = 2**31  # SQLite integers stop at 2**63; no collection here is anywhere near this
 
 
@@ -108,6 +112,8 @@ def signed_url(request: Request, settings: Settings) -> str:
             path = "/" + prefix.strip("/") + path
     if not host:
         raise ApiError(400, "no_host", "the request has no Host header")
+    if not _HOST.fullmatch(host):
+        raise ApiError(400, "bad_host", "the Host header is not a host name or address with a port")
     return f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
 
 
@@ -133,3 +139,31 @@ async def read_body(request: Request, limit: int) -> bytes:
         if len(body) > limit:
             raise ApiError(413, "too_large", f"the body is larger than {limit} bytes")
     return bytes(body)
+
+
+class DeliveryRequest:
+    """What ``receive`` reads of a request, straight from the ASGI scope (the Litestar routes
+    use it too, so both paths read bodies, and see a client go away, the same way)."""
+
+    __slots__ = ("app", "scope", "method", "headers", "client", "_receive")
+
+    def __init__(self, app: Any, scope: Scope, receive_message: Receive) -> None:
+        self.app = app
+        self.scope = scope
+        self.method = scope["method"]
+        self.headers = Headers.from_scope(scope)  # Litestar's own: identical header semantics
+        client = scope.get("client")
+        self.client = Address(*client) if client else None
+        self._receive = receive_message
+
+    async def stream(self):
+        """The body's chunks as they arrive (``read_body`` enforces the size limit)."""
+        while True:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                raise ApiError(400, "disconnected", "the client went away before sending its body")
+            body = message.get("body", b"")
+            if body:
+                yield body
+            if not message.get("more_body", False):
+                return

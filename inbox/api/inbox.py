@@ -16,7 +16,7 @@ import logging
 from litestar import Request, Response, post
 from litestar.params import FromPath
 
-from inbox.api.http import ApiError, mention_of, read_body, signature_request
+from inbox.api.http import ApiError, DeliveryRequest, mention_of, read_body, signature_request
 from inbox.fetcher import SigningKey
 from inbox.metrics import ACTIVITIES_BY, SIGNATURE_FAILURES
 from inbox.storage.actors import LocalActor, was_removed
@@ -114,14 +114,19 @@ def _accepted(status: int) -> Response:
     return Response(b"", status_code=status, media_type="application/json")
 
 
+def _delivery(request: Request) -> DeliveryRequest:
+    return DeliveryRequest(request.app, request.scope, request.receive)
+
+
 @post("/v1/{actor:str}/inbox", status_code=202, summary="ActivityPub inbox of a local actor")
 async def actor_inbox(request: Request, actor: FromPath[str]) -> Response:
-    return _accepted(await receive(request, await local_actor(request.app.state, actor)))
+    local = await local_actor(request.app.state, actor)
+    return _accepted(await receive(_delivery(request), local))
 
 
 @post("/v1/inbox", status_code=202, summary="Shared inbox: routed to the local actors concerned")
 async def shared_inbox(request: Request) -> Response:
-    return _accepted(await receive(request, None))
+    return _accepted(await receive(_delivery(request), None))
 
 
 ROUTES = [actor_inbox, shared_inbox]

@@ -64,3 +64,47 @@ async def test_fast_path_requests_are_counted_under_their_route(world) -> None:
     text = (await world.client.get(world.inbox.url("/metrics"))).text
     assert 'route="/v1/{actor}/inbox",status="401"' in text
     assert 'route="/v1/inbox",status="401"' in text
+
+
+async def test_deliveries_reach_the_fast_path_and_unusual_paths_do_not(world) -> None:
+    app = world.inbox.app
+    seen: list[str] = []
+    original = app.fast_inbox
+
+    async def spy(scope, receive, send) -> None:
+        seen.append(scope["path"])
+        await original(scope, receive, send)
+
+    app.fast_inbox = spy
+    try:
+        await _both(world, b'{"type": "Follow"}')
+        await world.client.post(world.inbox.url("/v1/inbox"), content=b"{}")
+    finally:
+        app.fast_inbox = original
+    path = world.alice_inbox.split(world.inbox.base, 1)[1]
+    assert seen == [path, "/v1/inbox"]
+
+
+async def test_a_bad_host_header_is_400_on_both_paths(world) -> None:
+    fast, routed = await _both(world, b"{}", {"Host": "a b"})
+    assert fast[0] == routed[0] == 400 and fast[1]["error"] in ("bad_host", "bad_request")
+
+
+async def test_a_client_leaving_mid_body_gets_no_500_on_either_path(world) -> None:
+    import asyncio
+
+    host, port = world.inbox.base.split("://")[1].split(":")
+    for path in (world.alice_inbox.split(world.inbox.base, 1)[1], "/v1/inbox/"):
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Length: 500\r\n\r\n{{".encode())
+        await writer.drain()
+        writer.close()
+    wanted = ('route="/v1/{actor}/inbox",status="400"', 'route="/v1/inbox",status="400"')
+    text = ""
+    for _ in range(50):
+        text = (await world.client.get(world.inbox.url("/metrics"))).text
+        if all(line in text for line in wanted):
+            break
+        await asyncio.sleep(0.1)
+    assert all(line in text for line in wanted) and 'status="500"' not in text, \
+        [line for line in text.splitlines() if "requests_total{" in line]
