@@ -13,10 +13,10 @@ from pathlib import Path
 import click
 
 from fedicore.errors import FedipressError
-from inbox.contributed import present_modules
+from inbox.delivery import cli as delivery_cli
+from inbox.moderation import cli as moderation_cli
 from inbox.settings import Settings, load_settings
 
-CONTRIBUTED = ("inbox.delivery.cli", "inbox.moderation.cli")
 config_option = click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
                              help="inbox.toml (FEDIPRESS_* environment variables override it)")
 
@@ -118,11 +118,5 @@ def backup_command(config: str | None, dest: str) -> None:
     click.echo(f"backed up {source} to {dest}")
 
 
-def _add_contributed() -> None:
-    for module in present_modules(CONTRIBUTED):
-        for command in getattr(module, "COMMANDS", []):
-            if command.name not in inbox_group.commands:
-                inbox_group.add_command(command)
-
-
-_add_contributed()
+for _command in [*delivery_cli.COMMANDS, *moderation_cli.COMMANDS]:
+    inbox_group.add_command(_command)
