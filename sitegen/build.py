@@ -82,11 +82,11 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
     options = options_key(out_dir, base_url)
     global_key = _hash(version, options, (root / CONFIG_NAME).read_bytes(), public_pem,
                        sorted((k, v) for k, v in stamps.items() if "templates" in k))
-    token = read_output_token(out_dir)
-    foreign = old is None or not token or token != old.output_token  # e.g. after rm -rf _site
+    # The output holds the token of the build that wrote it; any other (deleted, emptied, an
+    # old copy restored) cannot be trusted to hold what the manifest says: render everything.
+    on_disk = read_output_token(out_dir)
+    foreign = old is None or not on_disk or on_disk != old.output_token
     full = force or foreign or old.global_key != global_key
-    if foreign:
-        token = os.urandom(16).hex()
     old_posts = old.posts if old else {}
     old_pages = {} if (old is None or full) else old.pages
     interactions = load_interactions(site.interactions_path)
@@ -147,6 +147,7 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
         for path in set(old.static_files if old else ()) - set(static_files):
             remove_output(out_dir, path)
         write_server_files(out_dir)
+        token = output_token(global_key, records)
         write_if_changed(out_dir / OUTPUT_TOKEN, token.encode("ascii"))
         finish_pages()
 
@@ -339,6 +340,16 @@ def load_interactions(path: Path) -> dict:
     if not isinstance(data, dict):
         raise FedipressError("must be a JSON object keyed by post slug", path=str(path))
     return data
+
+
+def output_token(global_key: str, records: dict[str, PostRecord]) -> str:
+    """What the output holds, in 32 hex characters: the same for the same site, different once
+    any post's page, document or listing entry changed (~3 ms at 10,000 posts)."""
+    digest = hashlib.sha256(global_key.encode())
+    for name in sorted(records):
+        record = records[name]
+        digest.update(f"\n{name}\t{record.digest}\t{record.card}\t{record.written}".encode())
+    return digest.hexdigest()[:32]
 
 
 def _hash(*parts: object) -> str:
