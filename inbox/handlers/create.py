@@ -2,7 +2,8 @@
 
 The object must be embedded, be attributed to the signer and live on the signer's host (a
 Create that reuses another actor's object id is a forgery, CVE-2024-37903; the store checks
-earlier owners of the id too). Its HTML is sanitised before anything keeps it.
+earlier owners of the id too). Its HTML is sanitised before anything keeps it, by
+``fedicore.html_policy``: the same allow-list the site renders replies with.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from fedicore.html_policy import clean_html
 from fedicore.vocab import id_of
 from inbox.handlers.common import Drop, LocalTarget, addressed_to, is_local_object, mentions, same_origin
-from inbox.sanitize import sanitize_html
 
 NOTE_TYPES = frozenset({"Note", "Article", "Page", "Question"})
 
@@ -47,7 +48,7 @@ def clean_content(obj: dict[str, Any]) -> str:
     if not isinstance(content, str):
         content_map = obj.get("contentMap")
         content = next((v for v in content_map.values() if isinstance(v, str)), "") if isinstance(content_map, dict) else ""
-    return sanitize_html(content)
+    return clean_html(content)
 
 
 def interpret_create(activity: dict[str, Any], local: LocalTarget) -> ReplyIntent | Drop:
