@@ -7,7 +7,9 @@ Registering again with the same settings changes nothing (the answer says so).
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fedicore.errors import FedipressError
 from sitegen.config import load_site
@@ -33,12 +35,35 @@ def _same(current: dict, wanted: dict) -> bool:
             == wanted["manuallyApprovesFollowers"])
 
 
+def _private_key_transport_problem(base: str) -> str | None:
+    """Why the private key must not be sent to the inbox at ``base``: plain http is fine only
+    to this machine (loopback), where nobody on the way can read it."""
+    parts = urlsplit(base)
+    if parts.scheme == "https":
+        return None
+    host = (parts.hostname or "").lower()
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if parts.scheme == "http" and loopback:
+        return None
+    return (f"inbox_url {base} is not https: registering sends the blog's private key, "
+            f"which must not cross the network in clear text (use https, or a loopback address)")
+
+
 def register_site(root: Path, *, client: InboxClient | None = None) -> str:
     """Register (or re-register) the blog actor; returns a one-line outcome.
 
-    Raises ``FedipressError`` with the inbox's reason when it refuses."""
+    Raises ``FedipressError`` with the inbox's reason when it refuses, or before sending
+    anything when the inbox is reached over plain http on another machine."""
     own = client is None
     client = client or InboxClient(load_site(root))
+    problem = _private_key_transport_problem(client.base)
+    if problem:
+        if own:
+            client.close()
+        raise FedipressError(problem)
     try:
         body = registration_body(client)
         current = client.get(client.actor_path())
