@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from litestar import Request, delete, get
 from litestar.params import FromPath, FromQuery
@@ -12,8 +12,10 @@ from fedicore.handles import Handle
 from fedicore.vocab import AS_CONTEXT
 from inbox.api.http import ApiError, mention_of, paging
 from inbox.auth import require_owner_or_admin, signed_by_owner_or_admin
-from inbox.handlers.apply import reject_follow, signing_key
+from inbox.handlers.apply import reject_follow
+from inbox.moderation.effects import guess_sender
 from inbox.storage import followers as store
+from inbox.storage import moderation as moderation_store
 from inbox.storage.actors import get_actor
 
 
@@ -39,7 +41,8 @@ async def followers(request: Request, actor: FromPath[str], skip: FromQuery[int 
 
 
 async def _match(request: Request, mention: str, target: str) -> store.Follower | None:
-    """A follower named by URL, or by ``@user@domain`` (matched on host and preferredUsername)."""
+    """A follower named by URL, or by ``@user@domain``: the handle recorded for its actor URL
+    when its Follow was processed, else the URL's host and last path segment (no fetching)."""
     db = request.app.state.db
     if target.startswith(("https://", "http://")):
         return await store.get_follower(db, mention, target)
@@ -47,16 +50,12 @@ async def _match(request: Request, mention: str, target: str) -> store.Follower 
         wanted = Handle.parse(target)
     except ValueError as exc:
         raise ApiError(400, "bad_mention", str(exc)) from None
-    local = await get_actor(db, mention)
-    assert local is not None
     total = await store.count_followers(db, mention)
-    for row in await store.list_followers(db, mention, skip=0, limit=max(total, 1)):
-        if urlsplit(row.follower_id).netloc.lower() != wanted.domain:
-            continue
-        document = await request.app.state.fetcher.fetch_document(row.follower_id, signer=signing_key(local))
-        name = document.get("preferredUsername") if isinstance(document, dict) else None
-        last = urlsplit(row.follower_id).path.rstrip("/").rpartition("/")[2].lstrip("@")
-        if (name or last).lower() == wanted.user.lower():
+    rows = await store.list_followers(db, mention, skip=0, limit=max(total, 1))
+    known = await moderation_store.known_senders(db, [row.follower_id for row in rows])
+    for row in rows:
+        who = guess_sender(row.follower_id, known)
+        if who is not None and who.domain == wanted.domain and who.user.lower() == wanted.user.lower():
             return row
     return None
 

@@ -125,6 +125,19 @@ async def test_removing_a_follower_by_mention_sends_a_reject(world) -> None:
     assert rejects[0]["object"]["actor"] == bob.id
 
 
+async def test_removing_a_follower_whose_url_does_not_end_in_its_username(world) -> None:
+    dana = world.remote.actor("1234567", extra={"preferredUsername": "dana"})
+    await dana.post(world.client, world.alice_inbox, dana.follow(world.alice.id))
+    await world.inbox.settle()
+    host = world.remote.base.split("://", 1)[1]
+    fetched = len(world.remote.fetches)
+    url = world.inbox.url(f"/v1/{world.mention}/followers/{quote(f'@dana@{host}')}")
+    answer = await world.client.delete(url, headers=world.alice.sign("DELETE", url))
+    assert answer.status_code == 200, answer.text
+    assert await world.inbox.count("followers") == 0
+    assert len(world.remote.fetches) == fetched  # the handle recorded at Follow time: no fetch
+
+
 async def test_moderation_view_is_newest_first_and_paged(make_world) -> None:
     world = await make_world(manuallyApprovesFollowers=True)
     follows = []
