@@ -99,7 +99,8 @@ async def read_hook(request: Request, actor: FromPath[str], name: FromPath[str])
 async def remove_hook(request: Request, actor: FromPath[str], name: FromPath[str]) -> dict[str, Any]:
     event = _event(name)
     mention = await _owned(request, actor)
-    if not await store.delete_hook(request.app.state.db, mention, event):
+    state = request.app.state
+    if not await store.delete_hook(state.db, mention, event, now=state.clock()):
         raise ApiError(404, "no_hook", f"no {event} hook for {mention}")
     return {"removed": event}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,16 +59,18 @@ async def get_hook(db: Database, actor_mention: str, name: str) -> Hook | None:
     return _hook(row) if row else None
 
 
-async def delete_hook(db: Database, actor_mention: str, name: str) -> bool:
-    """Remove the hook and its calls still waiting (they would have nowhere to go)."""
+async def delete_hook(db: Database, actor_mention: str, name: str, *, now: float | None = None) -> bool:
+    """Remove the hook and fail its calls still waiting (they would have nowhere to go),
+    finished at ``now`` (the wall clock by default) so ``prune_finished`` forgets them later."""
+    now = time.time() if now is None else now
     async with db.transaction() as conn:
         cursor = await conn.execute("DELETE FROM webhooks WHERE actor_mention = ? AND name = ?",
                                     (actor_mention, name))
         removed = cursor.rowcount > 0
         await cursor.close()
         await conn.execute(
-            "UPDATE webhook_calls SET state = 'failed', last_error = 'hook removed'"
-            " WHERE actor_mention = ? AND name = ? AND state = 'pending'", (actor_mention, name))
+            "UPDATE webhook_calls SET state = 'failed', last_error = 'hook removed', finished_at = ?"
+            " WHERE actor_mention = ? AND name = ? AND state = 'pending'", (now, actor_mention, name))
     return removed
 
 
@@ -145,3 +148,13 @@ async def call_state(db: Database, delivery_id: str) -> dict[str, Any] | None:
 async def count_pending(db: Database) -> int:
     row = await db.fetchone("SELECT COUNT(*) AS n FROM webhook_calls WHERE state = 'pending'")
     return int(row["n"]) if row else 0
+
+
+async def prune_finished(db: Database, before: float) -> int:
+    """Forget calls (and their envelopes) that finished before ``before``; pending ones stay.
+
+    A call failed by ``delete_hook`` before it recorded ``finished_at`` counts as finished
+    when it was created."""
+    return await db.execute(
+        "DELETE FROM webhook_calls WHERE state != 'pending'"
+        " AND COALESCE(finished_at, created_at) < ?", (before,))

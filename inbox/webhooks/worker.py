@@ -4,7 +4,8 @@ Each try is decided by ``inbox.delivery.policy.decide`` (2xx done, 410/4xx given
 429 and no answer retried on Mastodon's curve, Retry-After honoured), so webhooks and
 deliveries back off the same way. Targets on private, loopback or reserved addresses are
 refused, literal or resolved, unless ``settings.allow_private_fetch``: a hook URL is chosen by
-a user, and must not become a way into the operator's network.
+a user, and must not become a way into the operator's network. Delivered and failed calls
+(envelopes included) are pruned hourly once ``keep_finished_days`` old, as deliveries are.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from inbox.webhooks.queue import register_worker, unregister_worker
 
 log = logging.getLogger("fedipress.webhooks")
 USER_AGENT = "Fedipress-Webhooks"
+PRUNE_EVERY = 3600.0  # real seconds between prunes of finished calls
 
 
 class PrivateAddress(OSError):
@@ -70,7 +72,7 @@ class WebhookWorker:
 
     def __init__(self, db: Database, settings: Any, *, clock: Callable[[], float] = time.time,
                  poll_interval: float = 1.0, timeout: float = 10.0, lease: float = 60.0,
-                 rng: random.Random | None = None) -> None:
+                 keep_finished_days: float = 30.0, rng: random.Random | None = None) -> None:
         self.db = db
         self.db_path = db.path
         self._allow_private = bool(getattr(settings, "allow_private_fetch", False))
@@ -78,6 +80,7 @@ class WebhookWorker:
         self._poll = poll_interval
         self._timeout = timeout
         self._lease = lease
+        self._keep_finished = keep_finished_days * 86400  # delivered/failed calls, as deliveries
         self._rng = rng or random.Random()
         self._owner = f"hooks-{uuid.uuid4().hex[:12]}"
         self._wake = asyncio.Event()
@@ -98,8 +101,16 @@ class WebhookWorker:
 
     async def run(self) -> None:
         await self._start()
+        last_prune = -PRUNE_EVERY  # the first pass prunes
         try:
             while not self._stopping:
+                real = time.monotonic()
+                if real - last_prune >= PRUNE_EVERY:
+                    try:
+                        await store.prune_finished(self.db, self._clock() - self._keep_finished)
+                        last_prune = real
+                    except Exception:  # noqa: BLE001 - a locked database is tried again next pass
+                        log.exception("pruning finished webhook calls failed")
                 try:
                     done = await self.run_once()
                 except Exception:  # noqa: BLE001 - keep the worker alive; the row stays leased
