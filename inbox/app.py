@@ -20,12 +20,11 @@ from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from inbox.api import actors, collections, followers, inbox, ops, queue
+from inbox.api import actors, collections, followers, hooks, inbox, moderation, ops, outbox, queue
 from inbox.api.fast_inbox import FastInbox, delivery_route
 from inbox.api.http import error_response, problem_of
 from inbox.background import Background, background_workers
 from inbox.caches import LocalActorCache
-from inbox.contributed import present_modules
 from inbox.fetcher import Fetcher, SigningKey
 from inbox.handlers.apply import Effects
 from inbox.logs import REQUEST_ID
@@ -39,16 +38,11 @@ from inbox.storage.db import Database
 from inbox.storage.group_commit import ActivityWriter
 
 log = logging.getLogger("inbox.app")
-# Route modules written by other parts of the inbox; included when present.
-OPTIONAL_ROUTE_MODULES = ("inbox.api.outbox", "inbox.api.moderation", "inbox.api.hooks")
 
 
 def _route_handlers() -> list[Any]:
-    handlers: list[Any] = [*ops.ROUTES, *inbox.ROUTES, *queue.ROUTES, *collections.ROUTES,
-                           *followers.ROUTES, *actors.ROUTES]
-    for module in present_modules(OPTIONAL_ROUTE_MODULES):
-        handlers.extend(module.ROUTES)
-    return handlers
+    return [*ops.ROUTES, *inbox.ROUTES, *queue.ROUTES, *collections.ROUTES, *followers.ROUTES,
+            *actors.ROUTES, *outbox.ROUTES, *moderation.ROUTES, *hooks.ROUTES]
 
 
 def _http_error(request: Request, exc: HTTPException) -> Response:
