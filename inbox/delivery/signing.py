@@ -24,10 +24,12 @@ import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from fedicore.handles import domain_of_url
 from fedicore.httpsig import HttpRequest, digest_header, format_http_date, sign_request
 from fedicore.httpsig.cavage import signature_header
 from fedicore.keys import load_private_key
@@ -51,6 +53,10 @@ class Payload:
         return cls(body, digest_header(body))
 
 
+_UNSAFE = frozenset(" \r\n\t\x00")
+_PATH_SAFE = "/?#[]@!$&'()*+,;=:%~-._"  # what quote leaves alone: only non-ASCII gets encoded
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     """Where one delivery goes, split once: the Host value and the request-target."""
@@ -62,9 +68,25 @@ class Target:
 
     @classmethod
     def of(cls, url: str) -> Target:
-        """Raises ValueError for a URL that is not absolute http(s)."""
+        """Checked once per delivery row, so sending and signing need not check again. Raises
+        ValueError for a URL that is not absolute http(s) or that a request line or Host
+        header cannot carry (whitespace, control characters, a bad port). A non-ASCII host is
+        sent IDNA-encoded and non-ASCII path characters percent-encoded, as browsers do."""
+        if any(c in _UNSAFE for c in url):
+            raise ValueError("inbox URL has whitespace or control characters")
         request = HttpRequest("POST", url, {}, b"")
-        return cls(url, request.scheme, request.authority, request.request_target)
+        authority, request_target = request.authority, request.request_target
+        if not authority.isascii():
+            authority = domain_of_url(url) or ""
+            if not authority:
+                raise ValueError(f"inbox URL has an unusable host: {url[:200]!r}")
+        if not request_target.isascii():
+            request_target = quote(request_target, safe=_PATH_SAFE)
+        port = authority.rpartition("]")[2] if authority.startswith("[") else authority
+        _, colon, port_text = port.rpartition(":")
+        if colon and not (port_text.isdigit() and 0 < int(port_text) < 65536):
+            raise ValueError(f"inbox URL has a bad port: {url[:200]!r}")
+        return cls(url, request.scheme, authority, request_target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,13 +197,11 @@ def sign_chunk(items: Sequence[tuple[_Key, Target, Payload, str, float]]) -> lis
 def signed_headers(key: _Key, target: Target, payload: Payload, scheme: str, now: float) -> dict[str, str]:
     """Host, Date, Digest/Content-Digest, Content-Type and Signature(-Input) of one POST."""
     date = http_date(now)
-    if scheme == "cavage" and key.fast and target.request_target.isascii() and target.authority.isascii():
+    if scheme == "cavage" and key.fast:  # Target.of made both ASCII and free of line breaks
         message = (
             f"(request-target): post {target.request_target}\nhost: {target.authority}\n"
             f"date: {date}\ndigest: {payload.digest}\ncontent-type: {CONTENT_TYPE}"
         )
-        if "\n" in target.request_target or "\r" in target.request_target:
-            raise ValueError("request target has a line break")
         signature = key.key.sign(message.encode("ascii"), _PKCS1, _SHA256)  # type: ignore[attr-defined]
         return {
             "Host": target.authority, "Date": date, "Digest": payload.digest, "Content-Type": CONTENT_TYPE,
