@@ -47,13 +47,17 @@ class RunningInbox:
 
 
 @contextlib.asynccontextmanager
-async def running_inbox(settings: Settings | None = None, **fields: Any) -> AsyncIterator[RunningInbox]:
-    """``async with running_inbox(database=str(tmp_path / "i.sqlite3")) as inbox: ...``"""
+async def running_inbox(settings: Settings | None = None, *,
+                        clock: Callable[[], float] | None = None,
+                        **fields: Any) -> AsyncIterator[RunningInbox]:
+    """``async with running_inbox(database=str(tmp_path / "i.sqlite3")) as inbox: ...``
+
+    ``clock`` is passed to ``create_app`` (its wall clock), for tests that move time forward."""
     port = free_port()
     values = {"port": port, "public_url": f"http://127.0.0.1:{port}", "allow_private_fetch": True,
               "log_level": "warning", **fields}
     settings = settings or Settings(**values)
-    app = create_app(settings)
+    app = create_app(settings) if clock is None else create_app(settings, clock=clock)
     config = uvicorn.Config(app, host="127.0.0.1", port=settings.port, log_level="warning",
                             lifespan="on", access_log=False)
     server = uvicorn.Server(config)
