@@ -12,8 +12,7 @@ import time
 
 from inbox.moderation import decide_for
 from inbox.moderation.service import GLOBAL, domain_refused
-from inbox.storage.moderation import local_actors
-from inbox.storage.actors import LocalActor, get_actor
+from inbox.storage.actors import LocalActor, all_actors, get_actor
 
 BLOCK_CACHE_SECONDS = 10.0
 SHARED = ""  # the scope of the shared inbox in ``domain_blocked``
@@ -32,9 +31,19 @@ class LocalActorCache:
     def __init__(self, ttl: float = 5.0) -> None:
         self.ttl = ttl
         self._entries: dict[str, tuple[float, LocalActor | None]] = {}
+        self._all: tuple[float, list[LocalActor]] | None = None
         # (deadline on the app clock, the rule's own expiry on the app clock, outcome)
         self._blocks: dict[tuple[str, str], tuple[float, float | None, str]] = {}
         self._decisions: dict[tuple[str, str, str, str], tuple[float, float | None, str]] = {}
+
+    async def all(self, db) -> list[LocalActor]:
+        """Every registered local actor (for the shared inbox), with the same short expiry."""
+        now = time.monotonic()
+        if self._all is not None and self._all[0] > now:
+            return self._all[1]
+        actors = await all_actors(db)
+        self._all = (now + self.ttl, actors)
+        return actors
 
     async def get(self, db, mention: str) -> LocalActor | None:
         now = time.monotonic()
@@ -54,7 +63,7 @@ class LocalActorCache:
             return hit[2] == "block"
         if scope == SHARED:
             # The shared inbox serves every local actor: refuse only what all of them refuse.
-            mentions = [mention for mention, _ in await local_actors(db)] or [GLOBAL]
+            mentions = [actor.mention for actor in await self.all(db)] or [GLOBAL]
             refused = True
             for mention in mentions:
                 if not await domain_refused(db, actor=mention, domain=domain, now=now,
@@ -85,5 +94,6 @@ class LocalActorCache:
 
     def clear(self) -> None:
         self._entries.clear()
+        self._all = None
         self._blocks.clear()
         self._decisions.clear()

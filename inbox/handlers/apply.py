@@ -97,8 +97,9 @@ class Effects:
             one = (await self.cache.get(self.db, stored.inbox_mention) if self.cache is not None
                    else await actor_store.get_actor(self.db, stored.inbox_mention))
             local = [one] if one else []
-        else:
-            local = await actor_store.all_actors(self.db)
+        else:  # the shared inbox: every local actor
+            local = (await self.cache.all(self.db) if self.cache is not None
+                     else await actor_store.all_actors(self.db))
         outcomes: list[str] = []
         global_done: set[type] = set()
         for actor in local:
