@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from litestar import Request
 
 from fedicore.handles import Handle
-from inbox.api.http import ApiError, read_body, signature_request
+from inbox.api.http import ApiError, request_body, signature_request
 from inbox.fetcher import RemoteKey, SigningKey
 from inbox.moderation.service import GLOBAL, domain_refused, is_admin
 from inbox.storage.actors import get_actor
@@ -49,10 +49,7 @@ def handle_of(key: RemoteKey) -> Handle | None:
 async def authenticate(request: Request, actor_mention: str | None) -> Signer:
     """Verify the request's signature and say who made it (401 if it does not verify)."""
     state = request.app.state
-    body = getattr(request.state, "body", None)
-    if body is None:
-        body = await read_body(request, state.settings.max_body_bytes)
-        request.state.body = body
+    body = await request_body(request)
     signer_key = None
     local = None
     own_domains: set[str] = set()

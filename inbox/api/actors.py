@@ -15,7 +15,7 @@ from litestar.params import FromPath
 
 from fedicore import keys
 from inbox.activity_json import JsonProblem, decode_json_object
-from inbox.api.http import ApiError, mention_of, read_body
+from inbox.api.http import ApiError, mention_of, request_body
 from inbox.auth import authenticate, require_owner_or_admin
 from inbox.storage import actors as store
 
@@ -65,8 +65,7 @@ def parse_registration(body: bytes) -> Registration:
 async def register_actor(request: Request, actor: FromPath[str]) -> dict[str, Any]:
     mention = mention_of(actor)
     state = request.app.state
-    body = await read_body(request, state.settings.max_body_bytes)
-    request.state.body = body
+    body = await request_body(request)
     signer = await authenticate(request, mention)
     registration = parse_registration(body)
     if not signer.is_admin:

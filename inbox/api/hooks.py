@@ -16,7 +16,7 @@ from litestar import Request, delete, get, put
 from litestar.params import FromPath
 
 from inbox.activity_json import JsonProblem, decode_json_object
-from inbox.api.http import ApiError, mention_of, read_body
+from inbox.api.http import ApiError, mention_of, request_body
 from inbox.auth import require_owner_or_admin
 from inbox.storage import webhooks as store
 from inbox.storage.actors import get_actor
@@ -58,9 +58,9 @@ async def _owned(request: Request, actor: str) -> str:
 async def put_hook(request: Request, actor: FromPath[str], name: FromPath[str]) -> dict[str, Any]:
     event = _event(name)
     state = request.app.state
-    request.state.body = await read_body(request, state.settings.max_body_bytes)
+    body = await request_body(request)
     mention = await _owned(request, actor)
-    value = decode_json_object(request.state.body)
+    value = decode_json_object(body)
     if isinstance(value, JsonProblem):
         raise ApiError(400, "invalid_json", value.detail)
     config = parse_hook(value)

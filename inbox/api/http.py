@@ -125,6 +125,15 @@ def signature_request(request: Request, settings: Settings, body: bytes) -> Http
     return HttpRequest(request.method, url, headers, body)
 
 
+async def request_body(request: Request) -> bytes:
+    """The body of a management request, read once (limit: ``max_body_bytes``) and kept on the
+    request, so the signature check and the route both use the same bytes."""
+    body = getattr(request.state, "body", None)
+    if body is None:
+        body = request.state.body = await read_body(request, request.app.state.settings.max_body_bytes)
+    return body
+
+
 async def read_body(request: Request, limit: int) -> bytes:
     """The body, refusing more than ``limit`` bytes (declared or streamed) with 413."""
     declared = request.headers.get("content-length")

@@ -14,7 +14,7 @@ from litestar import Request, Response, delete, get, post
 from litestar.params import FromPath
 
 from inbox.activity_json import JsonProblem, decode_json_object
-from inbox.api.http import ApiError, decode_id, mention_of, read_body
+from inbox.api.http import ApiError, decode_id, mention_of, request_body
 from inbox.auth import authenticate, require_owner_or_admin
 from inbox.moderation import service
 from inbox.moderation.blocklist_csv import parse_blocklist
@@ -43,17 +43,8 @@ async def _admin(request: Request) -> str:
     return str(signer.handle)
 
 
-async def _raw_body(request: Request) -> bytes:
-    """The body (authentication has usually read it already, to check its digest)."""
-    body = getattr(request.state, "body", None)
-    if body is None:
-        body = await read_body(request, request.app.state.settings.max_body_bytes)
-        request.state.body = body
-    return body
-
-
 async def _body_patterns(request: Request) -> list[Pattern]:
-    body = await _raw_body(request)
+    body = await request_body(request)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -198,7 +189,7 @@ async def global_audit(request: Request) -> dict[str, Any]:
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
-    value = decode_json_object(await _raw_body(request))
+    value = decode_json_object(await request_body(request))
     if isinstance(value, JsonProblem):
         raise ApiError(400, "invalid_json", value.detail)
     return value
@@ -273,7 +264,7 @@ async def add_domain_blocks(request: Request) -> dict[str, Any]:
     state = request.app.state
     now = state.clock()
     try:
-        parsed = parse_blocklist((await _raw_body(request)).decode("utf-8"))
+        parsed = parse_blocklist((await request_body(request)).decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, "invalid_blocklist", str(exc)) from None
     expires_at = _expiry(request, now)

@@ -15,7 +15,7 @@ from litestar.params import FromPath
 
 from fedicore.vocab import id_of
 from inbox.activity_json import JsonProblem, decode_json_object
-from inbox.api.http import ApiError, mention_of, read_body
+from inbox.api.http import ApiError, mention_of, request_body
 from inbox.auth import require_owner_or_admin
 from inbox.delivery.outbox import for_recipients, outbox_problem
 from inbox.delivery.queue import ResolveInbox, publish
@@ -50,8 +50,7 @@ async def publish_activity(request: Request[Any, Any, Any], actor: FromPath[str]
     actor_url = await outbox_store.actor_url(state.db, mention)
     if actor_url is None:
         raise ApiError(404, "not_found", f"no local actor {mention}")
-    # read once, before the signature check, which finds it in request.state
-    raw = request.state.body = await read_body(request, state.settings.max_body_bytes)
+    raw = await request_body(request)
     await require_owner_or_admin(request, mention)
     activity = decode_json_object(raw)  # strict: no duplicates, NaN, deep nesting
     if isinstance(activity, JsonProblem):
