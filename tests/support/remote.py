@@ -7,10 +7,18 @@ Reused by every inbox-side test area::
         bob = remote.actor("bob")
         await bob.post(client, inbox_url, bob.follow(blog_actor_url))
         remote.received   # every request that reached the fake server, in order
+
+Each ``FakeFediverse`` is one host, and plays one ``HostBehaviour`` (the deployed fediverse's
+habits, ``../shared/docs/deployed-fediverse.md``; ``tests/support/deployed.py`` names the
+presets)::
+
+    async with FakeFediverse(GOTOSOCIAL) as gts:   # gzip, hs2019, …/main-key, signed GETs only
 """
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import json
 import threading
 import time
@@ -25,7 +33,7 @@ from tests.support.loopback import serve_catch_all
 
 from fedicore.httpsig import HttpRequest, parse_signature, sign_request, verify_request
 from fedicore.keys import generate_rsa_keypair
-from fedicore.vocab import ACTIVITY_JSON, AS_CONTEXT, PUBLIC
+from fedicore.vocab import ACCEPT_ACTIVITY, ACTIVITY_JSON, AS_CONTEXT, PUBLIC, is_activity_content_type
 
 _KEYS: list[tuple[str, str]] = []
 _KEYS_LOCK = threading.Lock()
@@ -39,6 +47,22 @@ def test_keypair(index: int) -> tuple[str, str]:
         return _KEYS[index]
 
 
+@dataclass(frozen=True)
+class HostBehaviour:
+    """How one remote host behaves on the wire. The default is the polite fake every older test
+    assumes; each field switches on one habit of deployed servers."""
+
+    gzip: bool = False                   # Content-Encoding: gzip when Accept-Encoding allows it
+    key_style: str = "fragment"          # keyId: "fragment" (#main-key), "path" (…/main-key), "actor"
+    signature_algorithm: str = "rsa-sha256"  # or "hs2019" (GoToSocial), same RSA bytes
+    content_type: str = ACTIVITY_JSON    # what it serves and POSTs (LD_JSON_AS for GoToSocial)
+    signed_fetch: bool = False           # actor and key documents only to verified signed GETs
+    strict_content_types: bool = False   # refuses our documents unless ActivityStreams typed
+    canonical_redirect: bool = False     # /@name answers 301 to the actor id /users/name
+    delay: float = 0.0                   # seconds before answering any GET
+    drip: float = 0.0                    # seconds between single bytes of a GET's body
+
+
 @dataclass
 class RemoteActor:
     """A remote account served by a ``FakeFediverse``; signs with its own RSA key."""
@@ -49,6 +73,7 @@ class RemoteActor:
     public_pem: str
     also_known_as: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    behaviour: HostBehaviour = field(default_factory=HostBehaviour)
 
     @property
     def id(self) -> str:
@@ -56,7 +81,19 @@ class RemoteActor:
 
     @property
     def key_id(self) -> str:
-        return f"{self.id}#main-key"
+        """What this actor's signatures name as keyId."""
+        style = self.behaviour.key_style
+        return self.id if style == "actor" else f"{self.id}/main-key" if style == "path" else f"{self.id}#main-key"
+
+    @property
+    def public_key_id(self) -> str:
+        """The ``publicKey.id`` its document lists (apex signs with the bare actor URL)."""
+        return f"{self.id}#main-key" if self.behaviour.key_style == "actor" else self.key_id
+
+    @property
+    def profile_url(self) -> str:
+        """The human-facing URL; redirects to ``id`` on a ``canonical_redirect`` host."""
+        return f"{self.base}/@{self.name}"
 
     @property
     def inbox(self) -> str:
@@ -76,7 +113,7 @@ class RemoteActor:
             "id": self.id, "type": "Person", "preferredUsername": self.name,
             "inbox": self.inbox, "outbox": f"{self.id}/outbox",
             "endpoints": {"sharedInbox": self.shared_inbox},
-            "publicKey": {"id": self.key_id, "owner": self.id, "publicKeyPem": self.public_pem},
+            "publicKey": {"id": self.public_key_id, "owner": self.id, "publicKeyPem": self.public_pem},
         }
         if self.also_known_as:
             doc["alsoKnownAs"] = list(self.also_known_as)
@@ -111,11 +148,15 @@ class RemoteActor:
     def sign(self, method: str, url: str, body: bytes = b"", *, scheme: str = "cavage",
              now: float | None = None, headers: dict[str, str] | None = None,
              covered: list[str] | None = None, key_id: str | None = None) -> dict[str, str]:
-        base = {"Content-Type": ACTIVITY_JSON} if body or method == "POST" else {}
+        base = {"Content-Type": self.behaviour.content_type} if body or method == "POST" else {}
         base.update(headers or {})
         req = HttpRequest(method, url, base, body)
         added = sign_request(req, key_id=key_id or self.key_id, private_key=self.private_pem,
                              scheme=scheme, now=now, covered=covered)
+        if scheme == "cavage" and self.behaviour.signature_algorithm != "rsa-sha256":
+            # GoToSocial names the same RSA-SHA256 signature "hs2019"; the bytes do not change.
+            added["Signature"] = added["Signature"].replace(
+                'algorithm="rsa-sha256"', f'algorithm="{self.behaviour.signature_algorithm}"')
         return {**base, **added}
 
     async def post(self, client: httpx.AsyncClient, url: str, activity: dict[str, Any] | bytes,
@@ -145,12 +186,16 @@ class FakeFediverse:
     request (``received``; ``fetches`` are the GETs, ``deliveries`` the POSTs to inboxes).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, behaviour: HostBehaviour | None = None) -> None:
+        self.behaviour = behaviour or HostBehaviour()
         self.actors: dict[str, RemoteActor] = {}
         self.documents: dict[str, tuple[int, str, bytes, dict[str, str]]] = {}
         self.received: list[Received] = []
+        self.refused_fetches: list[Received] = []  # GETs answered 401 (signed_fetch)
+        self.gone: set[str] = set()  # actor names answered 410
         self.inbox_status = 202
         self._runner: web.AppRunner | None = None
+        self._signer_keys: dict[str, str] = {}
         self.base = ""
 
     async def __aenter__(self) -> FakeFediverse:
@@ -164,6 +209,7 @@ class FakeFediverse:
 
     def actor(self, name: str, *, key_index: int | None = None, **options: Any) -> RemoteActor:
         private_pem, public_pem = test_keypair(1 + len(self.actors) if key_index is None else key_index)
+        options.setdefault("behaviour", self.behaviour)
         actor = RemoteActor(self.base, name, private_pem, public_pem, **options)
         self.actors[name] = actor
         return actor
@@ -185,19 +231,94 @@ class FakeFediverse:
     def delivered(self, type_: str) -> list[dict[str, Any]]:
         return [r.json() for r in self.deliveries if r.json().get("type") == type_]
 
+    async def read_collection(self, reader: RemoteActor, url: str) -> dict[str, Any] | str:
+        """GET one of our collections as this host's servers do (signed as ``reader``); the
+        document, or the reason a strict server gives for refusing it."""
+        async with httpx.AsyncClient(trust_env=False, timeout=10) as client:
+            answer = await client.get(url, headers={**reader.sign("GET", url), "Accept": ACCEPT_ACTIVITY})
+        if answer.status_code != 200:
+            return f"status {answer.status_code}"
+        if self.behaviour.strict_content_types and not is_activity_content_type(
+                answer.headers.get("content-type")):
+            return f"non activity streams response: {answer.headers.get('content-type')}"
+        return answer.json()
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
-        self.received.append(Received(request.method, request.path_qs, dict(request.headers), body))
+        received = Received(request.method, request.path_qs, dict(request.headers), body)
+        self.received.append(received)
         if request.method == "POST":
             return web.Response(status=self.inbox_status)
+        if self.behaviour.delay:
+            await asyncio.sleep(self.behaviour.delay)
         if request.path in self.documents:
             status, content_type, payload, headers = self.documents[request.path]
-            return web.Response(status=status, body=payload, headers={"Content-Type": content_type, **headers})
+            return await self._answer(request, payload, status=status,
+                                      headers={"Content-Type": content_type, **headers})
         parts = request.path.strip("/").split("/")
-        if len(parts) == 2 and parts[0] == "users" and parts[1] in self.actors:
-            doc = json.dumps(self.actors[parts[1]].document()).encode()
-            return web.Response(body=doc, headers={"Content-Type": ACTIVITY_JSON})
+        if len(parts) == 1 and parts[0].startswith("@") and self.behaviour.canonical_redirect:
+            return web.Response(status=301, headers={"Location": f"{self.base}/users/{parts[0][1:]}"})
+        is_key_path = len(parts) == 3 and parts[2] == "main-key" and self.behaviour.key_style == "path"
+        if len(parts) in (2, 3) and parts[0] == "users" and parts[1] in self.actors and (
+                len(parts) == 2 or is_key_path):
+            if parts[1] in self.gone:
+                return web.Response(status=410, text="gone")
+            if self.behaviour.signed_fetch and not await self._signed_by_someone(request, received):
+                self.refused_fetches.append(received)
+                return web.Response(status=401, text="signature required")
+            doc = self.actors[parts[1]].document()
+            if is_key_path:  # GoToSocial: a stub of the actor that carries only the key
+                doc = {k: doc[k] for k in ("@context", "id", "type", "preferredUsername", "publicKey")}
+            return await self._answer(request, json.dumps(doc).encode(),
+                                      headers={"Content-Type": self.behaviour.content_type})
         return web.Response(status=404, text="not found")
+
+    async def _answer(self, request: web.Request, payload: bytes, *, status: int = 200,
+                      headers: dict[str, str]) -> web.StreamResponse:
+        headers = dict(headers)
+        if self.behaviour.gzip and "gzip" in request.headers.get("Accept-Encoding", "") and payload:
+            payload = gzip.compress(payload)
+            headers["Content-Encoding"] = "gzip"
+        if not self.behaviour.drip:
+            return web.Response(status=status, body=payload, headers=headers)
+        response = web.StreamResponse(status=status, headers=headers)
+        await response.prepare(request)
+        for index in range(len(payload)):
+            await response.write(payload[index:index + 1])
+            await asyncio.sleep(self.behaviour.drip)
+        await response.write_eof()
+        return response
+
+    async def _signed_by_someone(self, request: web.Request, received: Received) -> bool:
+        """Authorized fetch: the GET carries a signature that verifies against the key its
+        keyId names, fetched over HTTP as a real server would (cached per keyId)."""
+        url = f"{self.base}{request.path_qs}"
+        req = HttpRequest("GET", url, received.headers, b"")
+        parsed = parse_signature(req)
+        if not hasattr(parsed, "key_id"):
+            return False
+        pem = self._signer_keys.get(parsed.key_id)
+        if pem is None:
+            pem = await _fetch_public_key(parsed.key_id)
+            if pem is None:
+                return False
+            self._signer_keys[parsed.key_id] = pem
+        return verify_request(req, parsed, pem, now=time.time()) is None
+
+
+async def _fetch_public_key(key_id: str) -> str | None:
+    """The PEM a keyId names: its document (fragment dropped), then its ``publicKey``."""
+    try:
+        async with httpx.AsyncClient(trust_env=False, timeout=10, follow_redirects=True) as client:
+            answer = await client.get(key_id.partition("#")[0], headers={"Accept": ACCEPT_ACTIVITY})
+        document = answer.json()
+    except (httpx.HTTPError, ValueError):
+        return None
+    for entry in ([document] + [document.get("publicKey")] + list(document.get("publicKey") or [])
+                  if isinstance(document, dict) else []):
+        if isinstance(entry, dict) and entry.get("id") == key_id and "publicKeyPem" in entry:
+            return entry["publicKeyPem"]
+    return None
 
 
 def verify_received(received: Received, url: str, public_pem: str) -> bool:
