@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Request, get
+from litestar import Request, Response, get
 from litestar.params import FromPath, FromQuery
 
 from fedicore.vocab import AS_CONTEXT
-from inbox.api.http import ApiError, decode_id, mention_of, paging
+from inbox.api.http import ApiError, activity_response, decode_id, mention_of, paging
 from inbox.auth import signed_by_owner_or_admin
 from inbox.storage import items as store
 from inbox.storage.actors import get_actor
@@ -34,7 +34,7 @@ def _reply(item: store.Item) -> dict[str, Any]:
 
 
 async def _collection(request: Request, actor: str, kind: str, url: str,
-                      skip: int | None, limit: int | None) -> dict[str, Any]:
+                      skip: int | None, limit: int | None) -> Response:
     mention = mention_of(actor)
     db = request.app.state.db
     if await get_actor(db, mention) is None:
@@ -53,24 +53,24 @@ async def _collection(request: Request, actor: str, kind: str, url: str,
     elif ((request.headers.get("signature") or request.headers.get("signature-input"))
           and await signed_by_owner_or_admin(request, mention)):
         answer["orderedItems"] = [msgspec.json.decode(item.raw) for item in items]
-    return answer
+    return activity_response(request, answer)
 
 
 @get("/v1/{actor:str}/inbox/replies/{url:path}", summary="Approved replies to one of the blog's objects")
 async def replies(request: Request, actor: FromPath[str], url: FromPath[str], skip: FromQuery[int | None] = None,
-                  limit: FromQuery[int | None] = None) -> dict[str, Any]:
+                  limit: FromQuery[int | None] = None) -> Response:
     return await _collection(request, actor, "replies", url, skip, limit)
 
 
 @get("/v1/{actor:str}/inbox/likes/{url:path}", summary="Approved likes of one of the blog's objects")
 async def likes(request: Request, actor: FromPath[str], url: FromPath[str], skip: FromQuery[int | None] = None,
-                limit: FromQuery[int | None] = None) -> dict[str, Any]:
+                limit: FromQuery[int | None] = None) -> Response:
     return await _collection(request, actor, "likes", url, skip, limit)
 
 
 @get("/v1/{actor:str}/inbox/shares/{url:path}", summary="Approved shares of one of the blog's objects")
 async def shares(request: Request, actor: FromPath[str], url: FromPath[str], skip: FromQuery[int | None] = None,
-                 limit: FromQuery[int | None] = None) -> dict[str, Any]:
+                 limit: FromQuery[int | None] = None) -> Response:
     return await _collection(request, actor, "shares", url, skip, limit)
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-from litestar import Request, delete, get
+from litestar import Request, Response, delete, get
 from litestar.params import FromPath, FromQuery
 
 from fedicore.handles import Handle
 from fedicore.vocab import AS_CONTEXT
-from inbox.api.http import ApiError, mention_of, paging
+from inbox.api.http import ApiError, activity_response, mention_of, paging
 from inbox.auth import require_owner_or_admin, signed_by_owner_or_admin
 from inbox.handlers.apply import reject_follow
 from inbox.moderation.effects import guess_sender
@@ -21,7 +21,7 @@ from inbox.storage.actors import get_actor
 
 @get("/v1/{actor:str}/followers", summary="Followers: count for anyone, items for the owner")
 async def followers(request: Request, actor: FromPath[str], skip: FromQuery[int | None] = None,
-                    limit: FromQuery[int | None] = None) -> dict[str, Any]:
+                    limit: FromQuery[int | None] = None) -> Response:
     mention = mention_of(actor)
     db = request.app.state.db
     if await get_actor(db, mention) is None:
@@ -37,7 +37,7 @@ async def followers(request: Request, actor: FromPath[str], skip: FromQuery[int 
         answer["orderedItems"] = [row.follower_id for row in rows]
         if skip + limit < total:
             answer["next"] = f"{url}?skip={skip + limit}&limit={limit}"
-    return answer
+    return activity_response(request, answer)
 
 
 async def _match(request: Request, mention: str, target: str) -> store.Follower | None:

@@ -16,6 +16,7 @@ from litestar.types import Receive, Scope
 
 from fedicore.handles import Handle
 from fedicore.httpsig import HttpRequest
+from fedicore.vocab import ACTIVITY_JSON, LD_JSON_AS
 from inbox.settings import Settings
 
 MAX_PAGE = 100
@@ -50,6 +51,33 @@ def error_response(status: int, error: str, detail: Any = None,
                    headers: dict[str, str] | None = None) -> Response:
     return Response({"error": error, "detail": detail}, status_code=status, headers=headers,
                     media_type="application/json")
+
+
+@functools.lru_cache(maxsize=256)
+def activity_media_type(accept: str | None) -> str:
+    """The ActivityStreams type to answer with: ``application/ld+json; profile=…`` when the
+    request prefers it, else ``application/activity+json`` (also for ``application/json``, ``*/*``
+    or no Accept: servers refuse a collection served as plain JSON)."""
+    best, best_q = ACTIVITY_JSON, -1.0
+    for part in (accept or "").split(","):
+        media, *params = [p.strip() for p in part.split(";")]
+        values = dict(p.partition("=")[::2] for p in params)
+        try:
+            q = float(values.get("q", "1"))
+        except ValueError:
+            q = 0.0
+        media = media.lower()
+        if media == ACTIVITY_JSON and q > best_q:
+            best, best_q = ACTIVITY_JSON, q
+        elif media == "application/ld+json" and q > best_q:
+            best, best_q = LD_JSON_AS, q
+    return best
+
+
+def activity_response(request: Request, document: dict[str, Any]) -> Response:
+    """An ActivityStreams document served as one (see ``activity_media_type``)."""
+    return Response(document, media_type=activity_media_type(request.headers.get("accept")),
+                    headers={"Vary": "Accept"})
 
 
 @functools.lru_cache(maxsize=4096)
