@@ -20,8 +20,11 @@ from fedicore.httpsig import HttpRequest, sign_request
 from fedicore.keys import public_key_pem
 from fedicore.vocab import ACTIVITY_JSON
 from sitegen.config import Site, load_site
+from sitegen.http_read import ACCEPT_ENCODING, BodyProblem, read_body
 
 USER_AGENT = "Fedipress-Site"
+MAX_ANSWER_BYTES = 32 * 1024 * 1024  # one page of 100 replies is far below this
+ANSWER_DEADLINE = 60.0  # seconds for a whole answer, however slowly it arrives
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,8 @@ class InboxClient:
         """A JSON ``body`` (sent as activity+json), or ``text`` (the moderation lists)."""
         url = self.base + path
         raw = b"" if body is None else json.dumps(body, separators=(",", ":")).encode("utf-8")
-        headers = {"Accept": "application/activity+json, application/json"}
+        headers = {"Accept": "application/activity+json, application/json",
+                   "Accept-Encoding": ACCEPT_ENCODING}
         if body is not None:
             headers["Content-Type"] = ACTIVITY_JSON
         elif text is not None:
@@ -94,16 +98,25 @@ class InboxClient:
         if signed:
             headers |= sign_request(HttpRequest(method, url, headers, raw), key_id=self.key_id,
                                     private_key=self.private_pem, now=time.time())
+        deadline = time.monotonic() + ANSWER_DEADLINE
         try:
-            response = self.http.request(method, url, content=raw or None, headers=headers)
+            response = self.http.send(self.http.build_request(
+                method, url, content=raw or None, headers=headers), stream=True)
         except httpx.HTTPError as exc:
             raise FedipressError(f"inbox {self.base} unreachable: {type(exc).__name__}: {exc}"
                                  .rstrip(": ")) from None
         try:
-            data = response.json()
+            body = read_body(response, limit=MAX_ANSWER_BYTES, deadline=deadline)
+        finally:
+            response.close()
+        if isinstance(body, BodyProblem):
+            raise FedipressError(f"inbox {self.base} answer to {method} {path} refused: {body.detail}")
+        text = body.decode(response.charset_encoding or "utf-8", errors="replace")
+        try:
+            data = json.loads(body)
         except ValueError:
             data = None
-        return Answer(response.status_code, data, response.text)
+        return Answer(response.status_code, data, text)
 
     def get(self, path: str, *, signed: bool = True) -> Answer:
         return self.request("GET", path, signed=signed)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,7 +25,10 @@ import httpx
 
 from fedicore.errors import FedipressError
 from fedicore.html_policy import clean_html, is_http_url, plain_text
+from fedicore.httpsig import HttpRequest, sign_request
 from fedicore.netguard import forbidden_address_reason, forbidden_host_reason
+from fedicore.vocab import ACCEPT_ACTIVITY
+from sitegen.http_read import ACCEPT_ENCODING, BodyProblem, read_body
 from sitegen.config import load_site
 from sitegen.social.client import InboxClient
 from sitegen.manifest import load_manifest
@@ -34,6 +38,8 @@ from sitegen.social.publish import live_posts, load_state, output_dir
 PAGE = 100
 MAX_DEPTH = 6
 THREADS = 8
+DOCUMENT_DEADLINE = 10.0   # seconds for a reply author's whole document, however it trickles
+MAX_DOCUMENT_BYTES = 1024 * 1024  # decoded bytes of a reply author's document
 
 
 def clean_reply_html(html: str) -> str:
@@ -117,11 +123,19 @@ def public_address(host: str, port: int) -> str | None:
 
 
 class Puller:
-    """Reads one site's interactions from its inbox (public routes, one client, threads)."""
+    """Reads one site's interactions from its inbox (public routes, one client, threads).
 
-    def __init__(self, client: InboxClient, *, allow_private: bool = False) -> None:
+    Reply authors are fetched from their own servers with GETs signed as the blog (servers in
+    authorized-fetch mode answer 401 to unsigned ones), gzip decoded, within
+    ``document_deadline`` seconds and ``max_document_bytes`` decoded bytes each."""
+
+    def __init__(self, client: InboxClient, *, allow_private: bool = False,
+                 document_deadline: float = DOCUMENT_DEADLINE,
+                 max_document_bytes: int = MAX_DOCUMENT_BYTES) -> None:
         self.client = client
         self.allow_private = allow_private
+        self.document_deadline = document_deadline
+        self.max_document_bytes = max_document_bytes
         self.authors: dict[str, Author] = {}
 
     def _path(self, kind: str, object_id: str, skip: int = 0) -> str:
@@ -152,7 +166,7 @@ class Puller:
 
     def _fetch_author(self, actor_url: str) -> Author:
         parts = urlsplit(actor_url)
-        headers = {"Accept": "application/activity+json"}
+        headers = {"Accept": ACCEPT_ACTIVITY, "Accept-Encoding": ACCEPT_ENCODING}
         url, extensions = actor_url, {}
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -166,14 +180,35 @@ class Puller:
                 return fallback_author(actor_url)
             pinned = f"[{address}]" if ":" in address else address
             url = parts._replace(netloc=f"{pinned}:{port}").geturl()
-            headers["Host"] = parts.netloc.rpartition("@")[2]
             extensions = {"sni_hostname": parts.hostname}
+        key_id, private_pem = getattr(self.client, "key_id", None), getattr(self.client, "private_pem", None)
+        if key_id and private_pem:  # signed as the blog: the URL and Host the remote sees
+            headers |= sign_request(HttpRequest("GET", actor_url, headers), key_id=key_id,
+                                    private_key=private_pem, now=time.time())
+        headers["Host"] = parts.netloc.rpartition("@")[2]
+        return author_from(self._read_document(url, headers, extensions), actor_url)
+
+    def _read_document(self, url: str, headers: dict[str, str], extensions: dict) -> Any:
+        """The JSON at ``url``, or None: a missing name is not worth failing the pull."""
+        deadline = time.monotonic() + self.document_deadline
+        request = self.client.http.build_request("GET", url, headers=headers, extensions=extensions,
+                                                 timeout=min(5.0, self.document_deadline))
         try:
-            response = self.client.http.get(url, timeout=5, headers=headers, extensions=extensions)
-            document = response.json() if response.status_code == 200 else None
-        except (httpx.HTTPError, ValueError):  # a missing name is not worth failing the pull
-            document = None
-        return author_from(document, actor_url)
+            response = self.client.http.send(request, stream=True)
+        except httpx.HTTPError:
+            return None
+        try:
+            if response.status_code != 200:
+                return None
+            body = read_body(response, limit=self.max_document_bytes, deadline=deadline)
+        finally:
+            response.close()
+        if isinstance(body, BodyProblem):
+            return None
+        try:
+            return json.loads(body)
+        except ValueError:
+            return None
 
     def reply(self, note: dict[str, Any]) -> dict[str, Any] | None:
         actor_url = note.get("attributedTo")

@@ -26,8 +26,8 @@ def _puller(seen: list[httpx.Request]) -> Puller:
     def answer(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         actor = "https://good.example/users/bob"
-        return httpx.Response(200, json={"id": actor, "type": "Person", "preferredUsername": "bob",
-                                         "name": "Bob"})
+        document = {"id": actor, "type": "Person", "preferredUsername": "bob", "name": "Bob"}
+        return httpx.Response(200, content=iter([json.dumps(document).encode()]))  # streamed
     return Puller(SimpleNamespace(http=httpx.Client(transport=httpx.MockTransport(answer))))
 
 
