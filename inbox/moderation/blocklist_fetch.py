@@ -2,7 +2,9 @@
 
 The fetch refuses private and special addresses (``fedicore.netguard``) at every redirect hop
 unless the operator's settings allow private fetches; it connects to the address it checked
-(no second DNS answer), follows at most 3 redirects, reads at most 5 MiB, waits at most 15 s.
+(no second DNS answer), follows at most 3 redirects, reads at most 5 MiB (decoded: gzip and
+deflate answers are decoded under that bound, ``fedicore.content_coding``) and waits at most
+15 s for the whole list, however slowly it arrives.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from fedicore.content_coding import ACCEPT_ENCODING, BodyProblem, BoundedDecoder
 from fedicore.netguard import forbidden_address_reason
 from inbox.moderation.blocklist_csv import BlocklistDiff, parse_blocklist
 from inbox.moderation.service import import_blocklist
@@ -54,6 +57,14 @@ async def _address_for(host: str, port: int, allow_private: bool) -> str:
 
 async def fetch_text(url: str, *, allow_private: bool) -> str:
     """GET ``url`` as text under the limits above; FetchError with a reason otherwise."""
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            return await _fetch_text(url, allow_private=allow_private)
+    except TimeoutError:
+        raise FetchError(f"{url} did not arrive in time ({TIMEOUT:g} s)") from None
+
+
+async def _fetch_text(url: str, *, allow_private: bool) -> str:
     async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, trust_env=False) as client:
         for _hop in range(MAX_REDIRECTS + 1):
             parts = urlsplit(url)
@@ -68,7 +79,8 @@ async def fetch_text(url: str, *, allow_private: bool) -> str:
             pinned = parts._replace(netloc=f"{ip_host}:{port}").geturl()
             request = client.build_request(
                 "GET", pinned, headers={"Host": parts.netloc.rpartition("@")[2],
-                                        "Accept": "text/csv, text/plain"},
+                                        "Accept": "text/csv, text/plain",
+                                        "Accept-Encoding": ACCEPT_ENCODING},
                 extensions={"sni_hostname": parts.hostname})
             try:
                 response = await client.send(request, stream=True)
@@ -83,16 +95,18 @@ async def fetch_text(url: str, *, allow_private: bool) -> str:
                     continue
                 if response.status_code != 200:
                     raise FetchError(f"{url} answered {response.status_code}")
-                body = bytearray()
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) > MAX_BYTES:
-                        raise FetchError(f"{url} is larger than {MAX_BYTES} bytes")
+                decoder = BoundedDecoder(response.headers.get("content-encoding"), limit=MAX_BYTES)
+                async for chunk in response.aiter_raw():
+                    if isinstance(decoder.feed(chunk), BodyProblem):
+                        break
+                body = decoder.finish()
             except httpx.HTTPError as exc:
                 raise FetchError(f"{type(exc).__name__} reading {url}") from None
             finally:
                 await response.aclose()
-            return bytes(body).decode("utf-8", errors="replace")
+            if isinstance(body, BodyProblem):
+                raise FetchError(f"{url}: {body.detail}")
+            return body.decode("utf-8", errors="replace")
     raise FetchError(f"more than {MAX_REDIRECTS} redirects")
 
 
