@@ -56,19 +56,38 @@ def base_url_of_folder(out_dir: Path) -> str | None:
     return f"{parts.scheme}://{parts.netloc}" if parts.netloc else None
 
 
+MAX_DOCUMENT_BYTES = 8 * 1024 * 1024  # decoded, per fetched document
+DOCUMENT_DEADLINE = 30.0  # seconds per whole document
+
+
 def url_fetcher(client) -> Fetch:
-    """Fetch with an httpx.Client that does not follow redirects."""
+    """Fetch with an httpx.Client that does not follow redirects; gzip/deflate decoded under
+    a bound on the decoded size and a whole-document deadline (``sitegen.http_read``)."""
+    import time
+
     import httpx
 
+    from sitegen.http_read import ACCEPT_ENCODING, BodyProblem, read_body
+
     def fetch(url: str) -> Fetched:
-        accept = ("application/activity+json" if "/ap/" in urlsplit(url).path else
+        path = urlsplit(url).path
+        accept = ("application/activity+json" if "/ap/" in path or path.endswith("/followers") else
                   "application/jrd+json, application/json;q=0.9, */*;q=0.5")
+        deadline = time.monotonic() + DOCUMENT_DEADLINE
         try:
-            response = client.get(url, headers={"Accept": accept})
+            response = client.send(client.build_request(
+                "GET", url, headers={"Accept": accept, "Accept-Encoding": ACCEPT_ENCODING}),
+                stream=True)
         except httpx.HTTPError as exc:
             return Fetched(url, 0, body=f"{type(exc).__name__}: {exc}".encode())
+        try:
+            body = read_body(response, limit=MAX_DOCUMENT_BYTES, deadline=deadline)
+        finally:
+            response.close()
+        if isinstance(body, BodyProblem):
+            return Fetched(url, 0, body=body.detail.encode())
         return Fetched(url, response.status_code,
-                       {k.lower(): v for k, v in response.headers.items()}, response.content)
+                       {k.lower(): v for k, v in response.headers.items()}, body)
 
     return fetch
 

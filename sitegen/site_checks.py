@@ -283,6 +283,28 @@ def _posts_from_outbox(c: _Checker, actor: dict) -> list[dict]:
     return posts
 
 
+def _followers(c: _Checker, actor: dict) -> None:
+    """The followers collection (on the inbox, usually another host) must be served as
+    ActivityStreams: servers refuse `application/json` there and keep a stale follower count."""
+    url = actor.get("followers")
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        c.fail("followers", actor["id"], "followers is missing or not a URL")
+        return
+    if not c.check_types:
+        return  # a folder cannot answer for the live inbox; URL mode asks it
+    coll = c.get_json("followers", url, ("application/activity+json", "application/ld+json"))
+    if coll is None:
+        return
+    if not _one_of(coll.get("type"), {"OrderedCollection", "Collection"}):
+        c.fail("followers", url, f"type {coll.get('type')!r} is not OrderedCollection")
+        return
+    total = coll.get("totalItems")
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        c.fail("followers", url, "totalItems is missing or not a non-negative integer")
+        return
+    c.ok("followers", url, f"{total} followers, served as ActivityStreams")
+
+
 def _post_page(c: _Checker, post: dict) -> None:
     """The HTML page links its JSON (`rel=alternate`), and the JSON's `url` is that page."""
     url = post.get("url")
@@ -343,6 +365,7 @@ def check_documents(fetch: Fetch, base_url: str, *, check_types: bool = True) ->
     if found is not None:
         actor = _actor(c, *found)
         if actor is not None:
+            _followers(c, actor)
             for post in _posts_from_outbox(c, actor):
                 _post_page(c, post)
             if isinstance(actor.get("featured"), str) and c.local(actor["featured"]):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -27,15 +29,43 @@ def start_server(out: Path) -> tuple[SiteServer, threading.Thread]:
     return server, thread
 
 
+class _FollowersInbox(BaseHTTPRequestHandler):
+    """The inbox's followers collection, as the inbox serves it (``fedipress check`` asks)."""
+
+    content_type = "application/activity+json"
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        body = json.dumps({"@context": "https://www.w3.org/ns/activitystreams", "type":
+                           "OrderedCollection", "id": self.path, "totalItems": 3}).encode()
+        self.send_response(200 if self.path.endswith("/followers") else 404)
+        self.send_header("Content-Type", self.content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def start_inbox(content_type: str = "application/activity+json") -> ThreadingHTTPServer:
+    handler = type("Inbox", (_FollowersInbox,), {"content_type": content_type})
+    inbox = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=inbox.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    return inbox
+
+
 @pytest.fixture
 def served_site(tmp_path: Path) -> Iterator[Running]:
     out = tmp_path / "_site"
     out.mkdir()
     server, thread = start_server(out)
-    site = write_site(out, server.url)
+    inbox = start_inbox()
+    site = write_site(out, server.url, inbox_url=f"http://127.0.0.1:{inbox.server_address[1]}")
     try:
         yield Running(server, site)
     finally:
         server.shutdown()
         server.server_close()
+        inbox.shutdown()
+        inbox.server_close()
         thread.join(timeout=2)

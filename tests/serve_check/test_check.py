@@ -212,3 +212,50 @@ def test_odd_json_values_give_findings_not_exceptions(site, capsys, relative, ke
     assert run_check(str(site.out)) in (0, 1)
     captured = capsys.readouterr()
     assert "checks" in captured.out or captured.err.startswith("error: ")
+
+
+def test_url_mode_fails_a_followers_collection_served_as_plain_json(tmp_path, capsys):
+    """Servers refuse a followers collection that is not ActivityStreams-typed."""
+    from tests.serve_check.conftest import start_inbox, start_server
+
+    out = tmp_path / "_site"
+    out.mkdir()
+    server, _thread = start_server(out)
+    inbox = start_inbox("application/json")
+    try:
+        write_site(out, server.url, inbox_url=f"http://127.0.0.1:{inbox.server_address[1]}")
+        assert run_check(server.url.rstrip("/")) == 1
+        out_text = capsys.readouterr().out
+        assert "followers" in out_text and "served as 'application/json'" in out_text
+    finally:
+        server.shutdown()
+        server.server_close()
+        inbox.shutdown()
+        inbox.server_close()
+
+
+async def test_url_mode_decodes_gzip_answers_under_a_bound():
+    """A site behind a compressing proxy: documents are decoded; a bomb is refused."""
+    import asyncio
+    import gzip
+
+    import httpx
+
+    from sitegen.check import MAX_DOCUMENT_BYTES, url_fetcher
+    from tests.support.deployed import GZIP
+    from tests.support.remote import FakeFediverse
+
+    async with FakeFediverse(GZIP) as host:
+        actor = host.serve("/ap/actor.json", {"id": host.base + "/ap/actor.json", "type": "Person"})
+        bomb = host.serve("/ap/bomb.json", gzip.compress(b" " * (MAX_DOCUMENT_BYTES + 1)),
+                          headers={"Content-Encoding": "gzip"})
+
+        def fetch_both():
+            with httpx.Client() as client:
+                fetch = url_fetcher(client)
+                return fetch(actor), fetch(bomb)
+
+        got, refused = await asyncio.to_thread(fetch_both)
+    assert host.fetches[0].headers["Accept-Encoding"] == "gzip, deflate"
+    assert got.status == 200 and json.loads(got.body)["type"] == "Person"
+    assert refused.status == 0 and b"larger than" in refused.body

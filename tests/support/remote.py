@@ -276,7 +276,8 @@ class FakeFediverse:
     async def _answer(self, request: web.Request, payload: bytes, *, status: int = 200,
                       headers: dict[str, str]) -> web.StreamResponse:
         headers = dict(headers)
-        if self.behaviour.gzip and "gzip" in request.headers.get("Accept-Encoding", "") and payload:
+        if (self.behaviour.gzip and "gzip" in request.headers.get("Accept-Encoding", "") and payload
+                and "Content-Encoding" not in headers):
             payload = gzip.compress(payload)
             headers["Content-Encoding"] = "gzip"
         if not self.behaviour.drip:
