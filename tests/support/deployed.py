@@ -20,13 +20,17 @@ CANONICAL_REDIRECT = HostBehaviour(canonical_redirect=True)
 
 # GoToSocial as deployed: every habit above that it has, at once.
 GOTOSOCIAL = HostBehaviour(gzip=True, key_style="path", signature_algorithm="hs2019",
-                           content_type=LD_JSON_AS, signed_fetch=True, strict_content_types=True)
+                           content_type=LD_JSON_AS, signed_fetch=True, strict_content_types=True,
+                           verify_deliveries=True)
 # activitypub-express: keyId is the actor URL itself.
 APEX = HostBehaviour(key_style="actor")
 # Mastodon in secure mode: signed GETs only, fragment keys, redirects from the profile URL.
-MASTODON_SECURE = HostBehaviour(signed_fetch=True, canonical_redirect=True, gzip=True)
+MASTODON_SECURE = HostBehaviour(signed_fetch=True, canonical_redirect=True, gzip=True,
+                                verify_deliveries=True)
+# A host that answers, but slowly (every GET waits before its answer).
+SLOW = HostBehaviour(delay=0.3)
 
 ALL = {"gzip": GZIP, "path_key_id": PATH_KEY_ID, "actor_key_id": ACTOR_KEY_ID, "ld_json": LD_JSON,
        "signed_fetch": SIGNED_FETCH, "strict_types": STRICT_TYPES,
-       "canonical_redirect": CANONICAL_REDIRECT, "gotosocial": GOTOSOCIAL, "apex": APEX,
+       "canonical_redirect": CANONICAL_REDIRECT, "slow": SLOW, "gotosocial": GOTOSOCIAL, "apex": APEX,
        "mastodon_secure": MASTODON_SECURE}

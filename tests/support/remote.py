@@ -57,7 +57,8 @@ class HostBehaviour:
     signature_algorithm: str = "rsa-sha256"  # or "hs2019" (GoToSocial), same RSA bytes
     content_type: str = ACTIVITY_JSON    # what it serves and POSTs (LD_JSON_AS for GoToSocial)
     signed_fetch: bool = False           # actor and key documents only to verified signed GETs
-    strict_content_types: bool = False   # refuses our documents unless ActivityStreams typed
+    strict_content_types: bool = False   # refuses our documents and POSTs unless AS-typed
+    verify_deliveries: bool = False      # POSTs must carry a signature that verifies (else 401)
     canonical_redirect: bool = False     # /@name answers 301 to the actor id /users/name
     delay: float = 0.0                   # seconds before answering any GET
     drip: float = 0.0                    # seconds between single bytes of a GET's body
@@ -192,6 +193,7 @@ class FakeFediverse:
         self.documents: dict[str, tuple[int, str, bytes, dict[str, str]]] = {}
         self.received: list[Received] = []
         self.refused_fetches: list[Received] = []  # GETs answered 401 (signed_fetch)
+        self.refused_deliveries: list[Received] = []  # POSTs answered 401/415 (strict hosts)
         self.gone: set[str] = set()  # actor names answered 410
         self.inbox_status = 202
         self._runner: web.AppRunner | None = None
@@ -248,6 +250,13 @@ class FakeFediverse:
         received = Received(request.method, request.path_qs, dict(request.headers), body)
         self.received.append(received)
         if request.method == "POST":
+            if self.behaviour.strict_content_types and not is_activity_content_type(
+                    request.headers.get("Content-Type")):
+                self.refused_deliveries.append(received)
+                return web.Response(status=415, text="not an activity streams content type")
+            if self.behaviour.verify_deliveries and not await self._signed_by_someone(request, received):
+                self.refused_deliveries.append(received)
+                return web.Response(status=401, text="signature does not verify")
             return web.Response(status=self.inbox_status)
         if self.behaviour.delay:
             await asyncio.sleep(self.behaviour.delay)
@@ -294,7 +303,7 @@ class FakeFediverse:
         """Authorized fetch: the GET carries a signature that verifies against the key its
         keyId names, fetched over HTTP as a real server would (cached per keyId)."""
         url = f"{self.base}{request.path_qs}"
-        req = HttpRequest("GET", url, received.headers, b"")
+        req = HttpRequest(request.method, url, received.headers, received.body)
         parsed = parse_signature(req)
         if not hasattr(parsed, "key_id"):
             return False
