@@ -196,6 +196,7 @@ class FakeFediverse:
         self.refused_deliveries: list[Received] = []  # POSTs answered 401/415 (strict hosts)
         self.gone: set[str] = set()  # actor names answered 410
         self.inbox_status = 202
+        self.post_answer: tuple[bytes, dict[str, str]] = (b"", {})  # body and headers of POST answers
         self._runner: web.AppRunner | None = None
         self._signer_keys: dict[str, str] = {}
         self.base = ""
@@ -257,7 +258,8 @@ class FakeFediverse:
             if self.behaviour.verify_deliveries and not await self._signed_by_someone(request, received):
                 self.refused_deliveries.append(received)
                 return web.Response(status=401, text="signature does not verify")
-            return web.Response(status=self.inbox_status)
+            body, headers = self.post_answer
+            return web.Response(status=self.inbox_status, body=body or None, headers=headers)
         if self.behaviour.delay:
             await asyncio.sleep(self.behaviour.delay)
         if request.path in self.documents:
