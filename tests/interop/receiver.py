@@ -90,6 +90,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         doc = _documents(self.receiver.url).get(self.path)
+        if doc is None and self.path.endswith("/followers"):  # the blog's, as an inbox serves it
+            doc = {"@context": AS, "id": f"{self.receiver.url}{self.path}",
+                   "type": "OrderedCollection", "totalItems": 0}
         self._reply(200 if doc else 404, doc or {"error": "not_found"})
 
     def do_POST(self) -> None:  # noqa: N802
