@@ -3,8 +3,8 @@
 
 follow → post → edit → delete → reply → like → boost → pull → unfollow
 
-once per behaviour, each switched on alone, and once with GoToSocial's and Mastodon-secure's
-habits all at once. The blog is real (built by the publisher, served on 127.0.0.1), the inbox
+once per behaviour, each switched on alone, and once per preset server (GoToSocial, apex,
+snac, Mastodon, Mastodon in secure mode) with its habits all at once. The blog is real (built by the publisher, served on 127.0.0.1), the inbox
 is the real app, and the rig host really verifies what it is sent when its behaviour says so:
 signed GETs of its actors, signatures on deliveries, ActivityStreams content types.
 """
@@ -23,7 +23,8 @@ from tests.support.remote import FakeFediverse
 from tests.support.server import eventually
 
 BEHAVIOURS = ["gzip", "path_key_id", "actor_key_id", "ld_json", "signed_fetch", "strict_types",
-              "canonical_redirect", "slow", "gotosocial", "apex", "mastodon_secure"]
+              "canonical_redirect", "slow", "gotosocial", "apex", "snac", "mastodon",
+              "mastodon_secure"]
 
 
 def _deliveries(remote: FakeFediverse, type_: str, object_id: str | None = None) -> list[dict]:
@@ -53,8 +54,10 @@ async def test_the_social_loop_through_a_deployed_style_host(tmp_path, behaviour
             FakeFediverse(deployed.ALL[behaviour]) as remote, \
             httpx.AsyncClient(timeout=20) as client:
         actor_url = f"{world.base_url}/ap/actor.json"
-        inbox = world.inbox.url(f"/v1/{world.mention}/inbox")
-        followers_url = world.inbox.url(f"/v1/{world.mention}/followers")
+        blog = json.loads((world.out / "ap" / "actor.json").read_text())
+        inbox = (blog["endpoints"]["sharedInbox"] if remote.behaviour.shared_inbox
+                 else blog["inbox"])
+        followers_url = blog["followers"]  # what a server reads for the follower count
         await world.call(register_site, world.root)
         allowed = await world.as_blog("POST", "/allowlist", text=f"@*@{remote.base.split('//')[1]}\n")
         assert allowed.status == 200, allowed.text

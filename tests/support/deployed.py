@@ -27,10 +27,16 @@ APEX = HostBehaviour(key_style="actor")
 # Mastodon in secure mode: signed GETs only, fragment keys, redirects from the profile URL.
 MASTODON_SECURE = HostBehaviour(signed_fetch=True, canonical_redirect=True, gzip=True,
                                 verify_deliveries=True)
+# snac: lower-case headers in its own order, delivers to the shared inbox.
+SNAC = HostBehaviour(signed_headers=("(request-target)", "host", "digest", "date"),
+                     shared_inbox=True)
+# Mastodon's coverage includes content-type.
+MASTODON = HostBehaviour(signed_headers=("(request-target)", "host", "date", "digest",
+                                         "content-type"), verify_deliveries=True)
 # A host that answers, but slowly (every GET waits before its answer).
 SLOW = HostBehaviour(delay=0.3)
 
 ALL = {"gzip": GZIP, "path_key_id": PATH_KEY_ID, "actor_key_id": ACTOR_KEY_ID, "ld_json": LD_JSON,
        "signed_fetch": SIGNED_FETCH, "strict_types": STRICT_TYPES,
-       "canonical_redirect": CANONICAL_REDIRECT, "slow": SLOW, "gotosocial": GOTOSOCIAL, "apex": APEX,
+       "canonical_redirect": CANONICAL_REDIRECT, "slow": SLOW, "snac": SNAC, "mastodon": MASTODON, "gotosocial": GOTOSOCIAL, "apex": APEX,
        "mastodon_secure": MASTODON_SECURE}

@@ -60,6 +60,8 @@ class HostBehaviour:
     strict_content_types: bool = False   # refuses our documents and POSTs unless AS-typed
     verify_deliveries: bool = False      # POSTs must carry a signature that verifies (else 401)
     canonical_redirect: bool = False     # /@name answers 301 to the actor id /users/name
+    signed_headers: tuple[str, ...] | None = None  # cavage POST coverage, in the sender's order
+    shared_inbox: bool = False           # delivers to the blog's sharedInbox when it has one
     delay: float = 0.0                   # seconds before answering any GET
     drip: float = 0.0                    # seconds between single bytes of a GET's body
 
@@ -152,6 +154,8 @@ class RemoteActor:
         base = {"Content-Type": self.behaviour.content_type} if body or method == "POST" else {}
         base.update(headers or {})
         req = HttpRequest(method, url, base, body)
+        if covered is None and scheme == "cavage" and method == "POST":
+            covered = list(self.behaviour.signed_headers or ()) or None
         added = sign_request(req, key_id=key_id or self.key_id, private_key=self.private_pem,
                              scheme=scheme, now=now, covered=covered)
         if scheme == "cavage" and self.behaviour.signature_algorithm != "rsa-sha256":
