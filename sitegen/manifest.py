@@ -46,6 +46,8 @@ class PostRecord(msgspec.Struct, kw_only=True, array_like=True, gc=False):
     digest: str = ""  # hash of the page and document bytes: feed and outbox change with it
     card: str = ""  # hash of what a listing shows (title, date, excerpt, tags ...)
     interactions: str = ""  # hash of this post's entry in data/interactions.json
+    mentions: list[str] = []  # handles the post names, lower-cased (publish resolves them)
+    mentions_key: str = ""  # hash of their entries in data/mentions.json
 
 
 def card_hash(record: PostRecord) -> str:
