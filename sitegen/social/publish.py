@@ -43,9 +43,13 @@ class PublishState:
     # post id -> {slug, hash, and after an edit: edits (count), updated (last sent)}
     posts: dict[str, dict[str, Any]] = field(default_factory=dict)
     actor_hash: str | None = None
+    actor_edits: int = 0  # profile Updates sent: part of their ids, so each one is new
 
     def to_json(self) -> bytes:
-        data = {"format": STATE_FORMAT, "actor": {"hash": self.actor_hash},
+        actor: dict[str, Any] = {"hash": self.actor_hash}
+        if self.actor_edits:
+            actor["edits"] = self.actor_edits
+        data = {"format": STATE_FORMAT, "actor": actor,
                 "posts": {k: self.posts[k] for k in sorted(self.posts)}}
         return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()
 
@@ -85,7 +89,9 @@ def load_state(root: Path) -> PublishState:
         raise FedipressError(f"unknown format (expected format {STATE_FORMAT})", path=str(path))
     posts = {str(k): _post_state(v) for k, v in data["posts"].items() if isinstance(v, dict)}
     actor = data.get("actor") if isinstance(data.get("actor"), dict) else {}
-    return PublishState(posts=posts, actor_hash=actor.get("hash"))
+    edits = actor.get("edits")
+    return PublishState(posts=posts, actor_hash=actor.get("hash"),
+                        actor_edits=edits if isinstance(edits, int) else 0)
 
 
 def _post_state(value: dict[str, Any]) -> dict[str, Any]:
@@ -146,7 +152,8 @@ def plan(state: PublishState, posts: dict[str, tuple[str, dict[str, Any]]],
     actor_hash = content_hash({k: v for k, v in actor.items() if k != "@context"})
     if state.actor_hash is not None and state.actor_hash != actor_hash:
         actions.append(Action("actor", actor_id, "", actor_hash, activities.update(
-            actor_id, actor, activity_id=activities.derived_id(actor_id, "update", actor_hash),
+            actor_id, actor, activity_id=activities.derived_id(
+                actor_id, "update", f"{state.actor_edits + 1}|{actor_hash}"),
             to=[PUBLIC], cc=[followers] if followers else [])))
     ordered = sorted(posts.items(), key=lambda item: (str(item[1][1].get("published", "")),
                                                       item[0]))
@@ -195,6 +202,7 @@ def apply(state: PublishState, action: Action, actor_hash: str) -> None:
     """The state after ``action`` was accepted by the inbox."""
     if action.kind == "actor":
         state.actor_hash = actor_hash
+        state.actor_edits += 1
     elif action.kind == "delete":
         state.posts.pop(action.object_id, None)
     else:

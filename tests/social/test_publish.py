@@ -225,3 +225,20 @@ async def test_each_edit_is_an_update_with_its_own_id_and_a_later_updated(tmp_pa
     assert all(u["id"].startswith(f"{world.post_id('first')}#update/") for u in updates)
     times = [u["object"]["updated"] for u in updates]
     assert times[0] == "2026-01-03T00:00:00Z" and times == sorted(set(times))
+
+
+async def test_a_profile_changed_back_is_sent_again_under_a_new_id(tmp_path):
+    async with site_world(tmp_path) as world:
+        await world.call(register_site, world.root)
+        await world.call(publish_site, world.root)
+        config = world.root / "fedipress.toml"
+        original = config.read_text()
+        renamed = original.replace('display_name = "Alice"', 'display_name = "Al"')
+        for text in (renamed, original, renamed):
+            config.write_text(text)
+            world.build()
+            report = await world.call(publish_site, world.root)
+            assert report.sent == [f"Update (actor) {world.base_url}/ap/actor.json"]
+        updates = [a for a in await outbox(world) if a["type"] == "Update"]
+    assert [u["object"]["name"] for u in updates] == ["Al", "Alice", "Al"]
+    assert len({u["id"] for u in updates}) == 3
