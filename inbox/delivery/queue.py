@@ -155,17 +155,18 @@ async def audience(
         others = await outbox_store.interaction_authors(db, actor)
     else:
         others = mentioned_actors(activity)
-    if resolve_inbox is not None:
-        for actor_id in others:
+    for actor_id in others:
+        inbox = None
+        if resolve_inbox is not None:
             try:
                 inbox = await resolve_inbox(actor_id)
             except Exception:  # noqa: BLE001 - one unreachable actor must not stop the post
                 inbox = None
-            if inbox:
-                targets.append(inbox)
-            else:
-                log.warning("no inbox found for %s: %s not delivered there", actor_id,
-                            activity.get("type"))
+        if inbox:
+            targets.append(inbox)
+        else:
+            log.warning("no inbox found for %s: %s %s not delivered there", actor_id,
+                        activity.get("type"), id_of(activity))
     if is_public(activity):
         return one_per_server(targets, (shared for _own, shared in rows if shared))
     return distinct_inboxes(targets)

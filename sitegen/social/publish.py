@@ -219,14 +219,17 @@ class PublishReport:
     sent: list[str] = field(default_factory=list)
     planned: list[str] = field(default_factory=list)
     failure: str | None = None
+    unresolved: list[str] = field(default_factory=list)  # mentions WebFinger did not resolve
 
 
 def publish_site(root: Path, *, out: Path | None = None, dry_run: bool = False,
                  mark_only: bool = False, now: float | None = None,
-                 client: InboxClient | None = None,
+                 client: InboxClient | None = None, allow_private: bool = False,
                  echo: Callable[[str], None] = lambda line: None) -> PublishReport:
-    """Plan and send. ``mark_only`` records the current site as published without sending
-    (for a blog whose old posts should not flood new followers' timelines)."""
+    """Resolve mentions, plan and send. ``mark_only`` records the current site as published
+    without sending (for a blog whose old posts should not flood new followers' timelines).
+    ``allow_private`` lets WebFinger reach loopback/private hosts (tests, local development);
+    a dry run asks nobody."""
     import time
 
     now = time.time() if now is None else now
@@ -237,11 +240,18 @@ def publish_site(root: Path, *, out: Path | None = None, dry_run: bool = False,
     except FileNotFoundError:
         raise FedipressError("no built actor (run `fedipress build` first)",
                              path=str(out_dir / "ap" / "actor.json")) from None
+    unresolved: list[str] = []
+    if not dry_run:
+        from sitegen.social.webfinger import refresh_site_mentions
+
+        mentions = refresh_site_mentions(root, out_dir, now=now, allow_private=allow_private,
+                                         echo=echo)
+        unresolved = [handle for handle, _reason in mentions.unresolved]
     state = load_state(root)
     actor_hash = content_hash({k: v for k, v in actor.items() if k != "@context"})
     first_run = state.actor_hash is None
     actions = plan(state, live_posts(root, out_dir, now), actor, now=now)
-    report = PublishReport(planned=[a.line() for a in actions])
+    report = PublishReport(planned=[a.line() for a in actions], unresolved=unresolved)
     if dry_run:
         for line in report.planned:
             echo(f"would send {line}")
