@@ -18,7 +18,7 @@ import msgspec
 
 MANIFEST_NAME = "manifest.msgpack"  # MessagePack: ~3x faster to read and write than JSON
 STAMPS_NAME = "stamps.msgpack"
-FORMAT = 5
+FORMAT = 6  # 6: posts record the handles they mention (publish resolves them)
 # A random token the build writes into the output folder and records in the manifest: an
 # output folder deleted or replaced since (``rm -rf _site``) no longer holds it, and the next
 # build renders everything instead of trusting a manifest that describes files now gone.
