@@ -81,14 +81,16 @@ def mentioned_actors(activity: dict[str, Any]) -> list[str]:
     return distinct_inboxes(found)
 
 
-def one_per_server(inboxes: Iterable[str], shared_inboxes: Iterable[str]) -> list[str]:
-    """For a public activity: on a host with a known shared inbox, only that shared inbox
-    (once); inboxes on other hosts stay as they are. Order of first appearance is kept."""
+def one_per_server(inboxes: Iterable[str], followers: Iterable[tuple[str, str | None]]) -> list[str]:
+    """For a public activity: on a host where a follower's ``(inbox, shared inbox)`` names a
+    shared inbox, only that shared inbox (once); other inboxes stay as they are, in order."""
     shared_by_host: dict[str, str] = {}
-    for shared in shared_inboxes:
-        host = host_of(shared) if isinstance(shared, str) else None
-        if host is not None:
-            shared_by_host.setdefault(host, shared)
+    for own, shared in followers:
+        if not isinstance(shared, str) or host_of(shared) is None:
+            continue
+        for host in (host_of(shared), host_of(own) if isinstance(own, str) else None):
+            if host is not None:
+                shared_by_host.setdefault(host, shared)
     chosen: list[str] = []
     for inbox in distinct_inboxes(inboxes):
         shared = shared_by_host.get(host_of(inbox) or "")
@@ -168,7 +170,7 @@ async def audience(
             log.warning("no inbox found for %s: %s %s not delivered there", actor_id,
                         activity.get("type"), id_of(activity))
     if is_public(activity):
-        return one_per_server(targets, (shared for _own, shared in rows if shared))
+        return one_per_server(targets, rows)
     return distinct_inboxes(targets)
 
 

@@ -213,3 +213,15 @@ async def test_a_server_without_a_shared_inbox_still_gets_each_followers_own_inb
     await worker.run_once()
     assert sorted(h.path for h in server.delivered() if h.activity_type == "Delete") == [
         "/users/a/inbox", "/users/b/inbox"]
+
+
+def test_one_per_server_folds_personal_inboxes_into_the_shared_inbox_their_followers_name():
+    from inbox.delivery.queue import one_per_server
+
+    followers = [("https://social.example/users/a/inbox", "https://relay.social.example/inbox"),
+                 ("https://plain.example/users/c/inbox", None)]
+    targets = ["https://relay.social.example/inbox", "https://social.example/users/b/inbox",
+               "https://plain.example/users/c/inbox", "https://plain.example/users/d/inbox"]
+    assert one_per_server(targets, followers) == [
+        "https://relay.social.example/inbox", "https://plain.example/users/c/inbox",
+        "https://plain.example/users/d/inbox"]
