@@ -45,7 +45,7 @@ class Found:
 
     tags: list[str] = field(default_factory=list)
     mentions: dict[str, str] = field(default_factory=dict)  # "@user@domain" -> actor id
-    handles: list[str] = field(default_factory=list)  # every handle seen, lower-cased
+    handles: list[str] = field(default_factory=list)  # every handle seen (domain lower-cased)
     emoji: list[str] = field(default_factory=list)
     excerpt: str = ""
 
@@ -216,8 +216,8 @@ class Markup:
             user, domain = match.group("user").rstrip(".-"), match.group("domain").lower()
             handle = f"@{user}@{domain}"
             key = handle_key(handle)
-            if key not in found.handles:
-                found.handles.append(key)
+            if all(handle_key(seen) != key for seen in found.handles):
+                found.handles.append(handle)  # as written: WebFinger is asked for this spelling
             target = self._mentions.get(key)
             if target is not None:
                 href = target.url

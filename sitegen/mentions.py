@@ -88,5 +88,6 @@ def mentions_key(handles: list[str], targets: dict[str, MentionTarget]) -> str:
     differently, so only the posts naming that handle are rendered again."""
     if not handles:
         return ""
-    chosen = [(h, targets.get(h)) for h in sorted(set(handles))]
+    keys = sorted({handle_key(h) for h in handles})
+    chosen = [(k, targets.get(k)) for k in keys]
     return hashlib.sha256(repr(chosen).encode()).hexdigest()[:24]

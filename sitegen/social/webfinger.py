@@ -25,7 +25,7 @@ import httpx
 
 from fedicore.handles import Handle
 from fedicore.html_policy import is_http_url
-from sitegen.mentions import load_entries, save_entries
+from sitegen.mentions import handle_key, load_entries, save_entries
 from sitegen.social.pull import public_address
 
 MAX_BYTES = 256 * 1024
@@ -146,10 +146,14 @@ class MentionReport:
 
 
 def due(entries: dict[str, dict[str, Any]], handles: Iterable[str], now: float) -> list[str]:
-    """Handles to ask about: never asked, failed last time, or resolved over a week ago."""
+    """Handles to ask about: never asked, failed last time, or resolved over a week ago
+    (one spelling per handle; the cache is keyed by `handle_key`)."""
+    spellings: dict[str, str] = {}
+    for handle in sorted(handles):
+        spellings.setdefault(handle_key(handle), handle)
     chosen = []
-    for handle in sorted(set(handles)):
-        entry = entries.get(handle)
+    for key, handle in sorted(spellings.items()):
+        entry = entries.get(key)
         if entry is None or "id" not in entry or "error" in entry \
                 or _age(entry, now) > REFRESH_SECONDS:
             chosen.append(handle)
@@ -178,15 +182,16 @@ def refresh_mentions(root: Path, handles: Iterable[str], *, now: float,
             resolver.close()
     checked = _iso(now)
     for handle, answer in zip(asked, answers):
-        old = entries.get(handle, {})
+        key = handle_key(handle)
+        old = entries.get(key, {})
         if isinstance(answer, dict):
-            entries[handle] = {**answer, "checked": checked}
+            entries[key] = {**answer, "checked": checked}
             report.resolved.append(handle)
         else:
             report.unresolved.append((handle, answer))
             echo(f"warning: could not resolve {handle}: {answer} (no Mention; nobody notified)")
             kept = {k: old[k] for k in ("id", "url") if k in old}
-            entries[handle] = {**kept, "error": answer, "checked": checked}
+            entries[key] = {**kept, "error": answer, "checked": checked}
     report.changed = save_entries(root, entries)
     return report
 
@@ -229,8 +234,9 @@ def refresh_site_mentions(root: Path, out_dir: Path, *, now: float, allow_privat
                               resolver=resolver)
     after = load_targets(root)
     for handle in report.resolved:
-        if before.get(handle) != after.get(handle):
-            echo(f"resolved {handle}: {after[handle].id}")
+        key = handle_key(handle)
+        if before.get(key) != after.get(key):
+            echo(f"resolved {handle}: {after[key].id}")
     if before != after:
         base_url = manifest.options.rsplit("|", 1)[1] or None
         built = build_site(root, out_dir, version=manifest.version, base_url=base_url, now=now)

@@ -32,7 +32,7 @@ def test_resolved_mention_links_the_profile_page_and_collects_the_actor_id():
     markup = Markup(tag_url=str, emoji_urls={}, mentions={"@bob@social.example": bob})
     result = markup.render("Thanks @Bob@Social.Example.")
     assert result.found.mentions == {"@Bob@social.example": "https://social.example/users/bob"}
-    assert result.found.handles == ["@bob@social.example"]
+    assert result.found.handles == ["@Bob@social.example"]
     assert 'href="https://social.example/@bob" class="u-url mention"' in result.page_html
     assert result.page_html.rstrip().endswith(".</p>")
 
@@ -41,7 +41,7 @@ def test_unresolved_mention_links_the_guessed_profile_and_is_no_mention_yet(mark
     """Without an actor id (publish resolves it) a Mention would reach nobody: none is made."""
     result = markup.render("Thanks @Bob@Social.Example.")
     assert result.found.mentions == {}
-    assert result.found.handles == ["@bob@social.example"]
+    assert result.found.handles == ["@Bob@social.example"]
     assert 'href="https://social.example/@Bob" class="u-url mention"' in result.page_html
 
 

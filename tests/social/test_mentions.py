@@ -79,7 +79,7 @@ async def test_a_mentioned_non_follower_gets_the_create_with_their_exact_actor_i
         == ["/users/bob"]
     assert f'href="{remote.profile("bob")}"' in page  # a reader lands on the profile page
     assert served["tag"] == create["object"]["tag"]  # the output was built again with it
-    assert f"resolved {bob.handle.lower()}: {bob.id}" in lines
+    assert f"resolved {bob.handle}: {bob.id}" in lines
     assert json.loads((world.root / "data" / "mentions.json").read_text())[bob.handle.lower()][
         "id"] == bob.id
 
@@ -108,7 +108,7 @@ async def test_webfinger_never_reaches_a_loopback_host_without_the_switch(tmp_pa
             await world.call(register_site, world.root)
             lines: list[str] = []
             report = await world.call(publish_site, world.root, echo=lines.append)
-    assert report.unresolved == [bob.handle.lower()]
+    assert report.unresolved == [bob.handle]
     assert any("is not a public address (refused)" in line for line in lines)
     assert remote.fingered == [] and remote.received == []
 
