@@ -99,7 +99,11 @@ def _post_state(value: dict[str, Any]) -> dict[str, Any]:
     if isinstance(value.get("edits"), int) and not isinstance(value.get("edits"), bool):
         known["edits"] = value["edits"]
     if isinstance(value.get("updated"), str):
-        known["updated"] = value["updated"]
+        try:
+            _timestamp(value["updated"])
+            known["updated"] = value["updated"]
+        except ValueError:
+            pass  # a hand-edited state: the next edit carries the publish time
     return known
 
 
