@@ -150,3 +150,38 @@ async def test_the_inbox_logs_a_mentioned_actor_it_cannot_deliver_to(tmp_path):
     assert [line for line in remembered.lines if ghost.id in line] == [
         f"no inbox found for {ghost.id}: Create {world.post_id('hi')}#create not delivered there"]
     assert remote.deliveries == []
+
+
+async def test_a_deleted_post_reaches_a_server_of_three_followers_once_like_its_create(tmp_path):
+    """The deployed case: three accounts of one server follow the blog (each gets its Accept
+    and backfill at its own inbox), the post's Create went to the shared inbox once, and so
+    must its Delete."""
+    import httpx
+
+    async with FingeredFediverse() as remote, site_world(tmp_path) as world, \
+            httpx.AsyncClient(timeout=10) as client:
+        await world.call(register_site, world.root)
+        await world.call(publish_site, world.root)
+        for name in ("ann", "ben", "cat"):
+            fan = remote.actor(name)
+            answer = await fan.post(client, world.inbox.url(f"/v1/{world.mention}/inbox"),
+                                    fan.follow(f"{world.base_url}/ap/actor.json"))
+            assert answer.status_code == 202, answer.text
+        await world.inbox.settle()
+        await eventually(lambda: len(remote.delivered("Accept")) == 3, timeout=10)
+        await eventually(lambda: len(remote.delivered("Create")) == 3, timeout=10)  # backfills
+        personal = {r.path for r in remote.deliveries}
+        assert personal == {"/users/ann/inbox", "/users/ben/inbox", "/users/cat/inbox"}
+        (world.root / "content" / "posts" / "first.md").unlink()
+        world.build()
+        report = await world.call(publish_site, world.root)
+        assert report.sent == [f"Delete {world.post_id('first')}"]
+        async def all_made() -> bool:
+            return await world.inbox.count("deliveries", "state = 'pending'") == 0
+
+        await eventually(all_made, timeout=10)  # every delivery of the Delete has been made
+        await eventually(lambda: remote.delivered("Delete"), timeout=10)
+        rows = await world.inbox.count("deliveries d JOIN delivery_jobs j ON d.job_id = j.id",
+                                       "j.type = 'Delete'")
+    deletes = [r.path for r in remote.deliveries if r.json().get("type") == "Delete"]
+    assert deletes == ["/inbox"] and rows == 1
