@@ -23,7 +23,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
-from fedicore.handles import Handle
+from fedicore.handles import Handle, domain_of_url
 from fedicore.html_policy import is_http_url
 from sitegen.mentions import handle_key, load_entries, save_entries
 from sitegen.social.pull import public_address
@@ -82,11 +82,27 @@ class Resolver:
             parsed = Handle.parse(handle)
         except ValueError as exc:
             raise Unresolved(str(exc)) from None
-        resource = quote(parsed.acct_uri, safe=":@")
+        found = self._finger(parsed)
+        actor_host = domain_of_url(found["id"])
+        if actor_host != parsed.domain:
+            # A domain may delegate its accounts to another host (example.com -> social.
+            # example.com), but any host could also name someone else's actor: as Mastodon
+            # does, the actor's own host must confirm the account points at that actor.
+            try:
+                confirmed = self._finger(Handle(parsed.user, actor_host or ""))
+            except (Unresolved, ValueError):
+                confirmed = {}
+            if confirmed.get("id") != found["id"]:
+                raise Unresolved(f"{found['id']} is on another host, which does not confirm "
+                                 f"it is {handle}")
+        return found
+
+    def _finger(self, handle: Handle) -> dict[str, str]:
+        resource = quote(handle.acct_uri, safe=":@")
         schemes = ("https", "http") if self.allow_private else ("https",)
         failure = Unresolved("no answer")
         for scheme in schemes:
-            url = f"{scheme}://{parsed.domain}/.well-known/webfinger?resource={resource}"
+            url = f"{scheme}://{handle.domain}/.well-known/webfinger?resource={resource}"
             try:
                 return actor_from_jrd(self._get_json(url))
             except Unresolved as exc:

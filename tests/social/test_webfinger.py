@@ -69,9 +69,9 @@ async def test_a_gzip_bomb_is_refused_without_reading_it_whole():
 
 
 async def test_a_compressed_answer_is_read():
-    jrd = {"links": [{"rel": "self", "type": "application/activity+json", "href": ACTOR}]}
-
     async def handler(request: web.Request) -> web.Response:
+        jrd = {"links": [{"rel": "self", "type": "application/activity+json",
+                          "href": f"http://{request.host}/users/bob"}]}
         return web.Response(body=gzip.compress(json.dumps(jrd).encode()),
                             headers={"Content-Type": "application/jrd+json",
                                      "Content-Encoding": "gzip"})
@@ -79,7 +79,46 @@ async def test_a_compressed_answer_is_read():
     runner, base = await serve_catch_all(handler)
     resolver = Resolver(allow_private=True)
     try:
-        assert (await asyncio.to_thread(resolver.resolve, f"@bob@{base.split('://')[1]}"))["id"] == ACTOR
+        host = base.split("://")[1]
+        found = await asyncio.to_thread(resolver.resolve, f"@bob@{host}")
+        assert found["id"] == f"http://{host}/users/bob"
     finally:
         resolver.close()
         await runner.cleanup()
+
+
+async def finger_server() -> tuple[web.AppRunner, str, dict[str, str]]:
+    """A WebFinger endpoint answering from a dict filled after it started: resource -> actor id
+    of its self link (404 for the others). Returns the runner, its host and the dict."""
+    answers: dict[str, str] = {}
+
+    async def handler(request: web.Request) -> web.Response:
+        actor = answers.get(request.query.get("resource", ""))
+        if actor is None:
+            return web.Response(status=404)
+        jrd = {"links": [{"rel": "self", "type": "application/activity+json", "href": actor}]}
+        return web.json_response(jrd, content_type="application/jrd+json")
+
+    runner, base = await serve_catch_all(handler)
+    return runner, base.split("://")[1], answers
+
+
+async def test_a_handle_naming_an_actor_on_another_host_needs_that_host_to_confirm():
+    """A domain may delegate its accounts (example.com -> social.example.com); a host that
+    names someone else's actor for a handle of its own is not believed."""
+    home, home_host, home_answers = await finger_server()
+    other, other_host, other_answers = await finger_server()
+    admin, bob = f"http://{home_host}/users/admin", f"http://{home_host}/users/bob"
+    home_answers[f"acct:bob@{home_host}"] = bob  # the actor's host confirms bob, not admin
+    other_answers[f"acct:admin@{other_host}"] = admin  # a lie
+    other_answers[f"acct:bob@{other_host}"] = bob  # a delegation
+    resolver = Resolver(allow_private=True)
+    try:
+        with pytest.raises(Unresolved, match="does not confirm"):
+            await asyncio.to_thread(resolver.resolve, f"@admin@{other_host}")
+        found = await asyncio.to_thread(resolver.resolve, f"@bob@{other_host}")
+    finally:
+        resolver.close()
+        await home.cleanup()
+        await other.cleanup()
+    assert found == {"id": bob, "url": bob}
