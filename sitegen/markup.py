@@ -1,7 +1,8 @@
 """Markdown to HTML, with the fediverse's inline conventions.
 
 `#hashtag` links to the tag page, `@user@domain` links to the person (their profile page when
-`data/mentions.json` knows them, see `sitegen.mentions`), `:shortcode:` becomes a custom emoji. They are found in text only (never in code or inside links). The reference engine is
+`data/mentions.json` knows them, see `sitegen.mentions`), `:shortcode:` becomes a custom emoji.
+They are found in text only (never in code or inside links). The reference engine is
 markdown-it-py with one core rule added. When markdown-it-pyrs (a Rust port) is installed, a post
 goes through it instead, about five times cheaper, and the same conventions are applied to the
 text between its tags. Posts it would render differently keep the reference engine: raw HTML

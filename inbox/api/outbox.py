@@ -65,7 +65,8 @@ async def publish_activity(request: Request[Any, Any, Any], actor: FromPath[str]
     if problem:
         raise ApiError(422, "invalid_activity", problem)
     job_id, fresh = await publish(
-        state.db, actor=mention, activity=for_recipients(activity), resolve_inbox=_inbox_resolver(request, mention),
+        state.db, actor=mention, activity=for_recipients(activity),
+        resolve_inbox=_inbox_resolver(request, mention),
         now=state.clock(),
     )
     location = f"/v1/{mention}/outbox/{job_id}"

@@ -180,7 +180,8 @@ async def test_new_follower_backfill_goes_to_the_followers_inbox(api, db, worker
     assert ours.hits == []
 
 
-async def test_a_delete_reaches_a_server_with_a_shared_inbox_once_like_its_create(api, db, worker, receivers, clock):
+async def test_a_delete_reaches_a_server_with_a_shared_inbox_once_like_its_create(
+        api, db, worker, receivers, clock):
     """Three followers on one server behind its shared inbox; each also got a personal delivery
     earlier (the backfill a new follower gets). The Create went to the shared inbox once; so
     must the Delete, not once more to every personal inbox there."""
