@@ -25,6 +25,7 @@ from sitegen import content_types
 from sitegen.config import CONFIG_NAME, load_site
 from sitegen.federation import ensure_keys, site_documents, theme_assets
 from sitegen.listings import Layout, PageJob, pack_jobs, write_pages, write_pages_in_worker
+from sitegen.mentions import load_targets, mentions_key
 from sitegen.manifest import (OUTPUT_TOKEN, Manifest, PostRecord, PostStamps, load_manifest,
                               options_key, read_output_token, save_manifest, scan_posts, stamp)
 from sitegen.output import copy_if_changed, remove_output, write_if_changed
@@ -90,6 +91,7 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
     old_posts = old.posts if old else {}
     old_pages = {} if (old is None or full) else old.pages
     interactions = load_interactions(site.interactions_path)
+    mention_targets = load_targets(root)
 
     if posts is None:
         posts = scan_posts(site.content_dir)
@@ -97,7 +99,8 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
     to_render: list[SourceFile] = []
     for name, (mtime_ns, size) in posts.items():
         record = None if full else old_posts.get(name)
-        if record is not None and _reusable(record, mtime_ns, size, site, interactions, now):
+        if record is not None and _reusable(record, mtime_ns, size, site, interactions, now) \
+                and mentions_key(record.mentions, mention_targets) == record.mentions_key:
             record.mtime_ns, record.size = mtime_ns, size
             records[name] = record
         else:
@@ -297,6 +300,7 @@ def input_stamps(root: Path) -> dict[str, tuple[int, int]]:
     stamps = {CONFIG_NAME: stamp(root / CONFIG_NAME),
               "data/interactions.json": stamp(root / "data" / "interactions.json"),
               "data/followers.json": stamp(root / "data" / "followers.json"),
+              "data/mentions.json": stamp(root / "data" / "mentions.json"),
               "content/posts": stamp(root / "content" / "posts")}
     for folder in (root / "templates", root / "static", TEMPLATES_DIR):
         stamps[str(folder.relative_to(root) if folder.is_relative_to(root) else folder)] = \

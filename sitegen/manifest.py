@@ -18,7 +18,7 @@ import msgspec
 
 MANIFEST_NAME = "manifest.msgpack"  # MessagePack: ~3x faster to read and write than JSON
 STAMPS_NAME = "stamps.msgpack"
-FORMAT = 5
+FORMAT = 6  # 6: posts record the handles they mention (publish resolves them)
 # A random token the build writes into the output folder and records in the manifest: an
 # output folder deleted or replaced since (``rm -rf _site``) no longer holds it, and the next
 # build renders everything instead of trusting a manifest that describes files now gone.
@@ -46,6 +46,8 @@ class PostRecord(msgspec.Struct, kw_only=True, array_like=True, gc=False):
     digest: str = ""  # hash of the page and document bytes: feed and outbox change with it
     card: str = ""  # hash of what a listing shows (title, date, excerpt, tags ...)
     interactions: str = ""  # hash of this post's entry in data/interactions.json
+    mentions: list[str] = []  # handles the post names, lower-cased (publish resolves them)
+    mentions_key: str = ""  # hash of their entries in data/mentions.json
 
 
 def card_hash(record: PostRecord) -> str:

@@ -1,7 +1,8 @@
 """Markdown to HTML, with the fediverse's inline conventions.
 
-`#hashtag` links to the tag page, `@user@domain` links to the person, `:shortcode:` becomes a
-custom emoji. They are found in text only (never in code or inside links). The reference engine is
+`#hashtag` links to the tag page, `@user@domain` links to the person (their profile page when
+`data/mentions.json` knows them, see `sitegen.mentions`), `:shortcode:` becomes a custom emoji.
+They are found in text only (never in code or inside links). The reference engine is
 markdown-it-py with one core rule added. When markdown-it-pyrs (a Rust port) is installed, a post
 goes through it instead, about five times cheaper, and the same conventions are applied to the
 text between its tags. Posts it would render differently keep the reference engine: raw HTML
@@ -14,7 +15,9 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import TYPE_CHECKING, Callable, Mapping, NamedTuple
+
+from sitegen.mentions import MentionTarget, handle_key
 
 if TYPE_CHECKING:  # the reference engine is imported when first needed (~30 ms of start-up)
     from markdown_it import MarkdownIt
@@ -42,7 +45,8 @@ class Found:
     """What the social rule saw while rendering one post."""
 
     tags: list[str] = field(default_factory=list)
-    mentions: dict[str, str] = field(default_factory=dict)  # "@user@domain" -> href
+    mentions: dict[str, str] = field(default_factory=dict)  # "@user@domain" -> actor id
+    handles: list[str] = field(default_factory=list)  # every handle seen (domain lower-cased)
     emoji: list[str] = field(default_factory=list)
     excerpt: str = ""
 
@@ -58,14 +62,18 @@ class Markup:
     """A configured Markdown renderer; build once per process, reuse for every post."""
 
     def __init__(self, *, tag_url: Callable[[str], str], emoji_urls: dict[str, str],
-                 engine: str = "auto") -> None:
-        """`engine` is for tests and comparisons: "auto" uses the fast engine when installed."""
+                 engine: str = "auto", mentions: Mapping[str, MentionTarget] | None = None
+                 ) -> None:
+        """`engine` is for tests and comparisons: "auto" uses the fast engine when installed.
+        `mentions`: resolved handles (lower-cased "@user@domain" -> target); only those become
+        `Mention` tags and cc, the others link to the guessed profile URL."""
         if engine not in ENGINES:
             raise ValueError(f"unknown Markdown engine {engine!r}; one of {', '.join(ENGINES)}")
         if engine == "markdown-it-pyrs" and _pyrs is None:
             raise ValueError("markdown-it-pyrs is not installed")
         self._tag_url = tag_url
         self._emoji_urls = emoji_urls
+        self._mentions = mentions or {}
         self._reference: MarkdownIt | None = None
         self._fast = None
         if engine != "markdown-it-py" and _pyrs is not None:
@@ -208,8 +216,16 @@ class Markup:
         if match.group("mention"):
             user, domain = match.group("user").rstrip(".-"), match.group("domain").lower()
             handle = f"@{user}@{domain}"
-            href = f"https://{domain}/@{user}"
-            found.mentions.setdefault(handle, href)
+            key = handle_key(handle)
+            if all(handle_key(seen) != key for seen in found.handles):
+                found.handles.append(handle)  # as written: WebFinger is asked for this spelling
+            target = self._mentions.get(key)
+            if target is not None:
+                href = target.url
+                if target.id not in found.mentions.values():
+                    found.mentions[handle] = target.id
+            else:
+                href = f"https://{domain}/@{user}"
             return (f'<span class="h-card"><a href="{html.escape(href)}" class="u-url mention">'
                     f"@<span>{html.escape(user)}</span></a></span>")
         code = match.group("code")

@@ -21,6 +21,7 @@ from fedicore.html_policy import clean_html, is_http_url, plain_text
 from sitegen.config import Site, load_site
 from sitegen.manifest import PostRecord, card_hash
 from sitegen.markup import Markup, shorten
+from sitegen.mentions import load_targets, mentions_key
 from sitegen.output import write_if_changed
 from sitegen.posts import Post, iso, media_type, parse_post
 from sitegen.theme import environment, site_context
@@ -45,7 +46,9 @@ class PostRenderer:
         emoji_urls = {code: site.static_url(path) for code, path in site.config.emoji.items()}
         self.emoji_types = {code: media_type(path) or "image/png"
                             for code, path in site.config.emoji.items()}
-        self.markup = Markup(tag_url=site.tag_url, emoji_urls=emoji_urls)
+        self.mention_targets = load_targets(site.root)  # data/mentions.json: no network here
+        self.markup = Markup(tag_url=site.tag_url, emoji_urls=emoji_urls,
+                             mentions=self.mention_targets)
         self.env = environment(site)
         self.bio = self.markup.render(site.config.bio) if site.config.bio else None
         self.context = site_context(site, self.bio.page_html if self.bio else "")
@@ -76,6 +79,8 @@ class PostRenderer:
         rendered = self.markup.render(post.body)
         found = rendered.found
         record.tags = list(dict.fromkeys([*post.tags, *found.tags]))
+        record.mentions = found.handles
+        record.mentions_key = mentions_key(found.handles, self.mention_targets)
         record.excerpt_html = self._excerpt(post, rendered.page_html, found.excerpt)
         if post.published.timestamp() > now:
             return record

@@ -42,14 +42,17 @@ def register_command(directory: Path) -> None:
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send nothing.")
 @click.option("--mark-published", is_flag=True,
               help="Record the site as published without sending (e.g. old posts).")
+@click.option("--allow-private", is_flag=True,
+              help="Also resolve mentions on private/loopback addresses (local testing).")
 def publish_command(directory: Path, out: Path | None, dry_run: bool,
-                    mark_published: bool) -> None:
-    """Send Create / Update / Delete for what changed since the last publish."""
+                    mark_published: bool, allow_private: bool) -> None:
+    """Resolve mentions (WebFinger), then send Create / Update / Delete for what changed
+    since the last publish."""
     from sitegen.social import publish_site
 
     try:
         report = publish_site(directory, out=out, dry_run=dry_run, mark_only=mark_published,
-                              echo=click.echo)
+                              allow_private=allow_private, echo=click.echo)
     except FedipressError as exc:
         _fail(exc)
         return
@@ -63,6 +66,9 @@ def publish_command(directory: Path, out: Path | None, dry_run: bool,
         click.echo(f"marked {len(report.planned)} as published; nothing sent")
     else:
         click.echo(f"published: {len(report.sent)} sent" if report.sent else "nothing to publish")
+    if report.unresolved:
+        click.echo(f"{len(report.unresolved)} mention(s) not resolved, nobody notified: "
+                   f"{', '.join(report.unresolved)}", err=True)
 
 
 @click.command("pull")

@@ -19,20 +19,26 @@ from inbox.api.http import ApiError, mention_of, request_body
 from inbox.auth import require_owner_or_admin
 from inbox.delivery.outbox import for_recipients, outbox_problem
 from inbox.delivery.queue import ResolveInbox, publish
+from inbox.handlers.apply import signing_key
 from inbox.storage import deliveries as store
 from inbox.storage import outbox as outbox_store
+from inbox.storage.actors import get_actor
 
 JSON = "application/json"
 
 
-def _inbox_resolver(request: Request[Any, Any, Any]) -> ResolveInbox | None:
-    """Mentioned actors' inboxes through the app's fetcher (shared inbox preferred)."""
+def _inbox_resolver(request: Request[Any, Any, Any], mention: str) -> ResolveInbox | None:
+    """Mentioned actors' inboxes through the app's guarded fetcher (shared inbox preferred),
+    the GET signed as the publishing blog (servers in authorized-fetch mode answer 401 to
+    unsigned ones)."""
     fetcher = getattr(request.app.state, "fetcher", None)
     if fetcher is None:
         return None
 
     async def resolve(actor_id: str) -> str | None:
-        document = await fetcher.fetch_document(actor_id)
+        local = await get_actor(request.app.state.db, mention)
+        signer = signing_key(local) if local is not None else None
+        document = await fetcher.fetch_document(actor_id, signer=signer)
         if not isinstance(document, dict):
             return None
         endpoints = document.get("endpoints") if isinstance(document.get("endpoints"), dict) else {}
@@ -59,7 +65,8 @@ async def publish_activity(request: Request[Any, Any, Any], actor: FromPath[str]
     if problem:
         raise ApiError(422, "invalid_activity", problem)
     job_id, fresh = await publish(
-        state.db, actor=mention, activity=for_recipients(activity), resolve_inbox=_inbox_resolver(request),
+        state.db, actor=mention, activity=for_recipients(activity),
+        resolve_inbox=_inbox_resolver(request, mention),
         now=state.clock(),
     )
     location = f"/v1/{mention}/outbox/{job_id}"

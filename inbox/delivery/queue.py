@@ -1,12 +1,15 @@
 """Putting activities on the durable queue: audiences, fan-out split, publish and backfill.
 
 One job per activity, split into one delivery per distinct target inbox. Followers on a
-server that offers a shared inbox collapse into one delivery to that shared inbox.
+server that offers a shared inbox collapse into one delivery to that shared inbox; a public
+activity reaches such a server once, through that shared inbox, whatever other inboxes there
+it would otherwise go to (personal inboxes delivered to before, mentioned actors).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
@@ -18,6 +21,7 @@ from inbox.storage import deliveries as store
 from inbox.storage import outbox as outbox_store
 from inbox.storage.db import Database
 
+log = logging.getLogger("fedipress.delivery")
 ResolveInbox = Callable[[str], Awaitable[str | None]]
 ORDERED_TYPES = frozenset({"Create", "Update", "Delete", "Undo", "Announce", "Like"})
 ADDRESS_FIELDS = ("to", "cc", "bto", "bcc", "audience")
@@ -77,6 +81,23 @@ def mentioned_actors(activity: dict[str, Any]) -> list[str]:
     return distinct_inboxes(found)
 
 
+def one_per_server(inboxes: Iterable[str], followers: Iterable[tuple[str, str | None]]) -> list[str]:
+    """For a public activity: on a host where a follower's ``(inbox, shared inbox)`` names a
+    shared inbox, only that shared inbox (once); other inboxes stay as they are, in order."""
+    shared_by_host: dict[str, str] = {}
+    for own, shared in followers:
+        if not isinstance(shared, str) or host_of(shared) is None:
+            continue
+        for host in (host_of(shared), host_of(own) if isinstance(own, str) else None):
+            if host is not None:
+                shared_by_host.setdefault(host, shared)
+    chosen: list[str] = []
+    for inbox in distinct_inboxes(inboxes):
+        shared = shared_by_host.get(host_of(inbox) or "")
+        chosen.append(shared if shared is not None else inbox)
+    return distinct_inboxes(chosen)
+
+
 async def follower_inboxes(db: Database, actor: str) -> list[str]:
     """The target inboxes of a local actor's followers (shared inboxes used, deduplicated)."""
     return follower_targets(await outbox_store.follower_rows(db, actor, now=time.time()))
@@ -129,20 +150,27 @@ async def audience(
     replies, likes and shares). Anything else: followers plus the inboxes of mentioned
     actors, resolved through ``resolve_inbox`` when given (unresolvable ones are skipped).
     """
-    targets = await follower_inboxes(db, actor)
+    rows = await outbox_store.follower_rows(db, actor, now=time.time())
+    targets = follower_targets(rows)
     if activity.get("type") == "Delete":
         targets += await outbox_store.delivered_inboxes(db, actor)
         others = await outbox_store.interaction_authors(db, actor)
     else:
         others = mentioned_actors(activity)
-    if resolve_inbox is not None:
-        for actor_id in others:
+    for actor_id in others:
+        inbox = None
+        if resolve_inbox is not None:
             try:
                 inbox = await resolve_inbox(actor_id)
             except Exception:  # noqa: BLE001 - one unreachable actor must not stop the post
                 inbox = None
-            if inbox:
-                targets.append(inbox)
+        if inbox:
+            targets.append(inbox)
+        else:
+            log.warning("no inbox found for %s: %s %s not delivered there", actor_id,
+                        activity.get("type"), id_of(activity))
+    if is_public(activity):
+        return one_per_server(targets, rows)
     return distinct_inboxes(targets)
 
 

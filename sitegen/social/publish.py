@@ -2,9 +2,15 @@
 
 State lives in ``<site>/.fedipress/published.json`` (ids and content hashes only: safe to
 commit, so CI remembers). Planning is pure (``plan``); sending saves the state after every
-accepted activity, so a run that fails half-way resumes where it stopped. Activity ids are
-derived from the object id and its content hash: if the state was lost after a send, the
-inbox recognises the same id and does not deliver it twice.
+accepted activity, so a run that fails half-way resumes where it stopped.
+
+Activity ids live on the post's own document, so the one id a follower's server sees is the
+one the static outbox serves: ``<post id>#create`` for the Create (the same in
+``ap/outbox/page-N.json``), ``<post id>#update/<hash of edit number and content>`` for each
+edit (unique per edit, even when an edit restores an earlier text), ``<post id>#delete/<hash>``.
+If the state was lost after a send, the same id is sent again and the inbox does not deliver it
+twice. Before planning, mentions that are new or due are resolved over WebFinger into
+``data/mentions.json`` and the posts naming them are built again (`sitegen.social.webfinger`).
 """
 
 from __future__ import annotations
@@ -34,11 +40,16 @@ POST_FIELDS = ("type", "name", "summary", "sensitive", "content", "contentMap", 
 
 @dataclass
 class PublishState:
-    posts: dict[str, dict[str, str]] = field(default_factory=dict)  # post id -> {slug, hash}
+    # post id -> {slug, hash, and after an edit: edits (count), updated (last sent)}
+    posts: dict[str, dict[str, Any]] = field(default_factory=dict)
     actor_hash: str | None = None
+    actor_edits: int = 0  # profile Updates sent: part of their ids, so each one is new
 
     def to_json(self) -> bytes:
-        data = {"format": STATE_FORMAT, "actor": {"hash": self.actor_hash},
+        actor: dict[str, Any] = {"hash": self.actor_hash}
+        if self.actor_edits:
+            actor["edits"] = self.actor_edits
+        data = {"format": STATE_FORMAT, "actor": actor,
                 "posts": {k: self.posts[k] for k in sorted(self.posts)}}
         return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()
 
@@ -50,6 +61,8 @@ class Action:
     slug: str
     hash: str
     activity: dict[str, Any]
+    edits: int = 0  # an Update: the post's edit number
+    updated: str | None = None  # an Update: the `updated` it carries
 
     def line(self) -> str:
         label = {"create": "Create", "update": "Update", "delete": "Delete",
@@ -74,10 +87,24 @@ def load_state(root: Path) -> PublishState:
     if not isinstance(data, dict) or data.get("format") != STATE_FORMAT \
             or not isinstance(data.get("posts"), dict):
         raise FedipressError(f"unknown format (expected format {STATE_FORMAT})", path=str(path))
-    posts = {str(k): {"slug": str(v.get("slug", "")), "hash": str(v.get("hash", ""))}
-             for k, v in data["posts"].items() if isinstance(v, dict)}
+    posts = {str(k): _post_state(v) for k, v in data["posts"].items() if isinstance(v, dict)}
     actor = data.get("actor") if isinstance(data.get("actor"), dict) else {}
-    return PublishState(posts=posts, actor_hash=actor.get("hash"))
+    edits = actor.get("edits")
+    return PublishState(posts=posts, actor_hash=actor.get("hash"),
+                        actor_edits=edits if isinstance(edits, int) else 0)
+
+
+def _post_state(value: dict[str, Any]) -> dict[str, Any]:
+    known: dict[str, Any] = {"slug": str(value.get("slug", "")), "hash": str(value.get("hash", ""))}
+    if isinstance(value.get("edits"), int) and not isinstance(value.get("edits"), bool):
+        known["edits"] = value["edits"]
+    if isinstance(value.get("updated"), str):
+        try:
+            _timestamp(value["updated"])
+            known["updated"] = value["updated"]
+        except ValueError:
+            pass  # a hand-edited state: the next edit carries the publish time
+    return known
 
 
 def save_state(root: Path, state: PublishState) -> None:
@@ -129,7 +156,8 @@ def plan(state: PublishState, posts: dict[str, tuple[str, dict[str, Any]]],
     actor_hash = content_hash({k: v for k, v in actor.items() if k != "@context"})
     if state.actor_hash is not None and state.actor_hash != actor_hash:
         actions.append(Action("actor", actor_id, "", actor_hash, activities.update(
-            actor_id, actor, activity_id=activities.derived_id(actor_id, "update", actor_hash),
+            actor_id, actor, activity_id=activities.derived_id(
+                actor_id, "update", f"{state.actor_edits + 1}|{actor_hash}"),
             to=[PUBLIC], cc=[followers] if followers else [])))
     ordered = sorted(posts.items(), key=lambda item: (str(item[1][1].get("published", "")),
                                                       item[0]))
@@ -137,32 +165,57 @@ def plan(state: PublishState, posts: dict[str, tuple[str, dict[str, Any]]],
         digest = content_hash(document, POST_FIELDS)
         known = state.posts.get(post_id)
         if known is None:
+            updated = document.get("updated")
             actions.append(Action("create", post_id, slug, digest, activities.create(
-                actor_id, document,
-                activity_id=activities.derived_id(actor_id, "create", f"{post_id}|{digest}"))))
+                actor_id, document, activity_id=f"{post_id}#create"),
+                updated=updated if isinstance(updated, str) else None))
         elif known["hash"] != digest:
+            edits = int(known.get("edits", 0)) + 1
             edited = dict(document)
-            edited.setdefault("updated", _iso(now))
+            edited["updated"] = edit_time(document.get("updated"), known.get("updated"), now)
             actions.append(Action("update", post_id, slug, digest, activities.update(
                 actor_id, edited,
-                activity_id=activities.derived_id(actor_id, "update", f"{post_id}|{digest}"))))
+                activity_id=_post_activity_id(post_id, "update", f"{edits}|{digest}")),
+                edits=edits, updated=edited["updated"]))
     for post_id in sorted(set(state.posts) - set(posts)):
         known = state.posts[post_id]
         actions.append(Action("delete", post_id, known["slug"], "", activities.delete(
             actor_id, post_id, cc=[followers] if followers else [],
-            activity_id=activities.derived_id(actor_id, "delete",
-                                              f"{post_id}|{known['hash']}"))))
+            activity_id=_post_activity_id(post_id, "delete", str(known["hash"])))))
     return actions
+
+
+def edit_time(declared: Any, last_sent: Any, now: float) -> str:
+    """The ``updated`` an Update carries: the post's own when it is newer than the last one
+    sent, else the publish time. Servers show an edit only when ``updated`` moved forward."""
+    if isinstance(declared, str) and (not isinstance(last_sent, str)
+                                      or _timestamp(declared) > _timestamp(last_sent)):
+        return declared
+    moment = _iso(now)
+    if isinstance(last_sent, str) and _timestamp(moment) <= _timestamp(last_sent):
+        moment = _iso(_timestamp(last_sent) + 1)
+    return moment
+
+
+def _post_activity_id(post_id: str, kind: str, source: str) -> str:
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:32]
+    return f"{post_id}#{kind}/{digest}"
 
 
 def apply(state: PublishState, action: Action, actor_hash: str) -> None:
     """The state after ``action`` was accepted by the inbox."""
     if action.kind == "actor":
         state.actor_hash = actor_hash
+        state.actor_edits += 1
     elif action.kind == "delete":
         state.posts.pop(action.object_id, None)
     else:
-        state.posts[action.object_id] = {"slug": action.slug, "hash": action.hash}
+        known: dict[str, Any] = {"slug": action.slug, "hash": action.hash}
+        if action.edits:
+            known["edits"] = action.edits
+        if action.updated:
+            known["updated"] = action.updated
+        state.posts[action.object_id] = known
 
 
 @dataclass
@@ -170,14 +223,17 @@ class PublishReport:
     sent: list[str] = field(default_factory=list)
     planned: list[str] = field(default_factory=list)
     failure: str | None = None
+    unresolved: list[str] = field(default_factory=list)  # mentions WebFinger did not resolve
 
 
 def publish_site(root: Path, *, out: Path | None = None, dry_run: bool = False,
                  mark_only: bool = False, now: float | None = None,
-                 client: InboxClient | None = None,
+                 client: InboxClient | None = None, allow_private: bool = False,
                  echo: Callable[[str], None] = lambda line: None) -> PublishReport:
-    """Plan and send. ``mark_only`` records the current site as published without sending
-    (for a blog whose old posts should not flood new followers' timelines)."""
+    """Resolve mentions, plan and send. ``mark_only`` records the current site as published
+    without sending (for a blog whose old posts should not flood new followers' timelines).
+    ``allow_private`` lets WebFinger reach loopback/private hosts (tests, local development);
+    a dry run asks nobody."""
     import time
 
     now = time.time() if now is None else now
@@ -188,11 +244,18 @@ def publish_site(root: Path, *, out: Path | None = None, dry_run: bool = False,
     except FileNotFoundError:
         raise FedipressError("no built actor (run `fedipress build` first)",
                              path=str(out_dir / "ap" / "actor.json")) from None
+    unresolved: list[str] = []
+    if not dry_run:
+        from sitegen.social.webfinger import refresh_site_mentions
+
+        mentions = refresh_site_mentions(root, out_dir, now=now, allow_private=allow_private,
+                                         echo=echo)
+        unresolved = [handle for handle, _reason in mentions.unresolved]
     state = load_state(root)
     actor_hash = content_hash({k: v for k, v in actor.items() if k != "@context"})
     first_run = state.actor_hash is None
     actions = plan(state, live_posts(root, out_dir, now), actor, now=now)
-    report = PublishReport(planned=[a.line() for a in actions])
+    report = PublishReport(planned=[a.line() for a in actions], unresolved=unresolved)
     if dry_run:
         for line in report.planned:
             echo(f"would send {line}")

@@ -48,7 +48,8 @@ async def api(db, clock, monkeypatch):
 async def test_publish_answers_202_with_status_link_and_status_counts_deliveries(api, db, worker, receivers):
     follower = await receivers()
     await add_follower(db, "https://f.example/u/1", follower.url("/u/1/inbox"))
-    await add_follower(db, "https://f.example/u/2", follower.url("/u/2/inbox"), follower.url("/shared"))
+    other = await receivers()
+    await add_follower(db, "https://o.example/u/2", other.url("/u/2/inbox"), other.url("/shared"))
     async with api.post(f"/v1/{ACTOR}/outbox", json=note_activity("Create"), headers=OWNER) as r:
         assert r.status == 202, await r.text()
         body = await r.json()
@@ -62,7 +63,8 @@ async def test_publish_answers_202_with_status_link_and_status_counts_deliveries
         status = await r.json()
     assert status["deliveries"] == {"pending": 0, "delivered": 2, "failed": 0, "total": 2}
     assert status["activity"]["id"] == note_activity("Create")["id"]
-    assert sorted(h.path for h in follower.delivered()) == ["/shared", "/u/1/inbox"]
+    assert [h.path for h in follower.delivered()] == ["/u/1/inbox"]
+    assert [h.path for h in other.delivered()] == ["/shared"]
 
 
 async def test_publishing_the_same_activity_twice_queues_it_once(api, db, receivers):
@@ -176,3 +178,51 @@ async def test_new_follower_backfill_goes_to_the_followers_inbox(api, db, worker
     ]
     assert {h.path for h in newcomer.hits} == {"/users/new/inbox"}
     assert ours.hits == []
+
+
+async def test_a_delete_reaches_a_server_with_a_shared_inbox_once_like_its_create(
+        api, db, worker, receivers, clock):
+    """Three followers on one server behind its shared inbox; each also got a personal delivery
+    earlier (the backfill a new follower gets). The Create went to the shared inbox once; so
+    must the Delete, not once more to every personal inbox there."""
+    server = await receivers()
+    for user in ("a", "b", "c"):
+        await add_follower(db, f"{server.url()}/users/{user}", server.url(f"/users/{user}/inbox"),
+                           server.url("/inbox"))
+    async with api.post(f"/v1/{ACTOR}/outbox", json=note_activity("Create"), headers=OWNER) as r:
+        assert r.status == 202
+    for user in ("a", "b", "c"):
+        await backfill_new_follower(db, actor=ACTOR, follower_inbox=server.url(f"/users/{user}/inbox"),
+                                    count=1, now=clock())
+    await worker.run_once()
+    server.hits.clear()
+    async with api.post(f"/v1/{ACTOR}/outbox", json=note_activity("Delete"), headers=OWNER) as r:
+        assert (await r.json())["deliveries"]["pending"] == 1
+    await worker.run_once()
+    assert [(h.path, h.activity_type) for h in server.delivered()] == [("/inbox", "Delete")]
+
+
+async def test_a_server_without_a_shared_inbox_still_gets_each_followers_own_inbox(api, db, worker, receivers):
+    server = await receivers()
+    for user in ("a", "b"):
+        await add_follower(db, f"{server.url()}/users/{user}", server.url(f"/users/{user}/inbox"))
+    async with api.post(f"/v1/{ACTOR}/outbox", json=note_activity("Create"), headers=OWNER) as r:
+        assert r.status == 202
+    await worker.run_once()
+    async with api.post(f"/v1/{ACTOR}/outbox", json=note_activity("Delete"), headers=OWNER) as r:
+        assert (await r.json())["deliveries"]["pending"] == 2
+    await worker.run_once()
+    assert sorted(h.path for h in server.delivered() if h.activity_type == "Delete") == [
+        "/users/a/inbox", "/users/b/inbox"]
+
+
+def test_one_per_server_folds_personal_inboxes_into_the_shared_inbox_their_followers_name():
+    from inbox.delivery.queue import one_per_server
+
+    followers = [("https://social.example/users/a/inbox", "https://relay.social.example/inbox"),
+                 ("https://plain.example/users/c/inbox", None)]
+    targets = ["https://relay.social.example/inbox", "https://social.example/users/b/inbox",
+               "https://plain.example/users/c/inbox", "https://plain.example/users/d/inbox"]
+    assert one_per_server(targets, followers) == [
+        "https://relay.social.example/inbox", "https://plain.example/users/c/inbox",
+        "https://plain.example/users/d/inbox"]

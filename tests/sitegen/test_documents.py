@@ -85,12 +85,15 @@ def test_hashtag_in_code_block_is_not_a_tag(built):
     assert names == {"#python", "#performance"}
 
 
-def test_mentions_are_linked_tagged_and_carbon_copied(built):
+def test_mentions_carry_the_resolved_actor_id_and_link_the_profile_page(built):
+    """data/mentions.json (written by publish from WebFinger) says who @bob@social.example is:
+    servers match the Mention href and cc against the actor id exactly."""
     doc = built.json("ap/posts/thanks-bob.json")
-    href = "https://social.example/@bob"
-    assert {"type": "Mention", "href": href, "name": "@bob@social.example"} in doc["tag"]
-    assert href in doc["cc"]
-    assert f'href="{href}"' in doc["content"]
+    actor_id, profile = "https://social.example/users/bob", "https://social.example/@bob"
+    assert {"type": "Mention", "href": actor_id, "name": "@bob@social.example"} in doc["tag"]
+    assert actor_id in doc["cc"]
+    assert f'href="{profile}"' in doc["content"]
+    assert f'href="{profile}"' in built.text("posts/thanks-bob/index.html")
 
 
 def test_custom_emoji_is_an_emoji_tag_and_an_image_on_the_page(built):
@@ -194,3 +197,12 @@ def test_server_rules_are_written_for_hosts(built):
     headers = built.text("_headers")
     assert "/ap/*" in headers and "application/activity+json" in headers
     assert (built.out / "_fedipress" / "nginx.conf").is_file()
+
+
+def test_a_mention_nobody_resolved_yet_links_the_guessed_profile_and_addresses_nobody(built):
+    """The build is offline: @carol is not in data/mentions.json, so no Mention tag or cc
+    (a guessed href reaches nobody); the page still links somewhere a reader can follow."""
+    doc = built.json("ap/posts/building-fast.json")
+    assert not [t for t in doc["tag"] if t["type"] == "Mention"]
+    assert doc["cc"] == [FOLLOWERS]
+    assert 'href="https://fosstodon.example/@carol"' in doc["content"]

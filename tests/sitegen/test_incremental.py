@@ -203,3 +203,26 @@ def test_an_output_folder_from_another_build_is_not_trusted(site, tmp_path):
     shutil.copytree(stale, site / "_site")  # e.g. restored from an old backup
     run_build(site, quiet=True)
     assert "five minutes" in (site / "_site/posts/sunset/index.html").read_text("utf-8")
+
+
+def test_a_newly_resolved_mention_rerenders_only_the_posts_naming_it(site):
+    """publish writes data/mentions.json; the next build must notice it (no stale "up to
+    date") and render again just the post that mentions the handle."""
+    from sitegen.mentions import load_entries, save_entries
+
+    run_build(site, quiet=True)
+    out = site / "_site"
+    assert "Mention" not in (out / "ap/posts/building-fast.json").read_text("utf-8")
+    before = snapshot(out)
+    entries = load_entries(site)
+    entries["@carol@fosstodon.example"] = {"id": "https://fosstodon.example/users/carol",
+                                           "url": "https://fosstodon.example/@carol"}
+    save_entries(site, entries)
+    assert not is_up_to_date(site, out, None, _version())
+    run_build(site, quiet=True)
+    rewritten = changed(before, snapshot(out))
+    assert "ap/posts/building-fast.json" in rewritten
+    assert not {p for p in rewritten if p.startswith(("ap/posts/", "posts/"))} - {
+        "ap/posts/building-fast.json", "posts/building-fast/index.html"}
+    doc = (out / "ap/posts/building-fast.json").read_text("utf-8")
+    assert '"href":"https://fosstodon.example/users/carol"' in doc

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sitegen.markup import Markup, shorten
+from sitegen.mentions import MentionTarget
 
 
 @pytest.fixture(scope="module")
@@ -26,20 +27,31 @@ def test_hashtags_in_code_links_and_urls_stay_text(markup):
     assert result.found.tags == []
 
 
-def test_mention_becomes_profile_link_and_is_collected(markup):
+def test_resolved_mention_links_the_profile_page_and_collects_the_actor_id():
+    bob = MentionTarget("https://social.example/users/bob", "https://social.example/@bob")
+    markup = Markup(tag_url=str, emoji_urls={}, mentions={"@bob@social.example": bob})
     result = markup.render("Thanks @Bob@Social.Example.")
-    assert result.found.mentions == {"@Bob@social.example": "https://social.example/@Bob"}
-    assert 'class="u-url mention"' in result.page_html
+    assert result.found.mentions == {"@Bob@social.example": "https://social.example/users/bob"}
+    assert result.found.handles == ["@Bob@social.example"]
+    assert 'href="https://social.example/@bob" class="u-url mention"' in result.page_html
     assert result.page_html.rstrip().endswith(".</p>")
 
 
+def test_unresolved_mention_links_the_guessed_profile_and_is_no_mention_yet(markup):
+    """Without an actor id (publish resolves it) a Mention would reach nobody: none is made."""
+    result = markup.render("Thanks @Bob@Social.Example.")
+    assert result.found.mentions == {}
+    assert result.found.handles == ["@Bob@social.example"]
+    assert 'href="https://social.example/@Bob" class="u-url mention"' in result.page_html
+
+
 def test_email_address_is_not_a_mention(markup):
-    assert markup.render("mail me at bob@example.com").found.mentions == {}
+    assert markup.render("mail me at bob@example.com").found.handles == []
 
 
 def test_mention_with_port_for_local_test_servers(markup):
     found = markup.render("hi @alice@127.0.0.1:8000").found
-    assert found.mentions == {"@alice@127.0.0.1:8000": "https://127.0.0.1:8000/@alice"}
+    assert found.handles == ["@alice@127.0.0.1:8000"]
 
 
 def test_known_emoji_is_an_image_on_the_page_and_text_for_activitypub(markup):

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from sitegen import markup as markup_module
 from sitegen.markup import Markup
+from sitegen.mentions import MentionTarget
 from sitegen.posts import parse_post
 
 pytest.importorskip("markdown_it_pyrs")
@@ -27,9 +28,14 @@ EMOJI = {"blobcat": "https://blog.example/emoji/blobcat.png",
          "blobwave": "https://blog.example/emoji/blob&wave.png"}
 
 
+# one resolved handle, so both the resolved and the guessed mention paths are compared
+MENTIONS = {"@bob@social.example": MentionTarget("https://social.example/users/bob",
+                                                 "https://social.example/@bob")}
+
+
 def _markup(engine: str) -> Markup:
     return Markup(tag_url=lambda t: f"https://blog.example/tags/{t}/", emoji_urls=EMOJI,
-                  engine=engine)
+                  engine=engine, mentions=MENTIONS)
 
 
 REFERENCE = _markup("markdown-it-py")
@@ -177,7 +183,7 @@ def test_hashtag_in_code_is_not_collected_by_fast_engine():
 
 def test_mention_inside_link_text_stays_plain_with_fast_engine():
     result = FAST.render("[@bob@social.example](https://x.example/)")
-    assert result.found.mentions == {}
+    assert result.found.handles == []
     assert 'class="u-url mention"' not in result.page_html
 
 

@@ -12,6 +12,7 @@ from sitegen.social import publish_site, register_site
 from sitegen.social.publish import load_state
 from sitegen.social_cli import publish_command, register_command
 from tests.social.site_world import site_world, write_post
+from tests.support.server import eventually
 
 
 async def outbox(world) -> list[dict]:
@@ -187,3 +188,57 @@ def test_cli_publish_before_build_is_one_line_exit_1(tmp_path):
     result = CliRunner().invoke(publish_command, [str(tmp_path)])
     assert result.exit_code == 1 and "fedipress build" in result.output
     assert "Traceback" not in result.output
+
+
+async def test_the_delivered_create_has_the_id_the_static_outbox_serves(tmp_path):
+    """One activity, one id: what followers' servers receive is what ap/outbox/ lists."""
+    from tests.support.remote import FakeFediverse
+
+    async with FakeFediverse() as remote, site_world(tmp_path) as world:
+        follower = remote.actor("bob")
+        await world.inbox.db.execute(
+            "INSERT INTO followers (actor_mention, follower_id, inbox, shared_inbox, created_at)"
+            " VALUES (?, ?, ?, ?, 0)", (world.mention, follower.id, follower.inbox, follower.shared_inbox))
+        await world.call(register_site, world.root)
+        await world.call(publish_site, world.root)
+        await eventually(lambda: remote.delivered("Create"), timeout=10)
+        outbox_page = json.loads((world.out / "ap" / "outbox" / "page-1.json").read_text("utf-8"))
+    [delivered] = remote.delivered("Create")
+    [listed] = outbox_page["orderedItems"]
+    assert delivered["id"] == listed["id"] == f"{world.post_id('first')}#create"
+    assert delivered["object"]["id"] == listed["object"]["id"]
+
+
+async def test_each_edit_is_an_update_with_its_own_id_and_a_later_updated(tmp_path):
+    """Editing back to an earlier text is a new edit: a repeated id would be dropped as a
+    duplicate, and servers ignore an Update whose `updated` did not move forward."""
+    async with site_world(tmp_path) as world:
+        await world.call(register_site, world.root)
+        await world.call(publish_site, world.root)
+        for body in ("Second words.", "Hello.", "Second words."):
+            write_post(world.root, "first", body=body, extra='updated = 2026-01-03T00:00:00Z')
+            world.build()
+            report = await world.call(publish_site, world.root)
+            assert report.sent == [f"Update {world.post_id('first')}"], report
+        updates = [a for a in await outbox(world) if a["type"] == "Update"]
+    assert len({u["id"] for u in updates}) == 3
+    assert all(u["id"].startswith(f"{world.post_id('first')}#update/") for u in updates)
+    times = [u["object"]["updated"] for u in updates]
+    assert times[0] == "2026-01-03T00:00:00Z" and times == sorted(set(times))
+
+
+async def test_a_profile_changed_back_is_sent_again_under_a_new_id(tmp_path):
+    async with site_world(tmp_path) as world:
+        await world.call(register_site, world.root)
+        await world.call(publish_site, world.root)
+        config = world.root / "fedipress.toml"
+        original = config.read_text()
+        renamed = original.replace('display_name = "Alice"', 'display_name = "Al"')
+        for text in (renamed, original, renamed):
+            config.write_text(text)
+            world.build()
+            report = await world.call(publish_site, world.root)
+            assert report.sent == [f"Update (actor) {world.base_url}/ap/actor.json"]
+        updates = [a for a in await outbox(world) if a["type"] == "Update"]
+    assert [u["object"]["name"] for u in updates] == ["Al", "Alice", "Al"]
+    assert len({u["id"] for u in updates}) == 3
