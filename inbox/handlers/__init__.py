@@ -27,6 +27,7 @@ _BY_TYPE = {
     "Delete": interpret_delete,
     "Like": interpret_reaction,
     "Announce": interpret_reaction,
+    "EmojiReact": interpret_reaction,
     "Move": interpret_move,
     "Flag": interpret_flag,
 }

@@ -44,7 +44,9 @@ log = logging.getLogger("inbox.effects")
 # removals are idempotent); the others are keyed by their author and applied once.
 PER_ACTOR = (FollowIntent, ReplyIntent, ReactionIntent, FlagIntent, UndoIntent)
 # The webhook event of an approved item of each kind.
-KIND_EVENTS = {"reply": "reply", "like": "like", "share": "announce", "follow": "follow", "flag": "report"}
+# Emoji reactions fire ``like`` and quotes ``announce``: the same rebuild, no new hook names.
+KIND_EVENTS = {"reply": "reply", "like": "like", "share": "announce", "follow": "follow", "flag": "report",
+               "emoji": "like", "quote": "announce"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +128,8 @@ class Effects:
                                     content_html=intent.content_html, now=now)
         if isinstance(intent, ReactionIntent):
             return await self._item(actor, activity, stored, kind=intent.kind, author=intent.author,
-                                    object_id=intent.object_id, now=now)
+                                    object_id=intent.object_id, now=now,
+                                    content_html=intent.emoji.name if intent.emoji else None)
         if isinstance(intent, FlagIntent):
             await item_store.put_item(self.db, item_store.Item(
                 actor.mention, stored.id, "flag", intent.author, intent.objects[0], None,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from inbox.storage.db import Database
 
-KINDS = ("follow", "reply", "like", "share", "flag")
+KINDS = ("follow", "reply", "like", "share", "flag", "emoji", "quote")
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,3 +159,20 @@ async def reply_owners(db: Database, note_id: str, author: str) -> list[str]:
         "SELECT DISTINCT actor_mention FROM inbox_items WHERE kind = 'reply' AND note_id = ? AND author = ?",
         (note_id, author))
     return [row["actor_mention"] for row in rows]
+
+
+async def emoji_reactions(db: Database, actor_mention: str, object_id: str, *,
+                          limit: int = 50) -> list[tuple[str, int, bytes]]:
+    """Approved emoji reactions to one of the blog's objects: (emoji, how many people, the raw
+    activity of the first one, which carries a custom emoji's image), most used first."""
+    rows = await db.fetchall(
+        "SELECT content_html AS emoji, COUNT(DISTINCT author) AS n, MIN(rowid) AS first"
+        " FROM inbox_items WHERE actor_mention = ? AND kind = 'emoji' AND object_id = ?"
+        " AND state = 'approved' GROUP BY content_html ORDER BY n DESC, first LIMIT ?",
+        (actor_mention, object_id, limit))
+    if not rows:
+        return []
+    marks = ", ".join("?" for _ in rows)
+    raws = {r["rowid"]: bytes(r["raw"]) for r in await db.fetchall(
+        f"SELECT rowid, raw FROM inbox_items WHERE rowid IN ({marks})", [r["first"] for r in rows])}
+    return [(row["emoji"], int(row["n"]), raws.get(row["first"], b"{}")) for row in rows]

@@ -193,14 +193,34 @@ class Puller:
             "content_html": clean_reply_html(str(note.get("content") or "")),
         }
 
+    def reactions(self, post_id: str) -> list[dict[str, Any]]:
+        """Emoji reactions, most used first: ``{"emoji", "count", "icon"}`` (icon: a custom
+        emoji's image, absolute http(s), else None)."""
+        answer = self.client.get(self._path("reactions", post_id), signed=False)
+        if answer.status != 200 or not isinstance(answer.data, dict):
+            raise FedipressError(f"inbox answered HTTP {answer.status} for reactions of "
+                                 f"{post_id}: {answer.error_line()}")
+        found = []
+        for item in answer.data.get("items") or []:
+            if not isinstance(item, dict):
+                continue
+            emoji, count = _plain(item.get("content"), 64), item.get("count")
+            if emoji and type(count) is int and count > 0:
+                found.append({"emoji": emoji, "count": count, "icon": _http_url(item.get("icon"))})
+        return found
+
     def post_entry(self, post_id: str) -> dict[str, Any] | None:
         _total, notes = self._collection("replies", post_id, items=True)
         likes, _ = self._collection("likes", post_id, items=False)
         boosts, _ = self._collection("shares", post_id, items=False)
+        reactions = self.reactions(post_id)
         replies = [r for r in (self.reply(n) for n in notes) if r is not None]
-        if not replies and not likes and not boosts:
+        if not replies and not likes and not boosts and not reactions:
             return None
-        return {"likes": likes, "boosts": boosts, "replies": thread(replies, post_id)}
+        entry: dict[str, Any] = {"likes": likes, "boosts": boosts, "replies": thread(replies, post_id)}
+        if reactions:
+            entry["reactions"] = reactions
+        return entry
 
     def followers(self) -> int:
         answer = self.client.get(self.client.actor_path("/followers"), signed=False)
