@@ -25,6 +25,7 @@ from inbox.handlers.flag import FlagIntent
 from inbox.handlers.follow import FollowIntent, follow_outcome
 from inbox.handlers.move import MoveIntent, move_allowed
 from inbox.handlers.reaction import ReactionIntent
+from inbox.handlers.thread import ThreadReplyIntent, find_thread_root
 from inbox.handlers.undo import UndoIntent
 from inbox.handlers.update_delete import ActorChangedIntent, ActorGoneIntent, DeleteNoteIntent, UpdateNoteIntent
 from inbox.moderation import decide_for
@@ -42,7 +43,7 @@ from inbox.webhooks import fire
 log = logging.getLogger("inbox.effects")
 # Applied for every local actor concerned (Undo too: an embedded Follow names its actor, and
 # removals are idempotent); the others are keyed by their author and applied once.
-PER_ACTOR = (FollowIntent, ReplyIntent, ReactionIntent, FlagIntent, UndoIntent)
+PER_ACTOR = (FollowIntent, ReplyIntent, ThreadReplyIntent, ReactionIntent, FlagIntent, UndoIntent)
 # The webhook event of an approved item of each kind.
 # Emoji reactions fire ``like`` and quotes ``announce``: the same rebuild, no new hook names.
 KIND_EVENTS = {"reply": "reply", "like": "like", "share": "announce", "follow": "follow", "flag": "report",
@@ -126,6 +127,8 @@ class Effects:
             return await self._item(actor, activity, stored, kind="reply", author=intent.author,
                                     object_id=intent.in_reply_to, note_id=intent.note_id,
                                     content_html=intent.content_html, now=now)
+        if isinstance(intent, ThreadReplyIntent):
+            return await self._thread_reply(intent, actor, activity, stored, now=now)
         if isinstance(intent, ReactionIntent):
             return await self._item(actor, activity, stored, kind=intent.kind, author=intent.author,
                                     object_id=intent.object_id, now=now,
@@ -251,6 +254,26 @@ class Effects:
             event = KIND_EVENTS[kind] if state == "approved" else "moderationqueued"
             await self._fire(actor=actor.mention, event=event, activity=activity, now=now)
         return f"{kind} {state}"
+
+    async def _thread_reply(self, intent: ThreadReplyIntent, actor: LocalActor, activity: dict[str, Any],
+                            stored: StoredActivity, *, now: float) -> str:
+        """File a reply to a reply under the post its thread started from (or the fallback)."""
+        async def filed_under(note_id: str) -> str | None:
+            target = await item_store.reply_filed_under(self.db, actor.mention, note_id)
+            return target if target != actor.actor_url else None
+
+        async def fetch(url: str) -> dict[str, Any] | None:
+            document = await self.fetcher.fetch_document(url, signer=signing_key(actor))
+            return document if isinstance(document, dict) else None
+
+        root = await find_thread_root(intent.parent, target_of(actor, self.settings),
+                                      filed_under=filed_under, fetch=fetch)
+        target = root or intent.fallback
+        if target is None:
+            return "drop: not in a thread under one of the blog's posts"
+        return await self._item(actor, activity, stored, kind="reply", author=intent.author,
+                                object_id=target, note_id=intent.note_id,
+                                content_html=intent.content_html, now=now)
 
     async def _move(self, intent: MoveIntent, actor: LocalActor) -> str:
         if await follower_store.get_follower(self.db, actor.mention, intent.origin) is None:

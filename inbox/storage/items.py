@@ -176,3 +176,11 @@ async def emoji_reactions(db: Database, actor_mention: str, object_id: str, *,
     raws = {r["rowid"]: bytes(r["raw"]) for r in await db.fetchall(
         f"SELECT rowid, raw FROM inbox_items WHERE rowid IN ({marks})", [r["first"] for r in rows])}
     return [(row["emoji"], int(row["n"]), raws.get(row["first"], b"{}")) for row in rows]
+
+
+async def reply_filed_under(db: Database, actor_mention: str, note_id: str) -> str | None:
+    """The object a stored reply with this Note id is filed under for ``actor_mention``."""
+    row = await db.fetchone(
+        "SELECT object_id FROM inbox_items WHERE note_id = ? AND actor_mention = ? AND kind = 'reply'"
+        " LIMIT 1", (note_id, actor_mention))
+    return row["object_id"] if row else None

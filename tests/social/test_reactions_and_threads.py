@@ -4,6 +4,7 @@ replies show under the post on its HTML page."""
 from __future__ import annotations
 
 import json
+from html.parser import HTMLParser
 
 import httpx
 
@@ -49,3 +50,52 @@ async def test_emoji_reactions_are_pulled_and_shown_with_their_counts(tmp_path):
     assert '<span class="emoji">🔥</span> <span class="reaction-count">2</span>' in html
     assert f'src="{icon}" alt=":blobcat:"' in html
     assert "0 likes" not in html  # reactions are not likes
+
+
+class _Nesting(HTMLParser):
+    """How deep in ``<ol class="replies">`` lists each reply's text sits on the page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lists = 0
+        self.depth_of: dict[str, int] = {}
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "ol" and ("class", "replies") in attrs:
+            self.lists += 1
+
+    def handle_endtag(self, tag):
+        if tag == "ol" and self.lists:
+            self.lists -= 1
+
+    def handle_data(self, data):
+        if data.strip().startswith("level"):
+            self.depth_of[data.strip()] = self.lists
+
+
+async def test_reply_to_a_reply_is_pulled_and_rendered_nested_under_its_parent(tmp_path):
+    async with site_world(tmp_path) as world, FakeFediverse() as remote, FakeFediverse() as other, \
+            httpx.AsyncClient(timeout=10) as client:
+        await world.call(register_site, world.root)
+        await _allow(world, remote)
+        await _allow(world, other)
+        inbox = world.inbox.url(f"/v1/{world.mention}/inbox")
+        bob, carol, dave = remote.actor("bob"), remote.actor("carol"), other.actor("dave")
+        first = bob.note("<p>level one</p>", in_reply_to=world.post_id("first"))
+        # dave's answer arrives before carol's: the inbox fetches carol's note to find the thread
+        second = carol.note("<p>level two</p>", in_reply_to=first["id"])
+        remote.serve(second["id"].removeprefix(remote.base), second)
+        third = dave.note("<p>level three</p>", in_reply_to=second["id"])
+        for actor, note in ((bob, first), (dave, third), (carol, second)):
+            await actor.post(client, inbox, actor.create(note))
+            await world.inbox.settle()
+        assert [r.path for r in remote.fetches if "/statuses/" in r.path] == [
+            second["id"].removeprefix(remote.base)]
+        await world.call(pull_site, world.root, allow_private=True)
+        world.build()
+    replies = interactions(world)["first"]["replies"]
+    assert [(r["content_html"], r["depth"]) for r in replies] == [
+        ("<p>level one</p>", 0), ("<p>level two</p>", 1), ("<p>level three</p>", 2)]
+    nesting = _Nesting()
+    nesting.feed(page(world))
+    assert nesting.depth_of == {"level one": 1, "level two": 2, "level three": 3}
