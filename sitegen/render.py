@@ -15,7 +15,7 @@ from pathlib import Path
 
 import msgspec
 
-from fedicore import documents
+from fedicore import documents, quotes
 from fedicore.errors import FedipressError
 from fedicore.html_policy import clean_html, is_http_url, plain_text
 from sitegen.config import Site, load_site
@@ -120,6 +120,9 @@ class PostRenderer:
             language=post.language or site.config.language, tags=tag_docs,
             mentions=list(found.mentions.values()), attachments=attachments,
             extra={"replies": replies_collection(site.post_id(post.slug), entry)},
+            interaction_policy=quotes.interaction_policy(
+                post.quote_policy or site.config.quote_policy, actor_id=site.actor_id,
+                followers=site.followers),
         )
         return documents.post_document(info)
 

@@ -184,3 +184,22 @@ async def reply_filed_under(db: Database, actor_mention: str, note_id: str) -> s
         "SELECT object_id FROM inbox_items WHERE note_id = ? AND actor_mention = ? AND kind = 'reply'"
         " LIMIT 1", (note_id, actor_mention))
     return row["object_id"] if row else None
+
+
+async def delete_quote_by_note(db: Database, note_id: str, author: str) -> int:
+    """The quoting post was deleted: its quote goes (and its stamp with the next pull)."""
+    return await db.execute(
+        "DELETE FROM inbox_items WHERE kind = 'quote' AND note_id = ? AND author = ?", (note_id, author))
+
+
+async def quotes_of(db: Database, actor_mention: str, object_id: str | None = None) -> list[tuple[str, str]]:
+    """Approved quotes, as (quoting post, quoted post), oldest first; of one post, or all."""
+    if object_id is None:
+        rows = await db.fetchall(
+            "SELECT note_id, object_id FROM inbox_items WHERE actor_mention = ? AND kind = 'quote'"
+            " AND state = 'approved' ORDER BY created_at, rowid", (actor_mention,))
+    else:
+        rows = await db.fetchall(
+            "SELECT note_id, object_id FROM inbox_items WHERE actor_mention = ? AND kind = 'quote'"
+            " AND object_id = ? AND state = 'approved' ORDER BY created_at, rowid", (actor_mention, object_id))
+    return [(row["note_id"], row["object_id"]) for row in rows]

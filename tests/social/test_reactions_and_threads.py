@@ -11,6 +11,7 @@ import httpx
 from sitegen.social import pull_site, register_site
 from tests.social.site_world import site_world
 from tests.support.remote import FakeFediverse
+from tests.support.server import eventually
 
 
 def interactions(world) -> dict:
@@ -99,3 +100,60 @@ async def test_reply_to_a_reply_is_pulled_and_rendered_nested_under_its_parent(t
     nesting = _Nesting()
     nesting.feed(page(world))
     assert nesting.depth_of == {"level one": 1, "level two": 2, "level three": 3}
+
+
+def _quote_request(bob, post: str) -> dict:
+    note = bob.note(f'<p>RE: <a href="{post}">{post}</a></p>')
+    note["quote"] = post
+    return {"@context": ["https://www.w3.org/ns/activitystreams",
+                         {"QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest"}],
+            "id": bob.new_id("quote_requests"), "type": "QuoteRequest", "actor": bob.id,
+            "object": post, "instrument": note}
+
+
+async def test_accepted_quote_has_its_stamp_served_by_the_blog_and_is_counted(tmp_path):
+    posts = {"first": {}, "private-thoughts": {"extra": 'quote_policy = "nobody"'}}
+    async with site_world(tmp_path, posts=posts) as world, FakeFediverse() as remote, \
+            httpx.AsyncClient(timeout=10) as client:
+        await world.call(register_site, world.root)
+        inbox = world.inbox.url(f"/v1/{world.mention}/inbox")
+        bob = remote.actor("bob")
+        document = (await client.get(world.post_id("first"))).json()
+        assert document["interactionPolicy"] == {
+            "canQuote": {"automaticApproval": ["https://www.w3.org/ns/activitystreams#Public"]}}
+        closed = (await client.get(world.post_id("private-thoughts"))).json()
+        assert closed["interactionPolicy"]["canQuote"]["automaticApproval"] == [closed["attributedTo"]]
+
+        request = _quote_request(bob, world.post_id("first"))
+        await bob.post(client, inbox, request)
+        await bob.post(client, inbox, _quote_request(bob, world.post_id("private-thoughts")))
+        await world.inbox.settle()
+        answers = await eventually(lambda: len(remote.deliveries) >= 2 and [r.json() for r in remote.deliveries])
+        by_post = {a["object"]["object"]: a for a in answers}
+        accept, reject = by_post[world.post_id("first")], by_post[world.post_id("private-thoughts")]
+        assert (accept["type"], reject["type"]) == ("Accept", "Reject")
+        stamp_url = accept["result"]
+        assert stamp_url.startswith(f"{world.base_url}/ap/quotes/")
+        assert (await client.get(stamp_url)).status_code == 404  # not on the static site yet
+
+        await world.call(pull_site, world.root, allow_private=True)
+        world.build()
+        served = await client.get(stamp_url)
+        assert served.status_code == 200, served.text
+        assert served.headers["content-type"].startswith("application/activity+json")
+        stamp = served.json()
+        assert (stamp["id"], stamp["type"], stamp["attributedTo"]) == (
+            stamp_url, "QuoteAuthorization", f"{world.base_url}/ap/actor.json")
+        assert (stamp["interactingObject"], stamp["interactionTarget"]) == (
+            request["instrument"]["id"], world.post_id("first"))
+        assert interactions(world)["first"]["quotes"] == 1
+        assert "1 quote" in page(world)
+
+        # the quoting post is deleted: the quote and its stamp are gone after the next pull
+        delete = bob.activity("Delete", {"id": request["instrument"]["id"], "type": "Tombstone"})
+        await bob.post(client, inbox, delete)
+        await world.inbox.settle()
+        await world.call(pull_site, world.root, allow_private=True)
+        world.build()
+        assert (await client.get(stamp_url)).status_code == 404
+    assert "first" not in interactions(world)
