@@ -193,13 +193,16 @@ async def delete_quote_by_note(db: Database, note_id: str, author: str) -> int:
 
 
 async def quotes_of(db: Database, actor_mention: str, object_id: str | None = None) -> list[tuple[str, str]]:
-    """Approved quotes, as (quoting post, quoted post), oldest first; of one post, or all."""
+    """Approved quotes, as (quoting post, quoted post), oldest first; of one post, or all. A
+    quoting post asked twice (a retried QuoteRequest with a new id) is one quote."""
     if object_id is None:
         rows = await db.fetchall(
             "SELECT note_id, object_id FROM inbox_items WHERE actor_mention = ? AND kind = 'quote'"
-            " AND state = 'approved' ORDER BY created_at, rowid", (actor_mention,))
+            " AND state = 'approved' GROUP BY note_id, object_id ORDER BY MIN(created_at), MIN(rowid)",
+            (actor_mention,))
     else:
         rows = await db.fetchall(
             "SELECT note_id, object_id FROM inbox_items WHERE actor_mention = ? AND kind = 'quote'"
-            " AND object_id = ? AND state = 'approved' ORDER BY created_at, rowid", (actor_mention, object_id))
+            " AND object_id = ? AND state = 'approved' GROUP BY note_id"
+            " ORDER BY MIN(created_at), MIN(rowid)", (actor_mention, object_id))
     return [(row["note_id"], row["object_id"]) for row in rows]

@@ -135,3 +135,13 @@ def test_interaction_policy_is_published_for_each_setting() -> None:
     # only the author: Mastodon reads this as "quotes disabled"
     assert quotes.interaction_policy("nobody", actor_id=actor, followers=followers) == \
         {"canQuote": {"automaticApproval": [actor]}}
+
+
+async def test_a_quote_request_asked_again_with_a_new_id_counts_once(world) -> None:
+    post = _serve_post(world, "hello", "public")
+    bob = world.remote.actor("bob")
+    first = _quote_request(bob, post)
+    again = dict(first, id=bob.new_id("quote_requests"))
+    await _send(world, bob, first)
+    await _send(world, bob, again)
+    assert (await _quote_count(world, post))["totalItems"] == 1
