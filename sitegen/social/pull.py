@@ -132,11 +132,15 @@ class Puller:
         token = base64.urlsafe_b64encode(object_id.encode()).decode().rstrip("=")
         return self.client.actor_path(f"/inbox/{kind}/{token}?skip={skip}&limit={PAGE}")
 
-    def _collection(self, kind: str, object_id: str, *, items: bool) -> tuple[int, list]:
+    def _collection(self, kind: str, object_id: str, *, items: bool,
+                    optional: bool = False) -> tuple[int, list]:
+        """``optional``: a route an older inbox lacks; its 404 reads as none."""
         found: list = []
         skip = 0
         while True:
             answer = self.client.get(self._path(kind, object_id, skip), signed=False)
+            if optional and answer.status == 404:
+                return 0, found
             if answer.status != 200 or not isinstance(answer.data, dict):
                 raise FedipressError(f"inbox answered HTTP {answer.status} for {kind} of "
                                      f"{object_id}: {answer.error_line()}")
@@ -201,6 +205,8 @@ class Puller:
         """Emoji reactions, most used first: ``{"emoji", "count", "icon"}`` (icon: a custom
         emoji's image, absolute http(s), else None)."""
         answer = self.client.get(self._path("reactions", post_id), signed=False)
+        if answer.status == 404:  # an older inbox, without emoji reactions
+            return []
         if answer.status != 200 or not isinstance(answer.data, dict):
             raise FedipressError(f"inbox answered HTTP {answer.status} for reactions of "
                                  f"{post_id}: {answer.error_line()}")
@@ -218,7 +224,7 @@ class Puller:
         likes, _ = self._collection("likes", post_id, items=False)
         boosts, _ = self._collection("shares", post_id, items=False)
         reactions = self.reactions(post_id)
-        quoted, stamps = self._collection("quotes", post_id, items=True)
+        quoted, stamps = self._collection("quotes", post_id, items=True, optional=True)
         self.stamps.extend(s for s in (self.stamp(raw, post_id) for raw in stamps) if s)
         replies = [r for r in (self.reply(n) for n in notes) if r is not None]
         if not replies and not likes and not boosts and not reactions and not quoted:

@@ -9,6 +9,8 @@ from html.parser import HTMLParser
 import httpx
 
 from sitegen.social import pull_site, register_site
+from sitegen.social.client import Answer
+from sitegen.social.pull import Puller
 from tests.social.site_world import site_world
 from tests.support.remote import FakeFediverse
 from tests.support.server import eventually
@@ -157,3 +159,21 @@ async def test_accepted_quote_has_its_stamp_served_by_the_blog_and_is_counted(tm
         world.build()
         assert (await client.get(stamp_url)).status_code == 404
     assert "first" not in interactions(world)
+
+
+class _OlderInbox:
+    """An inbox from before emoji reactions and quotes: those routes answer 404."""
+
+    def actor_path(self, suffix: str = "") -> str:
+        return f"/v1/@alice@blog.example{suffix}"
+
+    def get(self, path: str, *, signed: bool = True) -> Answer:
+        if "/inbox/reactions/" in path or "/inbox/quotes/" in path:
+            return Answer(404, {"error": "not_found"}, "")
+        return Answer(200, {"totalItems": 1 if "/likes/" in path else 0, "orderedItems": []}, "")
+
+
+def test_pull_from_an_inbox_without_reaction_or_quote_routes_keeps_the_rest():
+    entry = Puller(_OlderInbox(), actor_id="https://blog.example/ap/actor.json").post_entry(
+        "https://blog.example/ap/posts/a.json")
+    assert entry == {"likes": 1, "boosts": 0, "replies": []}
