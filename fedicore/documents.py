@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from fedicore.quotes import POLICY_CONTEXT
 from fedicore.vocab import ACTIVITY_JSON, AS_CONTEXT, PUBLIC, SECURITY_CONTEXT
 
 #: Extra terms Mastodon understands; declaring them keeps JSON-LD processors happy.
@@ -111,13 +112,15 @@ class PostInfo:
     mentions: Sequence[str] = ()  # actor hrefs that go into cc
     attachments: Sequence[dict] = ()
     extra: dict = field(default_factory=dict)
+    interaction_policy: dict | None = None  # who may quote it (fedicore.quotes)
 
 
 def post_document(post: PostInfo, *, with_context: bool = True) -> dict:
     """A ``Note`` (untitled) or ``Article`` (titled); ``id`` is where the file is served."""
     doc: dict = {}
     if with_context:
-        doc["@context"] = OBJECT_CONTEXT
+        doc["@context"] = ([AS_CONTEXT, {**EXTENSION_CONTEXT, **POLICY_CONTEXT}]
+                           if post.interaction_policy else OBJECT_CONTEXT)
     doc.update(
         {
             "id": post.id,
@@ -140,6 +143,8 @@ def post_document(post: PostInfo, *, with_context: bool = True) -> dict:
         doc["updated"] = post.updated
     if post.language:
         doc["contentMap"] = {post.language: post.content_html}
+    if post.interaction_policy:
+        doc["interactionPolicy"] = post.interaction_policy
     doc.update(post.extra)
     return doc
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote, urlsplit
 
 import msgspec
@@ -44,6 +44,7 @@ class SiteConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     fediverse_creator: str | None = None
     fields: list[ProfileField] = []
     emoji: dict[str, str] = {}
+    quote_policy: Literal["public", "followers", "nobody"] = "public"  # who may quote posts
 
 
 @dataclass(frozen=True)

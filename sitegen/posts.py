@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -39,6 +39,7 @@ class FrontMatter(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     pinned: bool = False
     images: list[ImageRef] = []
     slug: str | None = None
+    quote_policy: Literal["public", "followers", "nobody"] | None = None  # else the site's
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Post:
     pinned: bool
     images: tuple[Image, ...]
     body: str = field(repr=False)
+    quote_policy: str | None = None  # who may quote it; None: the site's `quote_policy`
 
 
 def parse_post(text: str, *, path: Path, static_dir: Path, shown: str | None = None) -> Post:
@@ -103,7 +105,7 @@ def parse_post(text: str, *, path: Path, static_dir: Path, shown: str | None = N
         source=where, slug=slug, title=meta.title or None, published=published, updated=updated,
         tags=tuple(dict.fromkeys(tags)), content_warning=meta.content_warning or None,
         summary=meta.summary or None, draft=meta.draft, language=meta.language,
-        pinned=meta.pinned, images=tuple(images), body=body,
+        pinned=meta.pinned, images=tuple(images), body=body, quote_policy=meta.quote_policy,
     )
 
 

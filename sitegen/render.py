@@ -15,7 +15,7 @@ from pathlib import Path
 
 import msgspec
 
-from fedicore import documents
+from fedicore import documents, quotes
 from fedicore.errors import FedipressError
 from fedicore.html_policy import clean_html, is_http_url, plain_text
 from sitegen.config import Site, load_site
@@ -125,6 +125,9 @@ class PostRenderer:
             language=post.language or site.config.language, tags=tag_docs,
             mentions=list(found.mentions.values()), attachments=attachments,
             extra={"replies": replies_collection(site.post_id(post.slug), entry)},
+            interaction_policy=quotes.interaction_policy(
+                post.quote_policy or site.config.quote_policy, actor_id=site.actor_id,
+                followers=site.followers),
         )
         return documents.post_document(info)
 
@@ -159,10 +162,20 @@ def interactions_view(entry: object) -> dict | None:
         return None
     replies = [view for view in map(_reply_view, _as_list(entry.get("replies"))) if view]
     likes, boosts = _count(entry.get("likes")), _count(entry.get("boosts"))
-    if not replies and not likes and not boosts:
+    reactions = [view for view in map(_reaction_view, _as_list(entry.get("reactions"))) if view]
+    quotes = _count(entry.get("quotes"))
+    if not replies and not likes and not boosts and not reactions and not quotes:
         return None
     return {"likes": likes, "boosts": boosts, "reply_count": len(replies),
-            "replies": _nest(replies)}
+            "replies": _nest(replies), "reactions": reactions, "quotes": quotes}
+
+
+def _reaction_view(raw: object) -> dict | None:
+    """One emoji reaction: the emoji as plain text, its count, a custom emoji's http(s) image."""
+    if not isinstance(raw, dict):
+        return None
+    emoji, count = plain_text(raw.get("emoji"), 64), _count(raw.get("count"))
+    return {"emoji": emoji, "count": count, "icon": _url(raw.get("icon"))} if emoji and count else None
 
 
 def replies_collection(post_id: str, entry: object) -> dict:

@@ -1,8 +1,9 @@
-"""Replies, likes and shares of the blog's posts, counting approved items only.
+"""Replies, likes, shares and emoji reactions of the blog's posts, counting approved items only.
 
 ``GET /v1/{actor}/inbox/replies/{url}`` answers the approved public replies (their sanitised
 HTML, for the static site to show); ``likes`` / ``shares`` answer the count to anyone and the
-items to the owner.
+items to the owner. ``reactions`` answers each emoji with how many people reacted with it (and
+a custom emoji's image), to anyone: that is what the page shows.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from litestar.params import FromPath, FromQuery
 from fedicore.vocab import AS_CONTEXT
 from inbox.api.http import ApiError, activity_response, decode_id, mention_of, paging
 from inbox.auth import signed_by_owner_or_admin
+from inbox.handlers.reaction import reaction_emoji
 from inbox.storage import items as store
 from inbox.storage.actors import get_actor
 
@@ -74,4 +76,24 @@ async def shares(request: Request, actor: FromPath[str], url: FromPath[str], ski
     return await _collection(request, actor, "shares", url, skip, limit)
 
 
-ROUTES = [replies, likes, shares]
+@get("/v1/{actor:str}/inbox/reactions/{url:path}", summary="Emoji reactions to one of the blog's objects")
+async def reactions(request: Request, actor: FromPath[str], url: FromPath[str]) -> dict[str, Any]:
+    mention = mention_of(actor)
+    db = request.app.state.db
+    if await get_actor(db, mention) is None:
+        raise ApiError(404, "unknown_actor", f"{mention} is not registered here")
+    object_id = decode_id(url)
+    items = []
+    for name, count, raw in await store.emoji_reactions(db, mention, object_id):
+        try:
+            emoji = reaction_emoji(msgspec.json.decode(raw))
+        except msgspec.DecodeError:
+            emoji = None
+        icon = emoji.icon if emoji is not None and emoji.name == name else None
+        items.append({"content": name, "count": count, "icon": icon})
+    return {"@context": AS_CONTEXT,
+            "id": f"{request.app.state.settings.base_url}/v1/{mention}/inbox/reactions/{object_id}",
+            "type": "Collection", "totalItems": sum(item["count"] for item in items), "items": items}
+
+
+ROUTES = [replies, likes, shares, reactions]

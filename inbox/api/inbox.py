@@ -39,7 +39,8 @@ MAX_PENDING_WRITES = 5000
 # Activity types counted by name in the metrics; anything else (senders choose the type) is
 # "other", so a sender cannot grow the metrics with made-up type names.
 COUNTED_TYPES = frozenset({"Create", "Update", "Delete", "Follow", "Accept", "Reject", "Undo", "Like",
-                           "Announce", "Flag", "Move", "Add", "Remove", "Block", "EmojiReact"})
+                           "Announce", "Flag", "Move", "Add", "Remove", "Block", "EmojiReact",
+                           "QuoteRequest"})
 
 
 def client_address(request: Request, trust_forwarded: bool) -> str:

@@ -15,6 +15,7 @@ from inbox.handlers.create import interpret_create
 from inbox.handlers.flag import interpret_flag
 from inbox.handlers.follow import interpret_follow
 from inbox.handlers.move import interpret_move
+from inbox.handlers.quote import interpret_quote_request
 from inbox.handlers.reaction import interpret_reaction
 from inbox.handlers.undo import interpret_undo
 from inbox.handlers.update_delete import interpret_delete, interpret_update
@@ -27,8 +28,10 @@ _BY_TYPE = {
     "Delete": interpret_delete,
     "Like": interpret_reaction,
     "Announce": interpret_reaction,
+    "EmojiReact": interpret_reaction,
     "Move": interpret_move,
     "Flag": interpret_flag,
+    "QuoteRequest": interpret_quote_request,
 }
 
 

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from fedicore import activities as builders
+from fedicore import quotes
 from fedicore.handles import Handle
 from fedicore.vocab import id_of
 from inbox.delivery import backfill_new_follower, enqueue
@@ -24,7 +25,9 @@ from inbox.handlers.create import ReplyIntent
 from inbox.handlers.flag import FlagIntent
 from inbox.handlers.follow import FollowIntent, follow_outcome
 from inbox.handlers.move import MoveIntent, move_allowed
+from inbox.handlers.quote import QuoteRequestIntent
 from inbox.handlers.reaction import ReactionIntent
+from inbox.handlers.thread import ThreadReplyIntent, find_thread_root
 from inbox.handlers.undo import UndoIntent
 from inbox.handlers.update_delete import ActorChangedIntent, ActorGoneIntent, DeleteNoteIntent, UpdateNoteIntent
 from inbox.moderation import decide_for
@@ -42,9 +45,12 @@ from inbox.webhooks import fire
 log = logging.getLogger("inbox.effects")
 # Applied for every local actor concerned (Undo too: an embedded Follow names its actor, and
 # removals are idempotent); the others are keyed by their author and applied once.
-PER_ACTOR = (FollowIntent, ReplyIntent, ReactionIntent, FlagIntent, UndoIntent)
+PER_ACTOR = (FollowIntent, ReplyIntent, ThreadReplyIntent, ReactionIntent, FlagIntent, UndoIntent,
+             QuoteRequestIntent)
 # The webhook event of an approved item of each kind.
-KIND_EVENTS = {"reply": "reply", "like": "like", "share": "announce", "follow": "follow", "flag": "report"}
+# Emoji reactions fire ``like`` and quotes ``announce``: the same rebuild, no new hook names.
+KIND_EVENTS = {"reply": "reply", "like": "like", "share": "announce", "follow": "follow", "flag": "report",
+               "emoji": "like", "quote": "announce"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +130,14 @@ class Effects:
             return await self._item(actor, activity, stored, kind="reply", author=intent.author,
                                     object_id=intent.in_reply_to, note_id=intent.note_id,
                                     content_html=intent.content_html, now=now)
+        if isinstance(intent, ThreadReplyIntent):
+            return await self._thread_reply(intent, actor, activity, stored, now=now)
+        if isinstance(intent, QuoteRequestIntent):
+            return await self._quote_request(intent, actor, stored, now=now)
         if isinstance(intent, ReactionIntent):
             return await self._item(actor, activity, stored, kind=intent.kind, author=intent.author,
-                                    object_id=intent.object_id, now=now)
+                                    object_id=intent.object_id, now=now,
+                                    content_html=intent.emoji.name if intent.emoji else None)
         if isinstance(intent, FlagIntent):
             await item_store.put_item(self.db, item_store.Item(
                 actor.mention, stored.id, "flag", intent.author, intent.objects[0], None,
@@ -146,6 +157,7 @@ class Effects:
         if isinstance(intent, DeleteNoteIntent):
             owners = await item_store.reply_owners(self.db, intent.note_id, intent.author)
             removed = await item_store.delete_reply_by_note(self.db, intent.note_id, intent.author)
+            removed += await item_store.delete_quote_by_note(self.db, intent.note_id, intent.author)
             for mention in owners:
                 await self._fire(actor=mention, event="delete", activity=activity, now=now)
             return f"delete removed {removed}"
@@ -248,6 +260,56 @@ class Effects:
             event = KIND_EVENTS[kind] if state == "approved" else "moderationqueued"
             await self._fire(actor=actor.mention, event=event, activity=activity, now=now)
         return f"{kind} {state}"
+
+    async def _thread_reply(self, intent: ThreadReplyIntent, actor: LocalActor, activity: dict[str, Any],
+                            stored: StoredActivity, *, now: float) -> str:
+        """File a reply to a reply under the post its thread started from (or the fallback)."""
+        async def filed_under(note_id: str) -> str | None:
+            target = await item_store.reply_filed_under(self.db, actor.mention, note_id)
+            return target if target != actor.actor_url else None
+
+        async def fetch(url: str) -> dict[str, Any] | None:
+            document = await self.fetcher.fetch_document(url, signer=signing_key(actor))
+            return document if isinstance(document, dict) else None
+
+        root = await find_thread_root(intent.parent, target_of(actor, self.settings),
+                                      filed_under=filed_under, fetch=fetch)
+        target = root or intent.fallback
+        if target is None:
+            return "drop: not in a thread under one of the blog's posts"
+        return await self._item(actor, activity, stored, kind="reply", author=intent.author,
+                                object_id=target, note_id=intent.note_id,
+                                content_html=intent.content_html, now=now)
+
+    async def _quote_request(self, intent: QuoteRequestIntent, actor: LocalActor, stored: StoredActivity,
+                             *, now: float) -> str:
+        """Answer a QuoteRequest from the post's published policy: Accept with the stamp's URL
+        (the quote then counts like a boost) or Reject. Moderation only refuses (a blocked
+        sender); the author's policy is what allows."""
+        sender, document = await self.sender_of(intent.author, actor, now=now)
+        inbox, _shared = inboxes_of(document) if document else (None, None)
+        if not inbox:
+            return "quote: requester has no inbox"
+        post = await self.fetcher.fetch_document(intent.target, signer=signing_key(actor))
+        if isinstance(post, FetchFailure):
+            return f"quote: post unavailable ({post.reason})"
+        blocked = await self.moderation(actor, sender, "QuoteRequest", now=now) == "block"
+        is_follower = await follower_store.get_follower(self.db, actor.mention, intent.author) is not None
+        allowed = not blocked and quotes.quote_allowed(
+            post, intent.author, followers=target_of(actor, self.settings).followers_url,
+            is_follower=is_follower)
+        answer = quotes.answer_quote_request("Accept" if allowed else "Reject", actor.actor_url,
+                                             intent.request, instrument=intent.instrument,
+                                             target=intent.target)
+        await enqueue(self.db, actor=actor.mention, activity=answer, inboxes=[inbox], now=now)
+        if not allowed:
+            return "quote rejected"
+        new = await item_store.put_item(self.db, item_store.Item(
+            actor.mention, stored.id, "quote", intent.author, intent.target, intent.instrument,
+            None, stored.raw, "approved", now))
+        if new:
+            await self._fire(actor=actor.mention, event=KIND_EVENTS["quote"], activity=intent.request, now=now)
+        return "quote accepted"
 
     async def _move(self, intent: MoveIntent, actor: LocalActor) -> str:
         if await follower_store.get_follower(self.db, actor.mention, intent.origin) is None:

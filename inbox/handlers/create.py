@@ -1,4 +1,5 @@
-"""Create of a reply to one of the blog's posts, or of a note that mentions the blog actor.
+"""Create of a reply to one of the blog's posts (or to a reply under one: ``thread``), or of a
+note that mentions the blog actor.
 
 The object must be embedded, be attributed to the signer and live on the signer's host (a
 Create that reuses another actor's object id is a forgery, CVE-2024-37903; the store checks
@@ -14,6 +15,7 @@ from typing import Any
 from fedicore.html_policy import clean_html
 from fedicore.vocab import id_of
 from inbox.handlers.common import Drop, LocalTarget, addressed_to, is_local_object, mentions, same_origin
+from inbox.handlers.thread import ThreadReplyIntent, blog_post
 
 NOTE_TYPES = frozenset({"Note", "Article", "Page", "Question"})
 
@@ -51,16 +53,24 @@ def clean_content(obj: dict[str, Any]) -> str:
     return clean_html(content)
 
 
-def interpret_create(activity: dict[str, Any], local: LocalTarget) -> ReplyIntent | Drop:
+def interpret_create(activity: dict[str, Any], local: LocalTarget) -> ReplyIntent | ThreadReplyIntent | Drop:
     obj = activity.get("object")
     problem = note_problem(obj, activity["actor"])
     if problem:
         return Drop(problem)
     assert isinstance(obj, dict)
     in_reply_to = id_of(obj.get("inReplyTo"))
+    mentioned = (mentions(obj, local.actor_url) or addressed_to(obj, local.actor_url)
+                 or addressed_to(activity, local.actor_url))
     if in_reply_to and is_local_object(in_reply_to, local) and in_reply_to != local.actor_url:
         target = in_reply_to
-    elif mentions(obj, local.actor_url) or addressed_to(obj, local.actor_url) or addressed_to(activity, local.actor_url):
+    elif (context := blog_post(obj.get("context"), local)) is not None:
+        target = context  # FEP-7888: the thread's context is one of the blog's posts
+    elif in_reply_to:  # a reply to a reply, maybe: the chain decides (inbox.handlers.thread)
+        return ThreadReplyIntent(author=activity["actor"], note_id=obj["id"], parent=in_reply_to,
+                                 content_html=clean_content(obj), note=obj,
+                                 fallback=local.actor_url if mentioned else None)
+    elif mentioned:
         target = local.actor_url
     else:
         return Drop("neither a reply to the blog nor a mention of it")

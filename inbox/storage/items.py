@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from inbox.storage.db import Database
 
-KINDS = ("follow", "reply", "like", "share", "flag")
+KINDS = ("follow", "reply", "like", "share", "flag", "emoji", "quote")
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,3 +159,50 @@ async def reply_owners(db: Database, note_id: str, author: str) -> list[str]:
         "SELECT DISTINCT actor_mention FROM inbox_items WHERE kind = 'reply' AND note_id = ? AND author = ?",
         (note_id, author))
     return [row["actor_mention"] for row in rows]
+
+
+async def emoji_reactions(db: Database, actor_mention: str, object_id: str, *,
+                          limit: int = 50) -> list[tuple[str, int, bytes]]:
+    """Approved emoji reactions to one of the blog's objects: (emoji, how many people, the raw
+    activity of the first one, which carries a custom emoji's image), most used first."""
+    rows = await db.fetchall(
+        "SELECT content_html AS emoji, COUNT(DISTINCT author) AS n, MIN(rowid) AS first"
+        " FROM inbox_items WHERE actor_mention = ? AND kind = 'emoji' AND object_id = ?"
+        " AND state = 'approved' GROUP BY content_html ORDER BY n DESC, first LIMIT ?",
+        (actor_mention, object_id, limit))
+    if not rows:
+        return []
+    marks = ", ".join("?" for _ in rows)
+    raws = {r["rowid"]: bytes(r["raw"]) for r in await db.fetchall(
+        f"SELECT rowid, raw FROM inbox_items WHERE rowid IN ({marks})", [r["first"] for r in rows])}
+    return [(row["emoji"], int(row["n"]), raws.get(row["first"], b"{}")) for row in rows]
+
+
+async def reply_filed_under(db: Database, actor_mention: str, note_id: str) -> str | None:
+    """The object a stored reply with this Note id is filed under for ``actor_mention``."""
+    row = await db.fetchone(
+        "SELECT object_id FROM inbox_items WHERE note_id = ? AND actor_mention = ? AND kind = 'reply'"
+        " LIMIT 1", (note_id, actor_mention))
+    return row["object_id"] if row else None
+
+
+async def delete_quote_by_note(db: Database, note_id: str, author: str) -> int:
+    """The quoting post was deleted: its quote goes (and its stamp with the next pull)."""
+    return await db.execute(
+        "DELETE FROM inbox_items WHERE kind = 'quote' AND note_id = ? AND author = ?", (note_id, author))
+
+
+async def quotes_of(db: Database, actor_mention: str, object_id: str | None = None) -> list[tuple[str, str]]:
+    """Approved quotes, as (quoting post, quoted post), oldest first; of one post, or all. A
+    quoting post asked twice (a retried QuoteRequest with a new id) is one quote."""
+    if object_id is None:
+        rows = await db.fetchall(
+            "SELECT note_id, object_id FROM inbox_items WHERE actor_mention = ? AND kind = 'quote'"
+            " AND state = 'approved' GROUP BY note_id, object_id ORDER BY MIN(created_at), MIN(rowid)",
+            (actor_mention,))
+    else:
+        rows = await db.fetchall(
+            "SELECT note_id, object_id FROM inbox_items WHERE actor_mention = ? AND kind = 'quote'"
+            " AND object_id = ? AND state = 'approved' GROUP BY note_id"
+            " ORDER BY MIN(created_at), MIN(rowid)", (actor_mention, object_id))
+    return [(row["note_id"], row["object_id"]) for row in rows]

@@ -268,7 +268,7 @@ async def delete_note(db: Database, *, scope: str, note_id: int) -> int:
 # (the public collections read only 'approved'), deletes their queued items, and removes
 # them from followers. Unblocking moves 'hidden' back to 'approved'.
 
-HIDEABLE_KINDS = ("reply", "like", "share")
+HIDEABLE_KINDS = ("reply", "like", "share", "emoji", "quote")
 
 
 async def remember_sender(db: Database, actor_url: str, mention: str, *, now: float) -> None:

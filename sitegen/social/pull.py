@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from fedicore import quotes
 from fedicore.errors import FedipressError
 from fedicore.html_policy import clean_html, is_http_url, plain_text
 from fedicore.httpsig import HttpRequest, sign_request
@@ -130,6 +131,7 @@ class Puller:
     ``document_deadline`` seconds and ``max_document_bytes`` decoded bytes each."""
 
     def __init__(self, client: InboxClient, *, allow_private: bool = False,
+                 actor_id: str | None = None,
                  document_deadline: float = DOCUMENT_DEADLINE,
                  max_document_bytes: int = MAX_DOCUMENT_BYTES) -> None:
         self.client = client
@@ -137,16 +139,22 @@ class Puller:
         self.document_deadline = document_deadline
         self.max_document_bytes = max_document_bytes
         self.authors: dict[str, Author] = {}
+        self.actor_id = actor_id  # the blog's actor: the stamps are its documents
+        self.stamps: list[dict[str, Any]] = []  # accepted quotes' authorization stamps
 
     def _path(self, kind: str, object_id: str, skip: int = 0) -> str:
         token = base64.urlsafe_b64encode(object_id.encode()).decode().rstrip("=")
         return self.client.actor_path(f"/inbox/{kind}/{token}?skip={skip}&limit={PAGE}")
 
-    def _collection(self, kind: str, object_id: str, *, items: bool) -> tuple[int, list]:
+    def _collection(self, kind: str, object_id: str, *, items: bool,
+                    optional: bool = False) -> tuple[int, list]:
+        """``optional``: a route an older inbox lacks; its 404 reads as none."""
         found: list = []
         skip = 0
         while True:
             answer = self.client.get(self._path(kind, object_id, skip), signed=False)
+            if optional and answer.status == 404:
+                return 0, found
             if answer.status != 200 or not isinstance(answer.data, dict):
                 raise FedipressError(f"inbox answered HTTP {answer.status} for {kind} of "
                                      f"{object_id}: {answer.error_line()}")
@@ -228,14 +236,48 @@ class Puller:
             "content_html": clean_reply_html(str(note.get("content") or "")),
         }
 
+    def reactions(self, post_id: str) -> list[dict[str, Any]]:
+        """Emoji reactions, most used first: ``{"emoji", "count", "icon"}`` (icon: a custom
+        emoji's image, absolute http(s), else None)."""
+        answer = self.client.get(self._path("reactions", post_id), signed=False)
+        if answer.status == 404:  # an older inbox, without emoji reactions
+            return []
+        if answer.status != 200 or not isinstance(answer.data, dict):
+            raise FedipressError(f"inbox answered HTTP {answer.status} for reactions of "
+                                 f"{post_id}: {answer.error_line()}")
+        found = []
+        for item in answer.data.get("items") or []:
+            if not isinstance(item, dict):
+                continue
+            emoji, count = _plain(item.get("content"), 64), item.get("count")
+            if emoji and type(count) is int and count > 0:
+                found.append({"emoji": emoji, "count": count, "icon": _http_url(item.get("icon"))})
+        return found
+
     def post_entry(self, post_id: str) -> dict[str, Any] | None:
         _total, notes = self._collection("replies", post_id, items=True)
         likes, _ = self._collection("likes", post_id, items=False)
         boosts, _ = self._collection("shares", post_id, items=False)
+        reactions = self.reactions(post_id)
+        quoted, stamps = self._collection("quotes", post_id, items=True, optional=True)
+        self.stamps.extend(s for s in (self.stamp(raw, post_id) for raw in stamps) if s)
         replies = [r for r in (self.reply(n) for n in notes) if r is not None]
-        if not replies and not likes and not boosts:
+        if not replies and not likes and not boosts and not reactions and not quoted:
             return None
-        return {"likes": likes, "boosts": boosts, "replies": thread(replies, post_id)}
+        entry: dict[str, Any] = {"likes": likes, "boosts": boosts, "replies": thread(replies, post_id)}
+        if reactions:
+            entry["reactions"] = reactions
+        if quoted:
+            entry["quotes"] = quoted
+        return entry
+
+    def stamp(self, raw: Any, post_id: str) -> dict[str, Any] | None:
+        """A quote's authorization stamp, rebuilt here from the two post ids (never the inbox's
+        bytes): the blog's own document, at a path derived from those ids."""
+        if not isinstance(raw, dict) or raw.get("interactionTarget") != post_id or not self.actor_id:
+            return None
+        instrument = _http_url(raw.get("interactingObject"))
+        return quotes.quote_authorization(self.actor_id, instrument, post_id) if instrument else None
 
     def followers(self) -> int:
         answer = self.client.get(self.client.actor_path("/followers"), signed=False)
@@ -243,6 +285,29 @@ class Puller:
             raise FedipressError(f"inbox answered HTTP {answer.status} for followers: "
                                  f"{answer.error_line()}")
         return int(answer.data.get("totalItems") or 0)
+
+
+STAMPS_DIR = ("static", "ap", "quotes")  # pull owns this folder: served at <base>/ap/quotes/
+
+
+def write_stamps(root: Path, base_url: str, stamps: list[dict[str, Any]]) -> bool:
+    """Write the quote stamps under ``static/ap/quotes/`` (the build copies them to the site,
+    served as ``application/activity+json`` like every ``/ap/`` document) and remove the ones
+    no longer accepted. True if anything changed."""
+    folder = root.joinpath(*STAMPS_DIR)
+    prefix = f"{base_url.rstrip('/')}/{'/'.join(STAMPS_DIR[1:])}/"
+    wanted = {stamp["id"].removeprefix(prefix): stamp for stamp in stamps
+              if stamp["id"].startswith(prefix)}
+    changed = False
+    for name, stamp in sorted(wanted.items()):
+        body = json.dumps(stamp, indent=1, ensure_ascii=False) + "\n"
+        changed = write_if_changed(folder / name, body.encode()) or changed
+    if folder.is_dir():
+        for stale in folder.glob("*.json"):
+            if stale.name not in wanted:
+                stale.unlink()
+                changed = True
+    return changed
 
 
 def posts_to_pull(root: Path, out: Path | None, now: float) -> dict[str, str]:
@@ -272,10 +337,11 @@ def pull_site(root: Path, *, out: Path | None = None, now: float | None = None,
 
     now = time.time() if now is None else now
     own = client is None
-    client = client or InboxClient(load_site(root))
+    site = load_site(root)
+    client = client or InboxClient(site)
     try:
         posts = posts_to_pull(root, out, now)
-        puller = Puller(client, allow_private=allow_private)
+        puller = Puller(client, allow_private=allow_private, actor_id=site.actor_id)
         ids = sorted(posts)
         with ThreadPoolExecutor(max_workers=THREADS) as pool:
             entries = list(pool.map(puller.post_entry, ids))
@@ -288,6 +354,7 @@ def pull_site(root: Path, *, out: Path | None = None, now: float | None = None,
     changed = write_if_changed(root / "data" / "interactions.json", data.encode())
     followers_doc = json.dumps({"followers": followers}, indent=1) + "\n"
     changed = write_if_changed(root / "data" / "followers.json", followers_doc.encode()) or changed
+    changed = write_stamps(root, site.base_url, puller.stamps) or changed
     report = PullReport(posts=len(posts), with_interactions=len(interactions),
                         replies=sum(len(e["replies"]) for e in interactions.values()),
                         followers=followers, changed=changed)
