@@ -114,6 +114,10 @@ def signed_url(request: Request, settings: Settings) -> str:
         raise ApiError(400, "no_host", "the request has no Host header")
     if not _HOST.fullmatch(host):
         raise ApiError(400, "bad_host", "the Host header is not a host name or address with a port")
+    if not settings.serves_host(host, scheme):
+        # The signature must cover this inbox's own name (public_url, accepted_hosts), not a
+        # name the sender chose: refused before any key is fetched.
+        raise ApiError(401, "invalid_signature", "host: the request is for a host this inbox does not serve")
     return f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
 
 
