@@ -36,6 +36,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # Inbox POSTs allowed per second from one client address (bursts up to twice that);
     # more get 429 + Retry-After before any signature work.
     rate_limit_per_second: int = 5000
+    # Replies addressed as "unlisted" (as:Public in cc) are served by the public replies API
+    # (and so shown on the blog) only when this is on; private ones never are.
+    publish_unlisted_replies: bool = False
 
     # Other names this inbox answers to (``host:port``, or ``host`` for any port), besides
     # public_url's host.

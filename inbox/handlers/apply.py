@@ -20,6 +20,7 @@ from fedicore.vocab import id_of
 from inbox.delivery import backfill_new_follower, enqueue
 from inbox.fetcher import FetchFailure, Fetcher, SigningKey
 from inbox.handlers import Drop, LocalTarget, interpret
+from inbox.handlers.common import visibility_of
 from inbox.handlers.create import ReplyIntent
 from inbox.handlers.flag import FlagIntent
 from inbox.handlers.follow import FollowIntent, follow_outcome
@@ -123,7 +124,8 @@ class Effects:
         if isinstance(intent, ReplyIntent):
             return await self._item(actor, activity, stored, kind="reply", author=intent.author,
                                     object_id=intent.in_reply_to, note_id=intent.note_id,
-                                    content_html=intent.content_html, now=now)
+                                    content_html=intent.content_html, now=now,
+                                    visibility=visibility_of(intent.note, activity))
         if isinstance(intent, ReactionIntent):
             return await self._item(actor, activity, stored, kind=intent.kind, author=intent.author,
                                     object_id=intent.object_id, now=now)
@@ -230,14 +232,15 @@ class Effects:
 
     async def _item(self, actor: LocalActor, activity: dict[str, Any], stored: StoredActivity, *,
                     kind: str, author: str, object_id: str, now: float,
-                    note_id: str | None = None, content_html: str | None = None) -> str:
+                    note_id: str | None = None, content_html: str | None = None,
+                    visibility: str = "public") -> str:
         sender, _ = await self.sender_of(author, actor, now=now)
         outcome = await self.moderation(actor, sender, activity["type"], now=now)
         if outcome == "block":
             return f"{kind} blocked"
         state = "approved" if outcome == "allow" else "queued"
         item = item_store.Item(actor.mention, stored.id, kind, author, object_id, note_id,
-                               content_html, stored.raw, state, now)
+                               content_html, stored.raw, state, now, visibility)
         if note_id is not None:  # a reply: its Note id must not be someone else's
             new = await item_store.put_reply(self.db, item)
             if new is None:

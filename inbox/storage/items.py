@@ -25,20 +25,23 @@ class Item:
     raw: bytes
     state: str
     created_at: float
+    visibility: str = "public"  # public | unlisted | private (replies; see migration 008)
 
 
 def _item(row) -> Item:
     return Item(row["actor_mention"], row["activity_id"], row["kind"], row["author"], row["object_id"],
-                row["note_id"], row["content_html"], bytes(row["raw"]), row["state"], row["created_at"])
+                row["note_id"], row["content_html"], bytes(row["raw"]), row["state"], row["created_at"],
+                row["visibility"])
 
 
 async def put_item(db: Database, item: Item) -> bool:
     """Insert; an item already there (same actor and activity) is left alone. True if new."""
     changed = await db.execute(
         "INSERT OR IGNORE INTO inbox_items (actor_mention, activity_id, kind, author, object_id, note_id,"
-        " content_html, raw, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " content_html, raw, state, created_at, updated_at, visibility)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (item.actor_mention, item.activity_id, item.kind, item.author, item.object_id, item.note_id,
-         item.content_html, item.raw, item.state, item.created_at, item.created_at),
+         item.content_html, item.raw, item.state, item.created_at, item.created_at, item.visibility),
     )
     return changed > 0
 
@@ -49,10 +52,11 @@ async def put_reply(db: Database, item: Item) -> bool | None:
     One statement in the common case; the owner is looked up only when nothing was inserted."""
     changed = await db.execute(
         "INSERT OR IGNORE INTO inbox_items (actor_mention, activity_id, kind, author, object_id, note_id,"
-        " content_html, raw, state, created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+        " content_html, raw, state, created_at, updated_at, visibility)"
+        " SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
         " WHERE NOT EXISTS (SELECT 1 FROM inbox_items WHERE note_id = ? AND author <> ?)",
         (item.actor_mention, item.activity_id, item.kind, item.author, item.object_id, item.note_id,
-         item.content_html, item.raw, item.state, item.created_at, item.created_at,
+         item.content_html, item.raw, item.state, item.created_at, item.created_at, item.visibility,
          item.note_id, item.author),
     )
     if changed:
@@ -141,15 +145,17 @@ async def count_items(db: Database, actor_mention: str, *, state: str | None) ->
 
 
 async def about_object(db: Database, actor_mention: str, kind: str, object_id: str, *,
-                       skip: int, limit: int) -> tuple[int, list[Item]]:
-    """Approved items of one kind about one of the blog's objects (count, page)."""
+                       skip: int, limit: int, unlisted: bool = False) -> tuple[int, list[Item]]:
+    """Approved public items of one kind about one of the blog's objects (count, page); with
+    ``unlisted``, unlisted ones too. Private replies are never among them."""
+    shown = ("public", "unlisted") if unlisted else ("public", "public")
     row = await db.fetchone(
         "SELECT COUNT(*) AS n FROM inbox_items WHERE actor_mention = ? AND kind = ? AND object_id = ?"
-        " AND state = 'approved'", (actor_mention, kind, object_id))
+        " AND state = 'approved' AND visibility IN (?, ?)", (actor_mention, kind, object_id, *shown))
     rows = await db.fetchall(
         "SELECT * FROM inbox_items WHERE actor_mention = ? AND kind = ? AND object_id = ?"
-        " AND state = 'approved' ORDER BY created_at, rowid LIMIT ? OFFSET ?",
-        (actor_mention, kind, object_id, limit, skip))
+        " AND state = 'approved' AND visibility IN (?, ?) ORDER BY created_at, rowid LIMIT ? OFFSET ?",
+        (actor_mention, kind, object_id, *shown, limit, skip))
     return (int(row["n"]) if row else 0), [_item(r) for r in rows]
 
 
