@@ -152,12 +152,7 @@ class Effects:
                 await self._fire(actor=mention, event="delete", activity=activity, now=now)
             return f"delete removed {removed}"
         if isinstance(intent, UpdateNoteIntent):
-            changed = await item_store.update_reply_by_note(
-                self.db, intent.note_id, intent.author, intent.content_html,
-                msgspec.json.encode(intent.note), now=now)
-            for mention in await item_store.reply_owners(self.db, intent.note_id, intent.author):
-                await self._fire(actor=mention, event="reply", activity=activity, now=now)
-            return f"update changed {changed}"
+            return await self._edit(intent, activity, stored, now=now)
         if isinstance(intent, ActorGoneIntent):
             removed = await item_store.delete_by_author(self.db, intent.actor)
             removed += await follower_store.remove_follower_everywhere(self.db, intent.actor, None)
@@ -167,7 +162,7 @@ class Effects:
             self.fetcher.forget(intent.actor)
             return "actor updated"
         if isinstance(intent, MoveIntent):
-            return await self._move(intent, actor)
+            return await self._move(intent, actor, now=now)
         return "ignored"
 
     async def sender_of(self, actor_url: str, local: LocalActor, *, now: float) -> tuple[Any, dict[str, Any] | None]:
@@ -252,7 +247,35 @@ class Effects:
             await self._fire(actor=actor.mention, event=event, activity=activity, now=now)
         return f"{kind} {state}"
 
-    async def _move(self, intent: MoveIntent, actor: LocalActor) -> str:
+    async def _edit(self, intent: UpdateNoteIntent, activity: dict[str, Any], stored: StoredActivity, *,
+                    now: float) -> str:
+        """An edited reply is moderated again: the approved version stays shown until the edit
+        is approved (at once when moderation allows its author); the Update is stored whole,
+        so the note keeps its id and author, and replaced versions go to the history."""
+        versions = await item_store.replies_by_note(self.db, intent.note_id, intent.author)
+        outcomes = []
+        for mention in dict.fromkeys(version.actor_mention for version in versions):
+            local = (await self.cache.get(self.db, mention) if self.cache is not None
+                     else await actor_store.get_actor(self.db, mention))
+            if local is None:
+                continue
+            held = [version for version in versions if version.actor_mention == mention]
+            sender, _ = await self.sender_of(intent.author, local, now=now)
+            decision = await self.moderation(local, sender, "Update", now=now)
+            if decision == "block":
+                outcomes.append("edit blocked")
+                continue
+            state = "approved" if decision == "allow" and all(v.state == "approved" for v in held) else "queued"
+            edit = item_store.Item(mention, stored.id, "reply", intent.author, held[-1].object_id,
+                                   intent.note_id, intent.content_html, stored.raw, state, now,
+                                   visibility_of(intent.note, activity))
+            if await item_store.put_edit(self.db, edit):
+                await self._fire(actor=mention, event="reply" if state == "approved" else "moderationqueued",
+                                 activity=activity, now=now)
+            outcomes.append(f"edit {state}")
+        return "; ".join(dict.fromkeys(outcomes)) or "update: no such reply"
+
+    async def _move(self, intent: MoveIntent, actor: LocalActor, *, now: float) -> str:
         if await follower_store.get_follower(self.db, actor.mention, intent.origin) is None:
             return "move: not a follower"
         target = await self.fetcher.fetch_document(intent.target, signer=signing_key(actor), refresh=True)
@@ -263,6 +286,14 @@ class Effects:
         inbox, shared = inboxes_of(target)
         if not inbox:
             return "move: target has no inbox"
+        # The target becomes a follower only as a Follow from it would: a blocked target, one
+        # on a suspended domain, or any target of a blog approving followers by hand is not
+        # moved in (it can send its own Follow, moderated as usual).
+        sender, _ = await self.sender_of(intent.target, actor, now=now)
+        outcome = follow_outcome(await self.moderation(actor, sender, "Follow", now=now),
+                                 manually_approves=actor.manually_approves_followers)
+        if outcome != "accept":
+            return f"move: target not moved in ({outcome} as a follower)"
         moved = await follower_store.move_follower(self.db, intent.origin, intent.target, inbox, shared)
         return f"moved {moved} follows"
 

@@ -73,11 +73,69 @@ async def get_item(db: Database, actor_mention: str, activity_id: str) -> Item |
 
 
 async def set_state(db: Database, actor_mention: str, activity_id: str, state: str, *, now: float) -> bool:
-    changed = await db.execute(
-        "UPDATE inbox_items SET state = ?, updated_at = ? WHERE actor_mention = ? AND activity_id = ?",
-        (state, now, actor_mention, activity_id),
-    )
+    """Approving an edit of a reply also retires the version it replaces (to ``reply_history``),
+    so one Note is shown once, as last approved."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE inbox_items SET state = ?, updated_at = ? WHERE actor_mention = ? AND activity_id = ?",
+            (state, now, actor_mention, activity_id))
+        changed = cursor.rowcount
+        await cursor.close()
+        if changed and state == "approved":
+            await _retire_older_versions(conn, actor_mention, activity_id, now=now)
     return changed > 0
+
+
+_OLDER_VERSIONS = (
+    " FROM inbox_items o JOIN inbox_items n ON n.actor_mention = o.actor_mention"
+    " AND n.note_id = o.note_id AND n.author = o.author"
+    " WHERE n.actor_mention = ? AND n.activity_id = ? AND n.kind = 'reply' AND o.kind = 'reply'"
+    " AND o.activity_id <> n.activity_id AND o.state = 'approved'"
+)
+
+
+async def _retire_older_versions(conn, actor_mention: str, activity_id: str, *, now: float) -> None:
+    await conn.execute(
+        "INSERT INTO reply_history (actor_mention, note_id, author, activity_id, content_html, raw, replaced_at)"
+        " SELECT o.actor_mention, o.note_id, o.author, o.activity_id, o.content_html, o.raw, ?" + _OLDER_VERSIONS,
+        (now, actor_mention, activity_id))
+    await conn.execute(
+        "DELETE FROM inbox_items WHERE rowid IN (SELECT o.rowid" + _OLDER_VERSIONS + ")",
+        (actor_mention, activity_id))
+
+
+async def put_edit(db: Database, item: Item) -> bool:
+    """An edit of a reply (``item`` is the Update, with the same note id and author). A version
+    still queued is replaced (and kept in the history); otherwise the edit is a new item in
+    ``item.state``; approved at once, it retires the approved version. True if stored."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO reply_history (actor_mention, note_id, author, activity_id, content_html, raw, replaced_at)"
+            " SELECT actor_mention, note_id, author, activity_id, content_html, raw, ? FROM inbox_items"
+            " WHERE actor_mention = ? AND kind = 'reply' AND note_id = ? AND author = ? AND state = 'queued'",
+            (item.created_at, item.actor_mention, item.note_id, item.author))
+        await conn.execute(
+            "DELETE FROM inbox_items WHERE actor_mention = ? AND kind = 'reply' AND note_id = ? AND author = ?"
+            " AND state = 'queued'", (item.actor_mention, item.note_id, item.author))
+        cursor = await conn.execute(
+            "INSERT OR IGNORE INTO inbox_items (actor_mention, activity_id, kind, author, object_id, note_id,"
+            " content_html, raw, state, created_at, updated_at, visibility)"
+            " VALUES (?, ?, 'reply', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (item.actor_mention, item.activity_id, item.author, item.object_id, item.note_id,
+             item.content_html, item.raw, item.state, item.created_at, item.created_at, item.visibility))
+        stored = cursor.rowcount > 0
+        await cursor.close()
+        if stored and item.state == "approved":
+            await _retire_older_versions(conn, item.actor_mention, item.activity_id, now=item.created_at)
+    return stored
+
+
+async def replies_by_note(db: Database, note_id: str, author: str) -> list[Item]:
+    """Every stored version of a reply, for every local actor holding it (oldest first)."""
+    rows = await db.fetchall(
+        "SELECT * FROM inbox_items WHERE kind = 'reply' AND note_id = ? AND author = ? ORDER BY rowid",
+        (note_id, author))
+    return [_item(row) for row in rows]
 
 
 async def delete_item(db: Database, actor_mention: str, activity_id: str) -> bool:
@@ -95,18 +153,11 @@ async def delete_by_activity_and_author(db: Database, activity_id: str, author: 
 
 
 async def delete_reply_by_note(db: Database, note_id: str, author: str) -> int:
-    """Delete of a Note (Mastodon sends a Tombstone with the Note id), only by its author."""
+    """Delete of a Note (Mastodon sends a Tombstone with the Note id), only by its author;
+    its earlier versions go too."""
+    await db.execute("DELETE FROM reply_history WHERE note_id = ? AND author = ?", (note_id, author))
     return await db.execute(
         "DELETE FROM inbox_items WHERE kind = 'reply' AND note_id = ? AND author = ?", (note_id, author)
-    )
-
-
-async def update_reply_by_note(db: Database, note_id: str, author: str, content_html: str,
-                               raw: bytes, *, now: float) -> int:
-    return await db.execute(
-        "UPDATE inbox_items SET content_html = ?, raw = ?, updated_at = ?"
-        " WHERE kind = 'reply' AND note_id = ? AND author = ?",
-        (content_html, raw, now, note_id, author),
     )
 
 
@@ -118,6 +169,7 @@ async def note_owner(db: Database, note_id: str) -> str | None:
 
 async def delete_by_author(db: Database, author: str) -> int:
     """An actor deleted itself: everything it left goes."""
+    await db.execute("DELETE FROM reply_history WHERE author = ?", (author,))
     return await db.execute("DELETE FROM inbox_items WHERE author = ?", (author,))
 
 
