@@ -39,6 +39,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # Replies addressed as "unlisted" (as:Public in cc) are served by the public replies API
     # (and so shown on the blog) only when this is on; private ones never are.
     publish_unlisted_replies: bool = False
+    # Queued items (replies, follows, reports waiting for the author) one remote actor, and
+    # one remote host, may hold per local actor; more are dropped (issue 13 item 7).
+    max_queued_per_actor: int = 50
+    max_queued_per_host: int = 500
 
     # Other names this inbox answers to (``host:port``, or ``host`` for any port), besides
     # public_url's host.

@@ -20,7 +20,8 @@ from fedicore.vocab import id_of
 from inbox.delivery import backfill_new_follower, enqueue
 from inbox.fetcher import FetchFailure, Fetcher, SigningKey
 from inbox.handlers import Drop, LocalTarget, interpret
-from inbox.handlers.common import visibility_of
+from inbox.handlers.bounded import bounded_activity
+from inbox.handlers.common import origin, visibility_of
 from inbox.handlers.create import ReplyIntent
 from inbox.handlers.flag import FlagIntent
 from inbox.handlers.follow import FollowIntent, follow_outcome
@@ -130,9 +131,11 @@ class Effects:
             return await self._item(actor, activity, stored, kind=intent.kind, author=intent.author,
                                     object_id=intent.object_id, now=now)
         if isinstance(intent, FlagIntent):
+            if await self._queue_full(actor, intent.author):
+                return "drop: queue full for this sender"
             await item_store.put_item(self.db, item_store.Item(
                 actor.mention, stored.id, "flag", intent.author, intent.objects[0], None,
-                html.escape(intent.comment), stored.raw, "queued", now))
+                html.escape(intent.comment), _bounded(activity), "queued", now))
             await self._fire(actor=actor.mention, event="report", activity=activity, now=now)
             return "flag queued"
         if isinstance(intent, UndoIntent):
@@ -215,9 +218,11 @@ class Effects:
         if outcome == "queue":
             already = await follower_store.get_follower(self.db, actor.mention, intent.follower)
             if already is None:
+                if await self._queue_full(actor, intent.follower):
+                    return "drop: queue full for this sender"
                 await item_store.put_item(self.db, item_store.Item(
                     actor.mention, intent.follow["id"], "follow", intent.follower, actor.actor_url, None,
-                    None, msgspec.json.encode(intent.follow), "queued", now))
+                    None, _bounded(intent.follow), "queued", now))
                 await self._fire(actor=actor.mention, event="moderationqueued", activity=intent.follow, now=now)
                 return "follow queued"
         await accept_follow(self.db, actor, intent.follow, inbox, shared, now=now,
@@ -233,9 +238,13 @@ class Effects:
         outcome = await self.moderation(actor, sender, activity["type"], now=now)
         if outcome == "block":
             return f"{kind} blocked"
+        if kind in ("like", "share") and not await self._blog_has(actor, object_id):
+            return f"drop: {kind} of a post the blog does not have"
         state = "approved" if outcome == "allow" else "queued"
+        if state == "queued" and await self._queue_full(actor, author):
+            return "drop: queue full for this sender"
         item = item_store.Item(actor.mention, stored.id, kind, author, object_id, note_id,
-                               content_html, stored.raw, state, now, visibility)
+                               content_html, _bounded(activity, content_html), state, now, visibility)
         if note_id is not None:  # a reply: its Note id must not be someone else's
             new = await item_store.put_reply(self.db, item)
             if new is None:
@@ -266,14 +275,32 @@ class Effects:
                 outcomes.append("edit blocked")
                 continue
             state = "approved" if decision == "allow" and all(v.state == "approved" for v in held) else "queued"
+            if state == "queued" and not any(v.state == "queued" for v in held) \
+                    and await self._queue_full(local, intent.author):
+                outcomes.append("drop: queue full for this sender")
+                continue
             edit = item_store.Item(mention, stored.id, "reply", intent.author, held[-1].object_id,
-                                   intent.note_id, intent.content_html, stored.raw, state, now,
+                                   intent.note_id, intent.content_html,
+                                   _bounded(activity, intent.content_html), state, now,
                                    visibility_of(intent.note, activity))
             if await item_store.put_edit(self.db, edit):
                 await self._fire(actor=mention, event="reply" if state == "approved" else "moderationqueued",
                                  activity=activity, now=now)
             outcomes.append(f"edit {state}")
         return "; ".join(dict.fromkeys(outcomes)) or "update: no such reply"
+
+    async def _blog_has(self, actor: LocalActor, object_id: str) -> bool:
+        """Is ``object_id`` one of this blog's posts? Asked of the blog itself (cached, failures
+        too), so a Like of a made-up URL on the blog's host leaves nothing behind."""
+        document = await self.fetcher.fetch_document(object_id, signer=signing_key(actor))
+        return isinstance(document, dict) and id_of(document.get("attributedTo")) == actor.actor_url
+
+    async def _queue_full(self, actor: LocalActor, author: str) -> bool:
+        """Has this sender (or its host) as many queued items here as it may hold?"""
+        by_author, by_host = await item_store.queued_from(self.db, actor.mention, author,
+                                                          (origin(author) or author) + "/")
+        return (by_author >= self.settings.max_queued_per_actor
+                or by_host >= self.settings.max_queued_per_host)
 
     async def _move(self, intent: MoveIntent, actor: LocalActor, *, now: float) -> str:
         if await follower_store.get_follower(self.db, actor.mention, intent.origin) is None:
@@ -296,6 +323,10 @@ class Effects:
             return f"move: target not moved in ({outcome} as a follower)"
         moved = await follower_store.move_follower(self.db, intent.origin, intent.target, inbox, shared)
         return f"moved {moved} follows"
+
+
+def _bounded(activity: dict[str, Any], content_html: str | None = None) -> bytes:
+    return msgspec.json.encode(bounded_activity(activity, content_html=content_html))
 
 
 def _sender(user: str, host: str) -> Handle | RemoteSender:
