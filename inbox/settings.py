@@ -43,6 +43,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # one remote host, may hold per local actor; more are dropped (issue 13 item 7).
     max_queued_per_actor: int = 50
     max_queued_per_host: int = 500
+    # When set, GET /metrics needs ``Authorization: Bearer <metrics_token>`` (401 otherwise).
+    metrics_token: str = ""
 
     # Other names this inbox answers to (``host:port``, or ``host`` for any port), besides
     # public_url's host.

@@ -54,14 +54,16 @@ def error_response(status: int, error: str, detail: Any = None,
 
 @functools.lru_cache(maxsize=4096)
 def _canonical_mention(text: str) -> str | ValueError:
+    # The server has percent-decoded the path once already: decoding again would make
+    # ``%2540`` an ``@`` (one actor reachable under many spellings).
     try:
-        return str(Handle.parse(unquote(text)))
+        return str(Handle.parse(text))
     except ValueError as exc:
         return exc
 
 
 def mention_of(text: str) -> str:
-    """The canonical ``@user@domain`` of a path segment (``%40`` decoded), or a 404."""
+    """The canonical ``@user@domain`` of a (decoded) path segment, or a 404."""
     found = _canonical_mention(text)
     if isinstance(found, ValueError):
         raise ApiError(404, "unknown_actor", f"not an actor mention: {found}")
