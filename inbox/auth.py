@@ -59,6 +59,8 @@ async def authenticate(request: Request, actor_mention: str | None) -> Signer:
         if local is not None:
             signer_key = SigningKey(local.public_key_id, local.private_key_pem)
             own_domains.add(urlsplit(local.actor_url).netloc.lower())
+    if signer_key is None:  # nobody's own key: the inbox signs its fetch as itself
+        signer_key = await state.instance_actor.signer()
     now = state.clock()
 
     async def refused(domain: str) -> bool:

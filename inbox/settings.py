@@ -43,6 +43,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # one remote host, may hold per local actor; more are dropped (issue 13 item 7).
     max_queued_per_actor: int = 50
     max_queued_per_host: int = 500
+    # Who may register an actor besides admins: ``@user@host``, ``host[:port]`` or ``*``
+    # (closed by default; ``fedipress inbox registration open`` adds more at run time).
+    open_registration: list[str] = msgspec.field(default_factory=list)
     # When set, GET /metrics needs ``Authorization: Bearer <metrics_token>`` (401 otherwise).
     metrics_token: str = ""
 
@@ -106,7 +109,7 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
                 found[name] = int(raw)
             except ValueError:
                 raise ConfigError(f"{ENV_PREFIX}{name.upper()}: expected a whole number, got {raw!r}") from None
-        elif name in ("admins", "accepted_hosts"):
+        elif name in ("admins", "accepted_hosts", "open_registration"):
             found[name] = [item.strip() for item in raw.split(",") if item.strip()]
         else:
             found[name] = raw

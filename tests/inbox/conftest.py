@@ -13,7 +13,7 @@ import pytest
 
 from fedicore.vocab import AS_CONTEXT, PUBLIC
 from tests.support.remote import FakeFediverse, RemoteActor
-from tests.support.server import RunningInbox, running_inbox
+from tests.support.server import RunningInbox, registration_open_for, running_inbox
 
 
 @dataclass
@@ -71,7 +71,8 @@ async def make_world(tmp_path: Path):
         stack.append(blog)
         await remote.__aenter__()
         stack.append(remote)
-        settings = {"database": str(tmp_path / "inbox.sqlite3"), **options.pop("settings", {})}  # type: ignore[arg-type]
+        settings = {"database": str(tmp_path / "inbox.sqlite3"), **registration_open_for(blog),
+                    **options.pop("settings", {})}  # type: ignore[arg-type]
         manager = running_inbox(**settings)
         inbox = await manager.__aenter__()
         stack.append(manager)
