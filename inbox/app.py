@@ -128,6 +128,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         app.state.processor = processor
         app.state.rate_limiter = RateLimiter(rate=settings.rate_limit_per_second,
                                              burst=2 * settings.rate_limit_per_second)
+        app.state.follow_limiter = RateLimiter(rate=settings.follows_per_address_per_minute / 60,
+                                               burst=settings.follows_per_address_per_minute)
         hooks = DepthHooks()
         hooks.add_depth_hook("activities_unprocessed", lambda: activity_store.count_unprocessed(db))
         app.state.depth_hooks = hooks

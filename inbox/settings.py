@@ -46,6 +46,11 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # Who may register an actor besides admins: ``@user@host``, ``host[:port]`` or ``*``
     # (closed by default; ``fedipress inbox registration open`` adds more at run time).
     open_registration: list[str] = msgspec.field(default_factory=list)
+    # Follow floods: new followers one remote host may bring per hour before the rest wait
+    # for the author's approval; verified Follows one client address may send per minute
+    # before 429 + Retry-After.
+    new_followers_per_host_per_hour: int = 30
+    follows_per_address_per_minute: int = 60
     # When set, GET /metrics needs ``Authorization: Bearer <metrics_token>`` (401 otherwise).
     metrics_token: str = ""
 

@@ -94,6 +94,14 @@ async def receive(request: Request, local: LocalActor | None) -> int:
         ACTIVITIES_BY.inc("Delete", "skipped")
         return ACCEPTED
     activity = verified.activity
+    if activity["type"] == "Follow":
+        # Each new follower costs an actor fetch, an Accept and a backfill: one address gets
+        # a bounded number of Follows a minute (after verification, before anything is stored).
+        wait = state.follow_limiter.retry_after(client)
+        if wait is not None:
+            SIGNATURE_FAILURES.labels(reason="too_many_follows").inc()
+            raise ApiError(429, "too_many_follows", "too many Follows from this address; retry later",
+                           headers={"Retry-After": str(wait)})
     row = ReceivedActivity(id=activity["id"], actor=activity["actor"], type=activity["type"][:64],
                            inbox_mention=local.mention if local else None, raw=body, received_at=now)
     try:

@@ -21,7 +21,7 @@ from inbox.delivery import backfill_new_follower, enqueue
 from inbox.fetcher import FetchFailure, Fetcher, SigningKey
 from inbox.handlers import Drop, LocalTarget, interpret
 from inbox.handlers.bounded import bounded_activity
-from inbox.handlers.common import origin, visibility_of
+from inbox.handlers.common import origin, same_origin, visibility_of
 from inbox.handlers.create import ReplyIntent
 from inbox.handlers.flag import FlagIntent
 from inbox.handlers.follow import FollowIntent, follow_outcome
@@ -207,9 +207,11 @@ class Effects:
                                  manually_approves=actor.manually_approves_followers)
         if document is None:
             return "follow: follower document unavailable"
-        inbox, shared = inboxes_of(document)
+        inbox, shared = own_inboxes(intent.follower, document)
         if not inbox:
-            return "follow: follower has no inbox"
+            return "drop: follower has no inbox on its own host"
+        if outcome == "accept" and await self._host_flooding(actor, intent.follower, now=now):
+            outcome = "queue"  # more new followers from one host than usual: the author decides
         if outcome == "reject":
             await enqueue(self.db, actor=actor.mention, activity=builders.reject(actor.actor_url, intent.follow),
                           inboxes=[inbox], now=now)
@@ -295,6 +297,15 @@ class Effects:
         document = await self.fetcher.fetch_document(object_id, signer=signing_key(actor))
         return isinstance(document, dict) and id_of(document.get("attributedTo")) == actor.actor_url
 
+    async def _host_flooding(self, actor: LocalActor, follower: str, *, now: float) -> bool:
+        """Has ``follower``'s host brought ``new_followers_per_host_per_hour`` new followers in
+        the last hour? (A repeated Follow of a follower is never held.)"""
+        if await follower_store.get_follower(self.db, actor.mention, follower) is not None:
+            return False
+        recent = await follower_store.recent_from_host(self.db, actor.mention, (origin(follower) or follower) + "/",
+                                                       since=now - 3600)
+        return recent >= self.settings.new_followers_per_host_per_hour
+
     async def _queue_full(self, actor: LocalActor, author: str) -> bool:
         """Has this sender (or its host) as many queued items here as it may hold?"""
         by_author, by_host = await item_store.queued_from(self.db, actor.mention, author,
@@ -310,9 +321,9 @@ class Effects:
             return f"move: target unavailable ({target.reason})"
         if not move_allowed(intent.origin, target):
             return "move: target does not list the origin in alsoKnownAs"
-        inbox, shared = inboxes_of(target)
+        inbox, shared = own_inboxes(intent.target, target)
         if not inbox:
-            return "move: target has no inbox"
+            return "move: target has no inbox on its own host"
         # The target becomes a follower only as a Follow from it would: a blocked target, one
         # on a suspended domain, or any target of a blog approving followers by hand is not
         # moved in (it can send its own Follow, moderated as usual).
@@ -334,6 +345,14 @@ def _sender(user: str, host: str) -> Handle | RemoteSender:
         return Handle(user, host)
     except ValueError:
         return RemoteSender(user, host)
+
+
+def own_inboxes(actor_id: str, document: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The actor's inbox and shared inbox, only where they are on the actor's own host: an
+    actor whose inbox names a third party would make us send Accepts and posts there."""
+    inbox, shared = inboxes_of(document)
+    return (inbox if same_origin(inbox, actor_id) else None,
+            shared if same_origin(shared, actor_id) else None)
 
 
 def inboxes_of(document: dict[str, Any]) -> tuple[str | None, str | None]:
