@@ -249,6 +249,11 @@ class Effects:
                                content_html, _bounded(activity, content_html), state, now, visibility)
         if note_id is not None:  # a reply: its Note id must not be someone else's
             new = await item_store.put_reply(self.db, item)
+            if new is None and await self._note_is_by(actor, note_id, author):
+                # Someone on the same host claimed this id first; the id's own host says it
+                # is this author's: the earlier claim was a squat and goes.
+                await item_store.delete_reply_claims(self.db, note_id, author)
+                new = await item_store.put_reply(self.db, item)
             if new is None:
                 return "drop: note id belongs to another actor"
         else:
@@ -296,6 +301,11 @@ class Effects:
         too), so a Like of a made-up URL on the blog's host leaves nothing behind."""
         document = await self.fetcher.fetch_document(object_id, signer=signing_key(actor))
         return isinstance(document, dict) and id_of(document.get("attributedTo")) == actor.actor_url
+
+    async def _note_is_by(self, actor: LocalActor, note_id: str, author: str) -> bool:
+        """Does the note's own URL (fetched afresh) say ``author`` wrote it?"""
+        document = await self.fetcher.fetch_document(note_id, signer=signing_key(actor), refresh=True)
+        return isinstance(document, dict) and id_of(document.get("attributedTo")) == author
 
     async def _host_flooding(self, actor: LocalActor, follower: str, *, now: float) -> bool:
         """Has ``follower``'s host brought ``new_followers_per_host_per_hour`` new followers in

@@ -161,6 +161,13 @@ async def delete_reply_by_note(db: Database, note_id: str, author: str) -> int:
     )
 
 
+async def delete_reply_claims(db: Database, note_id: str, genuine_author: str) -> int:
+    """Remove replies (and their history) that used ``note_id`` without being its author's."""
+    await db.execute("DELETE FROM reply_history WHERE note_id = ? AND author <> ?", (note_id, genuine_author))
+    return await db.execute("DELETE FROM inbox_items WHERE kind = 'reply' AND note_id = ? AND author <> ?",
+                            (note_id, genuine_author))
+
+
 async def note_owner(db: Database, note_id: str) -> str | None:
     """Who first sent a reply with this Note id (a Create reusing it is a forgery)."""
     row = await db.fetchone("SELECT author FROM inbox_items WHERE note_id = ? LIMIT 1", (note_id,))

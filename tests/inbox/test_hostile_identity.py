@@ -143,3 +143,18 @@ async def test_upgrading_keeps_stored_activities_and_dedupes_them_per_actor(tmp_
         assert (await db.fetchone("SELECT COUNT(*) AS n FROM activities"))["n"] == 2
     finally:
         await db.close()
+
+
+# --- 6. note-id claim across tenants --------------------------------------------------------
+
+async def test_a_co_tenant_claiming_a_note_id_first_does_not_drop_the_genuine_reply(world) -> None:
+    bob, mallory = world.remote.actor("bob"), world.remote.actor("mallory")  # one host
+    note = bob.note("<p>the genuine reply</p>", in_reply_to=world.post_url())
+    claim = mallory.note("<p>squatted</p>", in_reply_to=world.post_url(), note_id=note["id"])
+    assert (await mallory.post(world.client, world.alice_inbox, mallory.create(claim))).status_code == 202
+    await world.inbox.settle()
+    world.remote.serve(note["id"].split(world.remote.base, 1)[1], note)  # the id's host says: bob's
+    assert (await bob.post(world.client, world.alice_inbox, bob.create(note))).status_code == 202
+    await world.inbox.settle()
+    rows = await world.inbox.db.fetchall("SELECT author, content_html FROM inbox_items")
+    assert [(r["author"], r["content_html"]) for r in rows] == [(bob.id, "<p>the genuine reply</p>")]
