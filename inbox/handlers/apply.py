@@ -28,6 +28,7 @@ from inbox.handlers.follow import FollowIntent, follow_outcome
 from inbox.handlers.move import MoveIntent, move_allowed
 from inbox.handlers.reaction import ReactionIntent
 from inbox.handlers.undo import UndoIntent
+from inbox.identity import name_confirmed
 from inbox.handlers.update_delete import ActorChangedIntent, ActorGoneIntent, DeleteNoteIntent, UpdateNoteIntent
 from inbox.moderation import decide_for
 from inbox.settings import Settings
@@ -194,16 +195,23 @@ class Effects:
             self._senders.clear()
         self._senders[actor_url] = handle
 
-    async def moderation(self, actor: LocalActor, sender: Any, activity_type: str, *, now: float) -> str:
+    async def moderation(self, actor: LocalActor, sender: Any, activity_type: str, *, now: float,
+                         actor_url: str | None = None) -> str:
+        """allow / queue / block; an allow earned by a name holds only once WebFinger on the
+        sender's host confirms the name is this ``actor_url`` (otherwise: queue)."""
         if self.cache is not None:
-            return await self.cache.decision(self.db, self.settings, actor.mention, sender, activity_type, now)
-        decision = await decide_for(self.db, actor=actor.mention, sender=sender, now=now,
-                                    activity_type=activity_type, admins=self.settings.admins)
-        return decision.outcome
+            outcome = await self.cache.decision(self.db, self.settings, actor.mention, sender, activity_type, now)
+        else:
+            outcome = (await decide_for(self.db, actor=actor.mention, sender=sender, now=now,
+                                        activity_type=activity_type, admins=self.settings.admins)).outcome
+        if outcome == "allow" and actor_url and isinstance(sender, Handle) \
+                and not await name_confirmed(self.fetcher, sender, actor_url):
+            return "queue"
+        return outcome
 
     async def _follow(self, intent: FollowIntent, actor: LocalActor, *, now: float) -> str:
         sender, document = await self.sender_of(intent.follower, actor, now=now)
-        outcome = follow_outcome(await self.moderation(actor, sender, "Follow", now=now),
+        outcome = follow_outcome(await self.moderation(actor, sender, "Follow", now=now, actor_url=intent.follower),
                                  manually_approves=actor.manually_approves_followers)
         if document is None:
             return "follow: follower document unavailable"
@@ -237,7 +245,7 @@ class Effects:
                     note_id: str | None = None, content_html: str | None = None,
                     visibility: str = "public") -> str:
         sender, _ = await self.sender_of(author, actor, now=now)
-        outcome = await self.moderation(actor, sender, activity["type"], now=now)
+        outcome = await self.moderation(actor, sender, activity["type"], now=now, actor_url=author)
         if outcome == "block":
             return f"{kind} blocked"
         if kind in ("like", "share") and not await self._blog_has(actor, object_id):
@@ -277,7 +285,7 @@ class Effects:
                 continue
             held = [version for version in versions if version.actor_mention == mention]
             sender, _ = await self.sender_of(intent.author, local, now=now)
-            decision = await self.moderation(local, sender, "Update", now=now)
+            decision = await self.moderation(local, sender, "Update", now=now, actor_url=intent.author)
             if decision == "block":
                 outcomes.append("edit blocked")
                 continue
@@ -338,7 +346,7 @@ class Effects:
         # on a suspended domain, or any target of a blog approving followers by hand is not
         # moved in (it can send its own Follow, moderated as usual).
         sender, _ = await self.sender_of(intent.target, actor, now=now)
-        outcome = follow_outcome(await self.moderation(actor, sender, "Follow", now=now),
+        outcome = follow_outcome(await self.moderation(actor, sender, "Follow", now=now, actor_url=intent.target),
                                  manually_approves=actor.manually_approves_followers)
         if outcome != "accept":
             return f"move: target not moved in ({outcome} as a follower)"

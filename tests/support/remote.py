@@ -185,6 +185,17 @@ class FakeFediverse:
     def delivered(self, type_: str) -> list[dict[str, Any]]:
         return [r.json() for r in self.deliveries if r.json().get("type") == type_]
 
+    def _webfinger(self, resource: str) -> web.Response:
+        """``acct:name@host`` of an actor served here: the account at ``/users/<name>``, else the
+        one whose document's ``preferredUsername`` is ``name`` (ids need not hold the name)."""
+        name, _, host = resource.removeprefix("acct:").partition("@")
+        actor = self.actors.get(name) or next(
+            (a for a in self.actors.values() if a.extra.get("preferredUsername") == name), None)
+        if actor is None or host != self.base.split("://", 1)[1]:
+            return web.Response(status=404, text="not found")
+        body = json.dumps(_jrd(resource, actor.id)).encode()
+        return web.Response(body=body, headers={"Content-Type": "application/jrd+json"})
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         self.received.append(Received(request.method, request.path_qs, dict(request.headers), body))
@@ -193,11 +204,17 @@ class FakeFediverse:
         if request.path in self.documents:
             status, content_type, payload, headers = self.documents[request.path]
             return web.Response(status=status, body=payload, headers={"Content-Type": content_type, **headers})
+        if request.path == "/.well-known/webfinger":
+            return self._webfinger(request.query.get("resource", ""))
         parts = request.path.strip("/").split("/")
         if len(parts) == 2 and parts[0] == "users" and parts[1] in self.actors:
             doc = json.dumps(self.actors[parts[1]].document()).encode()
             return web.Response(body=doc, headers={"Content-Type": ACTIVITY_JSON})
         return web.Response(status=404, text="not found")
+
+
+def _jrd(subject: str, actor_id: str) -> dict[str, Any]:
+    return {"subject": subject, "links": [{"rel": "self", "type": ACTIVITY_JSON, "href": actor_id}]}
 
 
 def verify_received(received: Received, url: str, public_pem: str) -> bool:
