@@ -4,7 +4,6 @@ signed to the running inbox, then the followers, the items and the deliveries ar
 from __future__ import annotations
 
 import time
-from urllib.parse import quote
 
 from inbox.moderation.patterns import parse_pattern
 from inbox.storage import moderation as moderation_store
