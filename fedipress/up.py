@@ -83,6 +83,8 @@ def up_command(directory: Path, data: Path | None, no_inbox: bool) -> None:
     settings = load_settings(overrides={
         "host": inbox_host, "port": inbox_port, "public_url": inbox_url.rstrip("/"),
         "database": str(data_dir / "inbox.sqlite3"), "allow_private_fetch": True,
+        # registration is closed by default: open it for this blog's own name only
+        "open_registration": [site.handle],
     })
     stop = threading.Event()
     threading.Thread(target=_register_when_ready, args=(directory, inbox_url, stop),

@@ -20,12 +20,14 @@ from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from inbox.api import actors, collections, followers, hooks, inbox, moderation, ops, outbox, queue, quotes
+from inbox.api import (actors, collections, followers, hooks, inbox, instance, moderation, ops, outbox,
+                       queue, quotes)
+from inbox.api.instance import InstanceActor
 from inbox.api.fast_inbox import FastInbox, delivery_route
 from inbox.api.http import error_response, problem_of
 from inbox.background import Background, background_workers
 from inbox.caches import LocalActorCache
-from inbox.fetcher import Fetcher, SigningKey
+from inbox.fetcher import Fetcher
 from inbox.handlers.apply import Effects
 from inbox.logs import REQUEST_ID
 from inbox.metrics import REQUESTS_BY, DepthHooks
@@ -33,7 +35,6 @@ from inbox.processor import ActivityProcessor
 from inbox.ratelimit import RateLimiter
 from inbox.settings import Settings
 from inbox.storage import activities as activity_store
-from inbox.storage.actors import all_actors
 from inbox.storage.db import Database
 from inbox.storage.group_commit import ActivityWriter
 
@@ -42,7 +43,8 @@ log = logging.getLogger("inbox.app")
 
 def _route_handlers() -> list[Any]:
     return [*ops.ROUTES, *inbox.ROUTES, *queue.ROUTES, *collections.ROUTES, *followers.ROUTES,
-            *actors.ROUTES, *outbox.ROUTES, *moderation.ROUTES, *hooks.ROUTES, *quotes.ROUTES]
+            *actors.ROUTES, *instance.ROUTES, *outbox.ROUTES, *moderation.ROUTES, *hooks.ROUTES,
+            *quotes.ROUTES]
 
 
 def _http_error(request: Request, exc: HTTPException) -> Response:
@@ -128,22 +130,15 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         app.state.processor = processor
         app.state.rate_limiter = RateLimiter(rate=settings.rate_limit_per_second,
                                              burst=2 * settings.rate_limit_per_second)
+        app.state.follow_limiter = RateLimiter(rate=settings.follows_per_address_per_minute / 60,
+                                               burst=settings.follows_per_address_per_minute)
         hooks = DepthHooks()
         hooks.add_depth_hook("activities_unprocessed", lambda: activity_store.count_unprocessed(db))
         app.state.depth_hooks = hooks
 
-        signer_cache: list[tuple[float, SigningKey | None]] = []
-
-        async def any_signer() -> SigningKey | None:
-            """A local actor's key for signed fetches from the shared inbox (cached 30 s)."""
-            if signer_cache and signer_cache[0][0] > time.monotonic():
-                return signer_cache[0][1]
-            local = await all_actors(db)
-            key = SigningKey(local[0].public_key_id, local[0].private_key_pem) if local else None
-            signer_cache[:] = [(time.monotonic() + 30, key)]
-            return key
-
-        app.state.any_signer = any_signer
+        # The inbox's own fetches are signed by its instance actor, never by a tenant.
+        app.state.instance_actor = InstanceActor(db, settings.base_url, clock)
+        app.state.any_signer = app.state.instance_actor.signer
         processor.start()
         background = Background({})
         if settings.run_worker:

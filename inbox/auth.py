@@ -18,6 +18,7 @@ from litestar import Request
 from fedicore.handles import Handle
 from inbox.api.http import ApiError, request_body, signature_request
 from inbox.fetcher import RemoteKey, SigningKey
+from inbox.identity import name_confirmed
 from inbox.moderation.service import GLOBAL, domain_refused, is_admin
 from inbox.storage.actors import get_actor
 from inbox.verification import Refusal, verify_signed_request
@@ -59,6 +60,8 @@ async def authenticate(request: Request, actor_mention: str | None) -> Signer:
         if local is not None:
             signer_key = SigningKey(local.public_key_id, local.private_key_pem)
             own_domains.add(urlsplit(local.actor_url).netloc.lower())
+    if signer_key is None:  # nobody's own key: the inbox signs its fetch as itself
+        signer_key = await state.instance_actor.signer()
     now = state.clock()
 
     async def refused(domain: str) -> bool:
@@ -81,7 +84,8 @@ async def authenticate(request: Request, actor_mention: str | None) -> Signer:
     handle = handle_of(key)
     if handle is None:
         raise ApiError(401, "unknown_signer", "the signer's actor has no usable preferredUsername")
-    admin = await is_admin(state.db, handle, now=now, config_admins=state.settings.admins)
+    admin = (await is_admin(state.db, handle, now=now, config_admins=state.settings.admins)
+             and await name_confirmed(state.fetcher, handle, key.owner))
     owner = (actor_mention is not None and str(handle) == actor_mention
              and (local is None or key.owner == local.actor_url))
     return Signer(handle=handle, key=key, is_admin=admin, is_owner=owner)

@@ -14,6 +14,7 @@ import click
 
 from fedicore.errors import FedipressError
 from inbox.delivery import cli as delivery_cli
+from inbox import registration_cli
 from inbox.moderation import cli as moderation_cli
 from inbox.settings import Settings, load_settings
 
@@ -118,5 +119,5 @@ def backup_command(config: str | None, dest: str) -> None:
     click.echo(f"backed up {source} to {dest}")
 
 
-for _command in [*delivery_cli.COMMANDS, *moderation_cli.COMMANDS]:
+for _command in [*delivery_cli.COMMANDS, *moderation_cli.COMMANDS, *registration_cli.COMMANDS]:
     inbox_group.add_command(_command)

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
@@ -100,6 +100,7 @@ class Fetcher:
             headers={"User-Agent": USER_AGENT}, trust_env=False,
         )
         self._documents: dict[str, tuple[float, dict[str, Any] | FetchFailure]] = {}
+        self._webfinger: dict[str, tuple[float, str | None]] = {}
         self._keys: dict[str, tuple[float, RemoteKey | FetchFailure]] = {}
         self._inflight: dict[str, asyncio.Future] = {}
         self.requests_made = 0
@@ -213,6 +214,35 @@ class Fetcher:
             return FetchFailure("origin", "the document's id does not match the URL it came from")
         return second
 
+    async def webfinger(self, user: str, domain: str, origin: str) -> str | None:
+        """The ActivityPub id WebFinger at ``origin`` gives for ``acct:user@domain`` (cached,
+        failures too), or None. Confirms a name a document only claims."""
+        url = f"{origin}/.well-known/webfinger?resource=acct:{quote(user)}@{domain}"
+        now = self._monotonic()
+        cached = self._webfinger.get(url)
+        if cached and cached[0] > now:
+            return cached[1]
+
+        async def lookup() -> dict[str, Any] | FetchFailure:
+            try:
+                async with asyncio.timeout(self.timeout):
+                    return await self._follow(url, None, jrd=True)
+            except TimeoutError:
+                return FetchFailure("unreachable", f"timed out fetching {url}", transient=True)
+
+        jrd = await self._coalesced("wf:" + url, lookup)
+        found = None
+        if isinstance(jrd, dict):
+            for link in as_list(jrd.get("links")):
+                if (isinstance(link, dict) and link.get("rel") == "self"
+                        and is_activity_content_type(link.get("type")) and isinstance(link.get("href"), str)):
+                    found = link["href"]
+                    break
+        if len(self._webfinger) > 10_000:
+            self._webfinger.clear()
+        self._webfinger[url] = (now + (self.cache_ttl if found else self.failure_ttl), found)
+        return found
+
     async def _get_json(self, url: str, signer: SigningKey | None) -> dict[str, Any] | FetchFailure:
         try:
             async with asyncio.timeout(self.timeout):
@@ -220,9 +250,10 @@ class Fetcher:
         except TimeoutError:
             return FetchFailure("unreachable", f"timed out fetching {url}", transient=True)
 
-    async def _follow(self, url: str, signer: SigningKey | None) -> dict[str, Any] | FetchFailure:
+    async def _follow(self, url: str, signer: SigningKey | None, *,
+                      jrd: bool = False) -> dict[str, Any] | FetchFailure:
         for _hop in range(MAX_REDIRECTS + 1):
-            answer = await self._get_once(url, signer)
+            answer = await self._get_once(url, signer, jrd=jrd)
             if isinstance(answer, str):  # a redirect target
                 url = answer
                 continue
@@ -249,7 +280,8 @@ class Fetcher:
                     return FetchFailure("forbidden", f"{host} resolves to a forbidden address ({reason})")
         return addresses
 
-    async def _get_once(self, url: str, signer: SigningKey | None) -> dict[str, Any] | FetchFailure | str:
+    async def _get_once(self, url: str, signer: SigningKey | None, *,
+                        jrd: bool = False) -> dict[str, Any] | FetchFailure | str:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname or domain_of_url(url) is None:
             return FetchFailure("url", f"not a plain http(s) URL: {url[:200]}")
@@ -263,7 +295,7 @@ class Fetcher:
         address = addresses[0]
         ip_host = f"[{address}]" if ":" in address else address
         pinned = parts._replace(netloc=f"{ip_host}:{port}").geturl()
-        headers = {"Accept": ACCEPT_ACTIVITY, "Accept-Encoding": ACCEPT_ENCODING}
+        headers = {"Accept": ACCEPT_JRD if jrd else ACCEPT_ACTIVITY, "Accept-Encoding": ACCEPT_ENCODING}
         if signer is not None:
             signed = sign_request(HttpRequest("GET", url, headers), key_id=signer.key_id,
                                   private_key=signer.private_key_pem, now=self._wall_clock())
@@ -288,7 +320,7 @@ class Fetcher:
                 return FetchFailure("gone", f"{url} answered {response.status_code}")
             if response.status_code != 200:
                 return FetchFailure("status", f"{url} answered {response.status_code}")
-            if not is_activity_content_type(response.headers.get("content-type")):
+            if not (_is_jrd_content_type if jrd else is_activity_content_type)(response.headers.get("content-type")):
                 return FetchFailure("content_type", f"{url} is not served as ActivityPub JSON")
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self.max_bytes:
@@ -311,6 +343,14 @@ class Fetcher:
         if isinstance(document, JsonProblem):
             return FetchFailure("json", f"{url}: {document.detail}")
         return document
+
+
+ACCEPT_JRD = "application/jrd+json, application/json;q=0.9"
+
+
+def _is_jrd_content_type(value: str | None) -> bool:
+    media = (value or "").split(";", 1)[0].strip().lower()
+    return media in ("application/jrd+json", "application/json")
 
 
 def _find_key(document: dict[str, Any], key_id: str) -> dict[str, Any] | None:

@@ -115,12 +115,12 @@ class ActivityProcessor:
                 by_author.setdefault(stored.actor, []).append(stored)
             gate = asyncio.Semaphore(self.concurrency)
 
-            done: list[tuple[str, str]] = []
+            done: list[tuple[str, str, str]] = []
 
             async def one_author(rows: list[activity_store.StoredActivity]) -> None:
                 async with gate:
                     for stored in rows:
-                        done.append((stored.id, await self._process(stored)))
+                        done.append((stored.actor, stored.id, await self._process(stored)))
 
             await asyncio.gather(*(one_author(rows) for rows in by_author.values()))
             await activity_store.mark_all_processed(self.db, done, now=self.clock())

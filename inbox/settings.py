@@ -36,11 +36,61 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # Inbox POSTs allowed per second from one client address (bursts up to twice that);
     # more get 429 + Retry-After before any signature work.
     rate_limit_per_second: int = 5000
+    # Replies addressed as "unlisted" (as:Public in cc) are served by the public replies API
+    # (and so shown on the blog) only when this is on; private ones never are.
+    publish_unlisted_replies: bool = False
+    # Queued items (replies, follows, reports waiting for the author) one remote actor, and
+    # one remote host, may hold per local actor; more are dropped (issue 13 item 7).
+    max_queued_per_actor: int = 50
+    max_queued_per_host: int = 500
+    # Who may register an actor besides admins: ``@user@host``, ``host[:port]`` or ``*``
+    # (closed by default; ``fedipress inbox registration open`` adds more at run time).
+    open_registration: list[str] = msgspec.field(default_factory=list)
+    # Follow floods: new followers one remote host may bring per hour before the rest wait
+    # for the author's approval; verified Follows one client address may send per minute
+    # before 429 + Retry-After.
+    new_followers_per_host_per_hour: int = 30
+    follows_per_address_per_minute: int = 60
+    # When set, GET /metrics needs ``Authorization: Bearer <metrics_token>`` (401 otherwise).
+    metrics_token: str = ""
+
+    # Other names this inbox answers to (``host:port``, or ``host`` for any port), besides
+    # public_url's host.
+    # A signed request is verified against the host it names only when that host is one of these.
+    accepted_hosts: list[str] = msgspec.field(default_factory=list)
+
+    def serves_host(self, host: str, scheme: str) -> bool:
+        """Is ``host`` (a Host header value) public_url's host or one of ``accepted_hosts``?"""
+        public_scheme, _, rest = self.public_url.partition("://")
+        given = _authority(host, scheme)
+        if given == _authority(rest.split("/", 1)[0], public_scheme):
+            return True
+        accepted = {_authority(name, scheme) for name in self.accepted_hosts}
+        any_port = {name for name in accepted if _without_port(name) == name}
+        return given in accepted or _without_port(given) in any_port
 
     @property
     def base_url(self) -> str:
         """The public URL without a trailing slash."""
         return self.public_url.rstrip("/")
+
+
+def _authority(host: str, scheme: str) -> str:
+    """``host[:port]`` lower-cased, without the scheme's default port and a trailing dot."""
+    host = host.strip().lower()
+    name, sep, port = host.rpartition(":")
+    if sep and port.isdigit() and name and (not name.startswith("[") or name.endswith("]")):
+        if (scheme, port) in (("http", "80"), ("https", "443")):
+            return name.rstrip(".")
+        return f"{name.rstrip('.')}:{port}"
+    return host.rstrip(".")
+
+
+def _without_port(authority: str) -> str:
+    name, sep, port = authority.rpartition(":")
+    if sep and port.isdigit() and name and (not name.startswith("[") or name.endswith("]")):
+        return name
+    return authority
 
 
 _FIELDS = {name: field for name, field in zip(Settings.__struct_fields__, msgspec.structs.fields(Settings))}
@@ -64,7 +114,7 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
                 found[name] = int(raw)
             except ValueError:
                 raise ConfigError(f"{ENV_PREFIX}{name.upper()}: expected a whole number, got {raw!r}") from None
-        elif name == "admins":
+        elif name in ("admins", "accepted_hosts", "open_registration"):
             found[name] = [item.strip() for item in raw.split(",") if item.strip()]
         else:
             found[name] = raw

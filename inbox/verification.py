@@ -1,21 +1,29 @@
 """The inbox POST pipeline, cheapest refusals first, as errors-as-values.
 
-Order: (body size is checked while reading, before this) signature header → blocked keyId
-domain (403, nothing fetched) → key fetch (503 + Retry-After when unreachable) → signature,
-digest, date and coverage (401; on a bad signature the key is refetched once, for rotation)
-→ strict JSON (400) → ``activity.actor`` equals the key's owner (401).
+Order: (body size is checked while reading, before this) signature header → coverage, digest,
+date and host, which need no key (401, nothing fetched) → blocked keyId domain (403, nothing
+fetched) → key fetch (503 + Retry-After when unreachable) → the signature itself (401; on a bad
+signature the key is refetched once, for rotation) → strict JSON (400) → ``activity.actor``
+equals the key's owner (401) → the activity's id on the actor's origin (400, nothing stored).
+
+Refusals never echo what a remote server answered (its status, its text, its addresses): the
+detail says which of our checks failed; the fetcher's own words go to the log only.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from fedicore.handles import domain_of_url
-from fedicore.httpsig import HttpRequest, SignatureFailure, parse_signature, verify_request
+from fedicore.httpsig import HttpRequest, SignatureFailure, check_without_key, parse_signature, verify_request
 from inbox.activity_json import JsonProblem, parse_activity
 from inbox.fetcher import FetchFailure, Fetcher, RemoteKey, SigningKey
+from inbox.handlers.common import same_origin
+
+log = logging.getLogger("inbox.verification")
 
 RETRY_AFTER_SECONDS = 120
 # The self-Delete shortcut reads JSON before any crypto; Mastodon's are ~2 KiB. Anything
@@ -77,6 +85,9 @@ async def verify_signed_request(
     parsed = parse_signature(req)
     if isinstance(parsed, SignatureFailure):
         return _signature_refusal(parsed)
+    cheap = check_without_key(req, parsed, now=now)
+    if cheap is not None:
+        return _signature_refusal(cheap)
     key_domain = domain_of_url(parsed.key_id)
     if key_domain is None:
         return Refusal(401, "invalid_signature", "key: keyId must be a plain http(s) URL", "key")
@@ -106,11 +117,26 @@ async def verify_signed_request(
     return key
 
 
+# What a refusal says about a key that could not be had: our words, never the remote's.
+_KEY_PROBLEMS = {
+    "key": "the key document does not hold a usable key for its owner",
+    "origin": "the key document's id does not match where it was fetched",
+    "forbidden": "the key's host is not a public address",
+    "url": "the keyId is not a plain http(s) URL",
+    "content_type": "the key document is not served as ActivityPub JSON",
+    "too_large": "the key document is too large",
+    "json": "the key document is not valid JSON",
+    "redirects": "the key document redirects too often",
+}
+
+
 def _fetch_refusal(failure: FetchFailure) -> Refusal:
+    log.info("key fetch failed", extra={"reason": failure.reason, "detail": failure.detail[:300]})
     if failure.transient:
-        return Refusal(503, "key_unavailable", failure.detail, "key_unreachable",
-                       retry_after=RETRY_AFTER_SECONDS)
-    return Refusal(401, "invalid_signature", f"key: {failure.detail}", "key")
+        return Refusal(503, "key_unavailable", "the signing key could not be fetched; retry later",
+                       "key_unreachable", retry_after=RETRY_AFTER_SECONDS)
+    problem = _KEY_PROBLEMS.get(failure.reason, "the signing key could not be fetched")
+    return Refusal(401, "invalid_signature", f"key: {problem}", "key")
 
 
 async def verify_delivery(
@@ -127,4 +153,8 @@ async def verify_delivery(
         return Refusal(400, "invalid_activity", activity.detail, activity.reason)
     if activity["actor"] != key.owner:
         return Refusal(401, "actor_mismatch", "the activity's actor is not the signer", "actor_mismatch")
+    if not same_origin(activity["id"], activity["actor"]):
+        # Refused before anything is stored: a stored foreign id would shadow the real
+        # activity of whoever owns that id (its later delivery looked like a duplicate).
+        return Refusal(400, "foreign_id", "the activity's id is not on its actor's host", "foreign_id")
     return Verified(activity=activity, key=key)

@@ -15,7 +15,7 @@ from .digest import check_content_digest, check_digest, content_digest_header, d
 from .httpdate import format_http_date, parse_http_date
 from .model import REASONS, HttpRequest, ParsedSignature, SignatureFailure
 from .sign import sign_request
-from .verify import parse_signature, verify_request
+from .verify import check_without_key, parse_signature, verify_request
 
 __all__ = [
     "REASONS",
@@ -23,6 +23,7 @@ __all__ = [
     "ParsedSignature",
     "SignatureFailure",
     "check_content_digest",
+    "check_without_key",
     "check_digest",
     "content_digest_header",
     "digest_header",

@@ -90,6 +90,23 @@ def _host_failure(req: HttpRequest) -> SignatureFailure | None:
     return None
 
 
+def check_without_key(req: HttpRequest, parsed: ParsedSignature, *, now: float,
+                      max_skew: float = 3600) -> SignatureFailure | None:
+    """Every check that needs no key: coverage, digest, clock and host. Run it before fetching
+    a key, so a stale, tampered or incomplete request costs the sender's host no request."""
+    try:
+        req.url_parts()
+    except ValueError as exc:
+        return SignatureFailure("malformed", str(exc))
+    has_body = req.method.upper() in _BODY_METHODS or bool(req.body)
+    return (
+        _coverage_failure(req, parsed, has_body)
+        or _digest_failure(req, parsed)
+        or _clock_failure(req, parsed, now, max_skew)
+        or _host_failure(req)
+    )
+
+
 def verify_request(
     req: HttpRequest,
     parsed: ParsedSignature,
@@ -101,17 +118,7 @@ def verify_request(
 ) -> SignatureFailure | None:
     """None when ``req`` carries a valid signature by ``public_key`` (PEM or key object) that
     covers what an inbox needs: method and target, host, date, and the body's digest."""
-    try:
-        req.url_parts()
-    except ValueError as exc:
-        return SignatureFailure("malformed", str(exc))
-    has_body = req.method.upper() in _BODY_METHODS or bool(req.body)
-    failure = (
-        _coverage_failure(req, parsed, has_body)
-        or _digest_failure(req, parsed)
-        or _clock_failure(req, parsed, now, max_skew)
-        or _host_failure(req)
-    )
+    failure = check_without_key(req, parsed, now=now, max_skew=max_skew)
     if failure:
         return failure
     if parsed.scheme == "cavage":

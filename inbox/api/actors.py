@@ -17,7 +17,9 @@ from fedicore import keys
 from inbox.activity_json import JsonProblem, decode_json_object
 from inbox.api.http import ApiError, mention_of, request_body
 from inbox.auth import authenticate, require_owner_or_admin
+from inbox.registration import is_open, opening_of
 from inbox.storage import actors as store
+from inbox.storage import instance as instance_store
 
 
 class Keypair(msgspec.Struct, forbid_unknown_fields=False):
@@ -61,13 +63,23 @@ def parse_registration(body: bytes) -> Registration:
     return registration
 
 
+async def registration_open(state, mention: str) -> bool:
+    openings = [*state.settings.open_registration, *await instance_store.registration_openings(state.db)]
+    return is_open(openings, mention)
+
+
 @post("/v1/{actor:str}", status_code=201, summary="Register a local actor (signed by its own key)")
 async def register_actor(request: Request, actor: FromPath[str]) -> dict[str, Any]:
     mention = mention_of(actor)
     state = request.app.state
     body = await request_body(request)
+    known = await store.get_actor(state.db, mention) is not None
     signer = await authenticate(request, mention)
     registration = parse_registration(body)
+    if not known and not signer.is_admin and not await registration_open(state, mention):
+        # Closed by default: a new name needs an opening (operator, admin) or an admin signer;
+        # a registered actor may still re-register (new keys, new settings).
+        raise ApiError(403, "registration_closed", f"registration is not open for {mention}")
     if not signer.is_admin:
         if not signer.is_owner:  # a new actor, or the registered actor document itself
             raise ApiError(403, "forbidden", f"{signer.handle} may not register {mention}")
@@ -115,4 +127,39 @@ async def unregister_actor(request: Request, actor: FromPath[str]) -> dict[str, 
     return {"removed": mention}
 
 
-ROUTES = [register_actor, read_actor, unregister_actor]
+class Opening(msgspec.Struct, forbid_unknown_fields=True):
+    open: str
+
+
+@post("/v1/registrations", status_code=200, summary="Open registration for a name or a domain (admins)")
+async def open_registrations(request: Request) -> dict[str, Any]:
+    body = await request_body(request)
+    signer = await authenticate(request, None)
+    if not signer.is_admin:
+        raise ApiError(403, "forbidden", f"{signer.handle} is not an admin")
+    value = decode_json_object(body)
+    if isinstance(value, JsonProblem):
+        raise ApiError(400, "invalid_json", value.detail)
+    try:
+        wanted = msgspec.convert(value, Opening).open
+    except msgspec.ValidationError as exc:
+        raise ApiError(400, "invalid_opening", str(exc)) from None
+    opening = opening_of(wanted)
+    if isinstance(opening, ValueError):
+        raise ApiError(400, "invalid_opening", str(opening))
+    state = request.app.state
+    await instance_store.open_registration(state.db, opening, who=str(signer.handle), now=state.clock())
+    return {"open": opening}
+
+
+@get("/v1/registrations", summary="Names and domains registration is open to (admins)")
+async def read_registrations(request: Request) -> dict[str, Any]:
+    signer = await authenticate(request, None)
+    if not signer.is_admin:
+        raise ApiError(403, "forbidden", f"{signer.handle} is not an admin")
+    state = request.app.state
+    return {"open": sorted({*state.settings.open_registration,
+                            *await instance_store.registration_openings(state.db)})}
+
+
+ROUTES = [register_actor, read_actor, unregister_actor, open_registrations, read_registrations]

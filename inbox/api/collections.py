@@ -1,9 +1,11 @@
 """Replies, likes, shares and emoji reactions of the blog's posts, counting approved items only.
 
 ``GET /v1/{actor}/inbox/replies/{url}`` answers the approved public replies (their sanitised
-HTML, for the static site to show); ``likes`` / ``shares`` answer the count to anyone and the
-items to the owner. ``reactions`` answers each emoji with how many people reacted with it (and
-a custom emoji's image), to anyone: that is what the page shows.
+HTML, for the static site to show; unlisted ones too when ``publish_unlisted_replies`` is on,
+private ones never); ``likes`` / ``shares`` answer the count to anyone and the items to the owner.
+``reactions`` answers each emoji with how many people reacted with it (and a custom emoji's
+image), to anyone: that is what the page shows. Every field served is sanitised here, not only
+by the site: ``summary`` as plain text, links only as http(s) URLs.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import msgspec
 from litestar import Request, Response, get
 from litestar.params import FromPath, FromQuery
 
-from fedicore.vocab import AS_CONTEXT
+from fedicore.html_policy import is_http_url, plain_text
+from fedicore.vocab import AS_CONTEXT, as_list
 from inbox.api.http import ApiError, activity_response, decode_id, mention_of, paging
 from inbox.auth import signed_by_owner_or_admin
 from inbox.handlers.reaction import reaction_emoji
@@ -28,9 +31,19 @@ def _reply(item: store.Item) -> dict[str, Any]:
     """The stored note, with its content replaced by the sanitised HTML."""
     activity = msgspec.json.decode(item.raw)
     note = activity.get("object") if isinstance(activity.get("object"), dict) else {}
-    keep = ("id", "type", "attributedTo", "published", "updated", "url", "inReplyTo", "to", "cc",
-            "summary", "sensitive")
-    answer = {key: note[key] for key in keep if key in note}
+    answer: dict[str, Any] = {key: note[key] for key in ("id", "attributedTo", "inReplyTo")
+                              if is_http_url(note.get(key))}
+    for key in ("type", "published", "updated"):
+        if isinstance(note.get(key), str):
+            answer[key] = note[key][:64]
+    for key in ("to", "cc"):
+        answer[key] = [entry for entry in as_list(note.get(key)) if isinstance(entry, str) and len(entry) < 2048]
+    if is_http_url(note.get("url")):
+        answer["url"] = note["url"]
+    if note.get("summary") is not None:
+        answer["summary"] = plain_text(note["summary"], 500)
+    if isinstance(note.get("sensitive"), bool):
+        answer["sensitive"] = note["sensitive"]
     answer["content"] = item.content_html or ""
     return answer
 
@@ -43,7 +56,8 @@ async def _collection(request: Request, actor: str, kind: str, url: str,
         raise ApiError(404, "unknown_actor", f"{mention} is not registered here")
     object_id = decode_id(url)
     skip, limit = paging(skip, limit)
-    total, items = await store.about_object(db, mention, KINDS[kind], object_id, skip=skip, limit=limit)
+    total, items = await store.about_object(db, mention, KINDS[kind], object_id, skip=skip, limit=limit,
+                                            unlisted=request.app.state.settings.publish_unlisted_replies)
     answer: dict[str, Any] = {
         "@context": AS_CONTEXT,
         "id": f"{request.app.state.settings.base_url}/v1/{mention}/inbox/{kind}/{object_id}",

@@ -82,14 +82,16 @@ def activity_response(request: Request, document: dict[str, Any]) -> Response:
 
 @functools.lru_cache(maxsize=4096)
 def _canonical_mention(text: str) -> str | ValueError:
+    # The server has percent-decoded the path once already: decoding again would make
+    # ``%2540`` an ``@`` (one actor reachable under many spellings).
     try:
-        return str(Handle.parse(unquote(text)))
+        return str(Handle.parse(text))
     except ValueError as exc:
         return exc
 
 
 def mention_of(text: str) -> str:
-    """The canonical ``@user@domain`` of a path segment (``%40`` decoded), or a 404."""
+    """The canonical ``@user@domain`` of a (decoded) path segment, or a 404."""
     found = _canonical_mention(text)
     if isinstance(found, ValueError):
         raise ApiError(404, "unknown_actor", f"not an actor mention: {found}")
@@ -142,6 +144,10 @@ def signed_url(request: Request, settings: Settings) -> str:
         raise ApiError(400, "no_host", "the request has no Host header")
     if not _HOST.fullmatch(host):
         raise ApiError(400, "bad_host", "the Host header is not a host name or address with a port")
+    if not settings.serves_host(host, scheme):
+        # The signature must cover this inbox's own name (public_url, accepted_hosts), not a
+        # name the sender chose: refused before any key is fetched.
+        raise ApiError(401, "invalid_signature", "host: the request is for a host this inbox does not serve")
     return f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
 
 

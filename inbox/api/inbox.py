@@ -53,6 +53,8 @@ def client_address(request: Request, trust_forwarded: bool) -> str:
 
 
 ACCEPTED = 202
+# What an ActivityPub delivery is sent as (parameters such as charset or profile aside).
+ACTIVITY_MEDIA_TYPES = frozenset({"application/activity+json", "application/ld+json"})
 
 
 async def receive(request: Request, local: LocalActor | None) -> int:
@@ -69,6 +71,13 @@ async def receive(request: Request, local: LocalActor | None) -> int:
     if state.writer.queued > MAX_PENDING_WRITES:
         raise ApiError(503, "overloaded", "too many deliveries waiting to be stored",
                        headers={"Retry-After": "30"})
+    # A body declared as something else is refused unread; one with no type at all goes on to
+    # the signature checks (which answer 401, the answer RFC 9421-first senders rely on).
+    media_type = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    if media_type and media_type not in ACTIVITY_MEDIA_TYPES:
+        SIGNATURE_FAILURES.labels(reason="content_type").inc()
+        raise ApiError(415, "unsupported_media_type",
+                       "deliveries are application/activity+json or application/ld+json")
     body = await read_body(request, settings.max_body_bytes)
     now = state.clock()
     scope = local.mention if local else ""
@@ -86,6 +95,14 @@ async def receive(request: Request, local: LocalActor | None) -> int:
         ACTIVITIES_BY.inc("Delete", "skipped")
         return ACCEPTED
     activity = verified.activity
+    if activity["type"] == "Follow":
+        # Each new follower costs an actor fetch, an Accept and a backfill: one address gets
+        # a bounded number of Follows a minute (after verification, before anything is stored).
+        wait = state.follow_limiter.retry_after(client)
+        if wait is not None:
+            SIGNATURE_FAILURES.labels(reason="too_many_follows").inc()
+            raise ApiError(429, "too_many_follows", "too many Follows from this address; retry later",
+                           headers={"Retry-After": str(wait)})
     row = ReceivedActivity(id=activity["id"], actor=activity["actor"], type=activity["type"][:64],
                            inbox_mention=local.mention if local else None, raw=body, received_at=now)
     try:

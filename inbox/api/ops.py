@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from litestar import Request, Response, get
 
 from inbox.api.http import ApiError
@@ -23,8 +25,14 @@ async def readyz(request: Request) -> dict[str, object]:
     return {"status": "ready", "schema_version": version}
 
 
-@get("/metrics", summary="Prometheus metrics")
+@get("/metrics", summary="Prometheus metrics (a bearer token when metrics_token is set)")
 async def metrics(request: Request) -> Response:
+    token = request.app.state.settings.metrics_token
+    if token:
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            raise ApiError(401, "unauthorized", "metrics need the operator's bearer token",
+                           headers={"WWW-Authenticate": "Bearer"})
     await request.app.state.depth_hooks.refresh()
     body, content_type = exposition()
     return Response(body, media_type=content_type)

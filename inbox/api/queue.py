@@ -1,6 +1,7 @@
 """The author's moderation view of their inbox, and approve / reject of queued items.
 
-``GET /v1/{actor}/inbox?skip&limit`` (newest first, paged), ``POST /v1/{actor}/inbox/{id}``
+``GET /v1/{actor}/inbox?skip&limit`` (newest first, paged by count and by size: a page stops
+at ``MAX_PAGE_BYTES`` of stored items, and ``next`` follows on from there), ``POST /v1/{actor}/inbox/{id}``
 approves, ``DELETE`` rejects (a rejected Follow gets a ``Reject``). ``{id}`` is the activity id,
 percent-encoded or base64url.
 """
@@ -49,7 +50,7 @@ async def moderation_view(request: Request, actor: FromPath[str], skip: FromQuer
     skip, limit = paging(skip, limit)
     db = request.app.state.db
     total = await item_store.count_items(db, local.mention, state="queued")
-    items = await item_store.list_items(db, local.mention, state="queued", skip=skip, limit=limit)
+    items = fit_page(await item_store.list_items(db, local.mention, state="queued", skip=skip, limit=limit))
     base = f"{request.app.state.settings.base_url}/v1/{local.mention}/inbox"
     page: dict[str, Any] = {
         "@context": AS_CONTEXT,
@@ -59,11 +60,25 @@ async def moderation_view(request: Request, actor: FromPath[str], skip: FromQuer
         "totalItems": total,
         "orderedItems": [msgspec.json.decode(item.raw) for item in items],
     }
-    if skip + limit < total:
-        page["next"] = f"{base}?skip={skip + limit}&limit={limit}"
+    if skip + len(items) < total:
+        page["next"] = f"{base}?skip={skip + len(items)}&limit={limit}"
     if skip > 0:
         page["prev"] = f"{base}?skip={max(0, skip - limit)}&limit={limit}"
     return page
+
+
+MAX_PAGE_BYTES = 512 * 1024  # a moderation page stops here (at least one item), whatever ``limit`` says
+
+
+def fit_page(items: list[item_store.Item], budget: int = MAX_PAGE_BYTES) -> list[item_store.Item]:
+    """The leading items whose stored bodies fit in ``budget`` bytes (always the first)."""
+    kept, used = [], 0
+    for item in items:
+        used += len(item.raw)
+        if kept and used > budget:
+            break
+        kept.append(item)
+    return kept
 
 
 async def _queued(request: Request, actor: str,

@@ -36,6 +36,10 @@ class PeerClosed(ConnectionError):
     """The peer closed the connection before the answer was complete."""
 
 
+class ForbiddenAddress(OSError):
+    """The host resolved to an address deliveries must never reach (the SSRF guard)."""
+
+
 class ResponseTooLarge(ValueError):
     """The answer's head exceeded ``MAX_HEAD``."""
 
@@ -267,7 +271,7 @@ class Client:
             for address in addresses:
                 reason = self._check(address)
                 if reason:
-                    raise OSError(f"refusing to deliver to {origin.host} ({address}): {reason}")
+                    raise ForbiddenAddress(f"refusing to deliver to {origin.host} ({address}): {reason}")
         if len(self._dns) > 10_000:
             self._dns.clear()
         self._dns[key] = (now, addresses)

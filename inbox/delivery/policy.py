@@ -97,6 +97,12 @@ class HostState:
     last_error: str | None = None
 
 
+def host_is_proven(state: HostState | None) -> bool:
+    """A host that has answered before and is not failing now. Others (new, failing, dead)
+    share a bounded part of the worker's sends, so they can never hold back proven hosts."""
+    return state is not None and state.last_success_at is not None and state.consecutive_failures == 0
+
+
 def day_of(now: float) -> int:
     """The UTC day number of a timestamp."""
     return int(now // 86400)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from inbox.delivery.http1 import Client, Origin, PeerClosed, ResponseTooLarge
+from inbox.delivery.http1 import Client, ForbiddenAddress, Origin, PeerClosed, ResponseTooLarge
 from inbox.delivery.signing import Payload, Target
 
 USER_AGENT = "Fedipress (+https://github.com/fedipress)"
@@ -98,6 +98,8 @@ class Sender:
             return Answer(None, error=f"closed: {exc}"[:300])
         except ResponseTooLarge as exc:
             return Answer(None, error=str(exc))
+        except ForbiddenAddress as exc:  # resolved to a forbidden address: retrying cannot help
+            return Answer(None, error=f"forbidden address: {exc}"[:300], permanent=True)
         except OSError as exc:
             return Answer(None, error=f"connect: {exc.strerror or exc}"[:300])
         except ValueError as exc:

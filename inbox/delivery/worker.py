@@ -38,6 +38,9 @@ class DeliveryConfig:
 
     concurrency: int = 128  # sends in flight at once, all hosts together
     per_host: int = 2  # sends in flight to one host
+    # At most this share of ``concurrency`` goes to hosts not proven (new, failing or dead):
+    # the rest is always free for hosts that answer (issue 13 item 9).
+    unproven_share: float = 0.5
     held_per_host: int = 64  # claimed but unsent deliveries kept per host
     batch: int = 2000  # claimed deliveries held at most
     lease_seconds: float = 120.0
@@ -76,6 +79,8 @@ class DeliveryWorker:
         self._signer = Signer(self.config.sign_threads)
         self._queues: dict[str, deque[dict[str, Any]]] = {}
         self._in_flight: dict[str, int] = {}
+        self._unproven_in_flight = 0
+        self._parked: deque[str] = deque()  # unproven hosts waiting for an unproven slot
         self._inbox_busy: set[str] = set()  # inboxes with a send in flight
         self._ready: deque[str] = deque()
         self._ready_set: set[str] = set()
@@ -276,10 +281,16 @@ class DeliveryWorker:
                 continue  # re-marked ready when one of its sends finishes
             if queue[0]["inbox"] in self._inbox_busy:
                 continue  # one send at a time per inbox, in queue order; re-marked when it ends
+            proven = policy.host_is_proven(state)
+            if not proven:
+                if self._unproven_in_flight >= max(1, int(self.config.concurrency * self.config.unproven_share)):
+                    self._parked.append(host)  # re-marked ready when an unproven send ends
+                    continue
+                self._unproven_in_flight += 1
             row = queue.popleft()
             self._inbox_busy.add(row["inbox"])
             self._in_flight[host] = self._in_flight.get(host, 0) + 1
-            task = asyncio.create_task(self._send(row))
+            task = asyncio.create_task(self._send(row, proven=proven))
             self._tasks.add(task)
             task.add_done_callback(self._sent)
             if queue:
@@ -308,11 +319,15 @@ class DeliveryWorker:
                 row["job_id"],
             ))
 
-    async def _send(self, row: dict[str, Any]) -> None:
+    async def _send(self, row: dict[str, Any], *, proven: bool = True) -> None:
         host = row["host"]
         try:
             await self._try_once(row)
         finally:
+            if not proven:
+                self._unproven_in_flight -= 1
+                while self._parked:
+                    self._mark_ready(self._parked.popleft())
             self.tries += 1
             self._inbox_busy.discard(row["inbox"])
             self._in_flight[host] -= 1

@@ -21,6 +21,8 @@ from fedicore.vocab import id_of
 from inbox.delivery import backfill_new_follower, enqueue
 from inbox.fetcher import FetchFailure, Fetcher, SigningKey
 from inbox.handlers import Drop, LocalTarget, interpret
+from inbox.handlers.bounded import bounded_activity
+from inbox.handlers.common import origin, same_origin, visibility_of
 from inbox.handlers.create import ReplyIntent
 from inbox.handlers.flag import FlagIntent
 from inbox.handlers.follow import FollowIntent, follow_outcome
@@ -29,6 +31,7 @@ from inbox.handlers.quote import QuoteRequestIntent
 from inbox.handlers.reaction import ReactionIntent
 from inbox.handlers.thread import ThreadReplyIntent, find_thread_root
 from inbox.handlers.undo import UndoIntent
+from inbox.identity import name_confirmed
 from inbox.handlers.update_delete import ActorChangedIntent, ActorGoneIntent, DeleteNoteIntent, UpdateNoteIntent
 from inbox.moderation import decide_for
 from inbox.settings import Settings
@@ -129,7 +132,8 @@ class Effects:
         if isinstance(intent, ReplyIntent):
             return await self._item(actor, activity, stored, kind="reply", author=intent.author,
                                     object_id=intent.in_reply_to, note_id=intent.note_id,
-                                    content_html=intent.content_html, now=now)
+                                    content_html=intent.content_html, now=now,
+                                    visibility=visibility_of(intent.note, activity))
         if isinstance(intent, ThreadReplyIntent):
             return await self._thread_reply(intent, actor, activity, stored, now=now)
         if isinstance(intent, QuoteRequestIntent):
@@ -139,9 +143,11 @@ class Effects:
                                     object_id=intent.object_id, now=now,
                                     content_html=intent.emoji.name if intent.emoji else None)
         if isinstance(intent, FlagIntent):
+            if await self._queue_full(actor, intent.author):
+                return "drop: queue full for this sender"
             await item_store.put_item(self.db, item_store.Item(
                 actor.mention, stored.id, "flag", intent.author, intent.objects[0], None,
-                html.escape(intent.comment), stored.raw, "queued", now))
+                html.escape(intent.comment), _bounded(activity), "queued", now))
             await self._fire(actor=actor.mention, event="report", activity=activity, now=now)
             return "flag queued"
         if isinstance(intent, UndoIntent):
@@ -162,12 +168,7 @@ class Effects:
                 await self._fire(actor=mention, event="delete", activity=activity, now=now)
             return f"delete removed {removed}"
         if isinstance(intent, UpdateNoteIntent):
-            changed = await item_store.update_reply_by_note(
-                self.db, intent.note_id, intent.author, intent.content_html,
-                msgspec.json.encode(intent.note), now=now)
-            for mention in await item_store.reply_owners(self.db, intent.note_id, intent.author):
-                await self._fire(actor=mention, event="reply", activity=activity, now=now)
-            return f"update changed {changed}"
+            return await self._edit(intent, activity, stored, now=now)
         if isinstance(intent, ActorGoneIntent):
             removed = await item_store.delete_by_author(self.db, intent.actor)
             removed += await follower_store.remove_follower_everywhere(self.db, intent.actor, None)
@@ -177,7 +178,7 @@ class Effects:
             self.fetcher.forget(intent.actor)
             return "actor updated"
         if isinstance(intent, MoveIntent):
-            return await self._move(intent, actor)
+            return await self._move(intent, actor, now=now)
         return "ignored"
 
     async def sender_of(self, actor_url: str, local: LocalActor, *, now: float) -> tuple[Any, dict[str, Any] | None]:
@@ -206,22 +207,31 @@ class Effects:
             self._senders.clear()
         self._senders[actor_url] = handle
 
-    async def moderation(self, actor: LocalActor, sender: Any, activity_type: str, *, now: float) -> str:
+    async def moderation(self, actor: LocalActor, sender: Any, activity_type: str, *, now: float,
+                         actor_url: str | None = None) -> str:
+        """allow / queue / block; an allow earned by a name holds only once WebFinger on the
+        sender's host confirms the name is this ``actor_url`` (otherwise: queue)."""
         if self.cache is not None:
-            return await self.cache.decision(self.db, self.settings, actor.mention, sender, activity_type, now)
-        decision = await decide_for(self.db, actor=actor.mention, sender=sender, now=now,
-                                    activity_type=activity_type, admins=self.settings.admins)
-        return decision.outcome
+            outcome = await self.cache.decision(self.db, self.settings, actor.mention, sender, activity_type, now)
+        else:
+            outcome = (await decide_for(self.db, actor=actor.mention, sender=sender, now=now,
+                                        activity_type=activity_type, admins=self.settings.admins)).outcome
+        if outcome == "allow" and actor_url and isinstance(sender, Handle) \
+                and not await name_confirmed(self.fetcher, sender, actor_url):
+            return "queue"
+        return outcome
 
     async def _follow(self, intent: FollowIntent, actor: LocalActor, *, now: float) -> str:
         sender, document = await self.sender_of(intent.follower, actor, now=now)
-        outcome = follow_outcome(await self.moderation(actor, sender, "Follow", now=now),
+        outcome = follow_outcome(await self.moderation(actor, sender, "Follow", now=now, actor_url=intent.follower),
                                  manually_approves=actor.manually_approves_followers)
         if document is None:
             return "follow: follower document unavailable"
-        inbox, shared = inboxes_of(document)
+        inbox, shared = own_inboxes(intent.follower, document)
         if not inbox:
-            return "follow: follower has no inbox"
+            return "drop: follower has no inbox on its own host"
+        if outcome == "accept" and await self._host_flooding(actor, intent.follower, now=now):
+            outcome = "queue"  # more new followers from one host than usual: the author decides
         if outcome == "reject":
             await enqueue(self.db, actor=actor.mention, activity=builders.reject(actor.actor_url, intent.follow),
                           inboxes=[inbox], now=now)
@@ -230,9 +240,11 @@ class Effects:
         if outcome == "queue":
             already = await follower_store.get_follower(self.db, actor.mention, intent.follower)
             if already is None:
+                if await self._queue_full(actor, intent.follower):
+                    return "drop: queue full for this sender"
                 await item_store.put_item(self.db, item_store.Item(
                     actor.mention, intent.follow["id"], "follow", intent.follower, actor.actor_url, None,
-                    None, msgspec.json.encode(intent.follow), "queued", now))
+                    None, _bounded(intent.follow), "queued", now))
                 await self._fire(actor=actor.mention, event="moderationqueued", activity=intent.follow, now=now)
                 return "follow queued"
         await accept_follow(self.db, actor, intent.follow, inbox, shared, now=now,
@@ -242,16 +254,26 @@ class Effects:
 
     async def _item(self, actor: LocalActor, activity: dict[str, Any], stored: StoredActivity, *,
                     kind: str, author: str, object_id: str, now: float,
-                    note_id: str | None = None, content_html: str | None = None) -> str:
+                    note_id: str | None = None, content_html: str | None = None,
+                    visibility: str = "public") -> str:
         sender, _ = await self.sender_of(author, actor, now=now)
-        outcome = await self.moderation(actor, sender, activity["type"], now=now)
+        outcome = await self.moderation(actor, sender, activity["type"], now=now, actor_url=author)
         if outcome == "block":
             return f"{kind} blocked"
+        if kind in ("like", "share") and not await self._blog_has(actor, object_id):
+            return f"drop: {kind} of a post the blog does not have"
         state = "approved" if outcome == "allow" else "queued"
+        if state == "queued" and await self._queue_full(actor, author):
+            return "drop: queue full for this sender"
         item = item_store.Item(actor.mention, stored.id, kind, author, object_id, note_id,
-                               content_html, stored.raw, state, now)
+                               content_html, _bounded(activity, content_html), state, now, visibility)
         if note_id is not None:  # a reply: its Note id must not be someone else's
             new = await item_store.put_reply(self.db, item)
+            if new is None and await self._note_is_by(actor, note_id, author):
+                # Someone on the same host claimed this id first; the id's own host says it
+                # is this author's: the earlier claim was a squat and goes.
+                await item_store.delete_reply_claims(self.db, note_id, author)
+                new = await item_store.put_reply(self.db, item)
             if new is None:
                 return "drop: note id belongs to another actor"
         else:
@@ -279,7 +301,8 @@ class Effects:
             return "drop: not in a thread under one of the blog's posts"
         return await self._item(actor, activity, stored, kind="reply", author=intent.author,
                                 object_id=target, note_id=intent.note_id,
-                                content_html=intent.content_html, now=now)
+                                content_html=intent.content_html, now=now,
+                                visibility=visibility_of(intent.note, activity))
 
     async def _quote_request(self, intent: QuoteRequestIntent, actor: LocalActor, stored: StoredActivity,
                              *, now: float) -> str:
@@ -311,7 +334,67 @@ class Effects:
             await self._fire(actor=actor.mention, event=KIND_EVENTS["quote"], activity=intent.request, now=now)
         return "quote accepted"
 
-    async def _move(self, intent: MoveIntent, actor: LocalActor) -> str:
+    async def _edit(self, intent: UpdateNoteIntent, activity: dict[str, Any], stored: StoredActivity, *,
+                    now: float) -> str:
+        """An edited reply is moderated again: the approved version stays shown until the edit
+        is approved (at once when moderation allows its author); the Update is stored whole,
+        so the note keeps its id and author, and replaced versions go to the history."""
+        versions = await item_store.replies_by_note(self.db, intent.note_id, intent.author)
+        outcomes = []
+        for mention in dict.fromkeys(version.actor_mention for version in versions):
+            local = (await self.cache.get(self.db, mention) if self.cache is not None
+                     else await actor_store.get_actor(self.db, mention))
+            if local is None:
+                continue
+            held = [version for version in versions if version.actor_mention == mention]
+            sender, _ = await self.sender_of(intent.author, local, now=now)
+            decision = await self.moderation(local, sender, "Update", now=now, actor_url=intent.author)
+            if decision == "block":
+                outcomes.append("edit blocked")
+                continue
+            state = "approved" if decision == "allow" and all(v.state == "approved" for v in held) else "queued"
+            if state == "queued" and not any(v.state == "queued" for v in held) \
+                    and await self._queue_full(local, intent.author):
+                outcomes.append("drop: queue full for this sender")
+                continue
+            edit = item_store.Item(mention, stored.id, "reply", intent.author, held[-1].object_id,
+                                   intent.note_id, intent.content_html,
+                                   _bounded(activity, intent.content_html), state, now,
+                                   visibility_of(intent.note, activity))
+            if await item_store.put_edit(self.db, edit):
+                await self._fire(actor=mention, event="reply" if state == "approved" else "moderationqueued",
+                                 activity=activity, now=now)
+            outcomes.append(f"edit {state}")
+        return "; ".join(dict.fromkeys(outcomes)) or "update: no such reply"
+
+    async def _blog_has(self, actor: LocalActor, object_id: str) -> bool:
+        """Is ``object_id`` one of this blog's posts? Asked of the blog itself (cached, failures
+        too), so a Like of a made-up URL on the blog's host leaves nothing behind."""
+        document = await self.fetcher.fetch_document(object_id, signer=signing_key(actor))
+        return isinstance(document, dict) and id_of(document.get("attributedTo")) == actor.actor_url
+
+    async def _note_is_by(self, actor: LocalActor, note_id: str, author: str) -> bool:
+        """Does the note's own URL (fetched afresh) say ``author`` wrote it?"""
+        document = await self.fetcher.fetch_document(note_id, signer=signing_key(actor), refresh=True)
+        return isinstance(document, dict) and id_of(document.get("attributedTo")) == author
+
+    async def _host_flooding(self, actor: LocalActor, follower: str, *, now: float) -> bool:
+        """Has ``follower``'s host brought ``new_followers_per_host_per_hour`` new followers in
+        the last hour? (A repeated Follow of a follower is never held.)"""
+        if await follower_store.get_follower(self.db, actor.mention, follower) is not None:
+            return False
+        recent = await follower_store.recent_from_host(self.db, actor.mention, (origin(follower) or follower) + "/",
+                                                       since=now - 3600)
+        return recent >= self.settings.new_followers_per_host_per_hour
+
+    async def _queue_full(self, actor: LocalActor, author: str) -> bool:
+        """Has this sender (or its host) as many queued items here as it may hold?"""
+        by_author, by_host = await item_store.queued_from(self.db, actor.mention, author,
+                                                          (origin(author) or author) + "/")
+        return (by_author >= self.settings.max_queued_per_actor
+                or by_host >= self.settings.max_queued_per_host)
+
+    async def _move(self, intent: MoveIntent, actor: LocalActor, *, now: float) -> str:
         if await follower_store.get_follower(self.db, actor.mention, intent.origin) is None:
             return "move: not a follower"
         target = await self.fetcher.fetch_document(intent.target, signer=signing_key(actor), refresh=True)
@@ -319,11 +402,23 @@ class Effects:
             return f"move: target unavailable ({target.reason})"
         if not move_allowed(intent.origin, target):
             return "move: target does not list the origin in alsoKnownAs"
-        inbox, shared = inboxes_of(target)
+        inbox, shared = own_inboxes(intent.target, target)
         if not inbox:
-            return "move: target has no inbox"
+            return "move: target has no inbox on its own host"
+        # The target becomes a follower only as a Follow from it would: a blocked target, one
+        # on a suspended domain, or any target of a blog approving followers by hand is not
+        # moved in (it can send its own Follow, moderated as usual).
+        sender, _ = await self.sender_of(intent.target, actor, now=now)
+        outcome = follow_outcome(await self.moderation(actor, sender, "Follow", now=now, actor_url=intent.target),
+                                 manually_approves=actor.manually_approves_followers)
+        if outcome != "accept":
+            return f"move: target not moved in ({outcome} as a follower)"
         moved = await follower_store.move_follower(self.db, intent.origin, intent.target, inbox, shared)
         return f"moved {moved} follows"
+
+
+def _bounded(activity: dict[str, Any], content_html: str | None = None) -> bytes:
+    return msgspec.json.encode(bounded_activity(activity, content_html=content_html))
 
 
 def _sender(user: str, host: str) -> Handle | RemoteSender:
@@ -331,6 +426,14 @@ def _sender(user: str, host: str) -> Handle | RemoteSender:
         return Handle(user, host)
     except ValueError:
         return RemoteSender(user, host)
+
+
+def own_inboxes(actor_id: str, document: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The actor's inbox and shared inbox, only where they are on the actor's own host: an
+    actor whose inbox names a third party would make us send Accepts and posts there."""
+    inbox, shared = inboxes_of(document)
+    return (inbox if same_origin(inbox, actor_id) else None,
+            shared if same_origin(shared, actor_id) else None)
 
 
 def inboxes_of(document: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from fedicore.vocab import AS_CONTEXT, as_list, id_of
+from fedicore.vocab import AS_CONTEXT, PUBLIC_ALIASES, as_list, id_of
 
 FORBIDDEN_LD_KEYWORDS = ("@graph", "@included", "@reverse")
 
@@ -89,3 +89,19 @@ def mentions(obj: dict[str, Any], url: str) -> bool:
         if isinstance(tag, dict) and tag.get("type") == "Mention" and tag.get("href") == url:
             return True
     return False
+
+
+def visibility_of(obj: dict[str, Any], activity: dict[str, Any]) -> str:
+    """public (as:Public in ``to``), unlisted (in ``cc``) or private (anything else: only the
+    people mentioned, or someone's followers). Read from the note, or the activity when the
+    note names no audience."""
+    source = obj if any(obj.get(field) for field in ("to", "cc")) else activity
+
+    def names_public(field: str) -> bool:
+        return any(id_of(entry) in PUBLIC_ALIASES for entry in as_list(source.get(field)))
+
+    if names_public("to"):
+        return "public"
+    if names_public("cc") or names_public("audience"):
+        return "unlisted"
+    return "private"

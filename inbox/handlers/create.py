@@ -33,7 +33,7 @@ def note_problem(obj: Any, actor: str) -> str | None:
     """Why an embedded note cannot be taken from ``actor``, or None."""
     if not isinstance(obj, dict):
         return "the object is not embedded"
-    if obj.get("type") not in NOTE_TYPES:
+    if not isinstance(obj.get("type"), str) or obj["type"] not in NOTE_TYPES:
         return f"object type {str(obj.get('type'))[:40]} is not a note"
     note_id = obj.get("id")
     if not isinstance(note_id, str):

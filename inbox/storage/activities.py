@@ -39,14 +39,17 @@ async def unprocessed(db: Database, *, limit: int = 100) -> list[StoredActivity]
     return [_from_row(r) for r in rows]
 
 
-async def mark_all_processed(db: Database, outcomes: list[tuple[str, str]], *, now: float) -> None:
-    """Record a batch of outcomes in one transaction."""
+async def mark_all_processed(db: Database, outcomes: list[tuple[str, str, str]], *, now: float) -> None:
+    """Record a batch of (actor, id, outcome) in one transaction. Once processed, only the id
+    (which dedupes redeliveries) and the outcome are kept: the body is emptied, as what an
+    activity left is in its item, bounded; a failure keeps its body to be looked into."""
     if not outcomes:
         return
     async with db.transaction() as conn:
         await conn.executemany(
-            "UPDATE activities SET processed_at = ?, outcome = ? WHERE id = ?",
-            [(now, outcome[:200], activity_id) for activity_id, outcome in outcomes],
+            "UPDATE activities SET processed_at = ?, outcome = ?,"
+            " raw = CASE WHEN ? LIKE 'error%' THEN raw ELSE x'' END WHERE actor = ? AND id = ?",
+            [(now, outcome[:200], outcome[:10], actor, activity_id) for actor, activity_id, outcome in outcomes],
         )
 
 

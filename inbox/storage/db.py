@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 import sqlite3
 import time
@@ -57,6 +58,7 @@ class Database:
         path = str(path)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            create_private(path)
         conn = await aiosqlite.connect(path, isolation_level=None)
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA journal_mode=WAL")
@@ -169,12 +171,23 @@ def _all_rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any] | dict) 
         cursor.close()
 
 
+def create_private(path: str | Path) -> None:
+    """Make sure the database file exists and only its owner can read it (it holds the local
+    actors' private keys); SQLite gives its -wal and -shm files the same mode."""
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
 def backup_database(source: str | Path, dest: str | Path) -> None:
     """Copy a live database with SQLite's online backup API (consistent while it is written)."""
     source, dest = Path(source), Path(dest)
     if not source.exists():
         raise FileNotFoundError(f"no database at {source}")
     dest.parent.mkdir(parents=True, exist_ok=True)
+    create_private(dest)
     src = sqlite3.connect(source)
     try:
         dst = sqlite3.connect(dest)

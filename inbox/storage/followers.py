@@ -104,3 +104,12 @@ async def followed_by(db: Database, follower_id: str, follow_activity_id: str | 
             "SELECT actor_mention FROM followers WHERE follower_id = ? AND follow_activity_id = ?",
             (follower_id, follow_activity_id))
     return [row["actor_mention"] for row in rows]
+
+
+async def recent_from_host(db: Database, actor_mention: str, host_prefix: str, *, since: float) -> int:
+    """Followers of a local actor under ``host_prefix`` (``https://host/``) added since ``since``."""
+    row = await db.fetchone(
+        "SELECT COUNT(*) AS n FROM followers WHERE actor_mention = ? AND created_at >= ?"
+        " AND follower_id >= ? AND follower_id < ?",
+        (actor_mention, since, host_prefix, host_prefix[:-1] + "0"))
+    return int(row["n"]) if row else 0

@@ -23,14 +23,16 @@ MAX_BATCH = 500
 _ID_CHUNK = 500  # bound parameters a statement (SQLite allows at least 999)
 
 
-def _stored_ids(conn: sqlite3.Connection, ids: list[str]) -> set[str]:
-    """Which of ``ids`` the activities table already holds."""
-    found: set[str] = set()
+def _stored_ids(conn: sqlite3.Connection, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (actor, id) pairs of ``keys`` the activities table already holds."""
+    wanted = set(keys)
+    found: set[tuple[str, str]] = set()
+    ids = list({activity_id for _, activity_id in keys})
     for start in range(0, len(ids), _ID_CHUNK):
         chunk = ids[start:start + _ID_CHUNK]
         marks = ",".join("?" * len(chunk))
-        found.update(row[0] for row in conn.execute(
-            f"SELECT id FROM activities WHERE id IN ({marks})", chunk))
+        found.update(key for key in conn.execute(
+            f"SELECT actor, id FROM activities WHERE id IN ({marks})", chunk) if key in wanted)
     return found
 
 
@@ -39,7 +41,8 @@ ReceivedActivity = StoredActivity
 
 
 class ActivityWriter:
-    """Batches inserts of received activities; ``store`` returns False for a duplicate id."""
+    """Batches inserts of received activities; ``store`` returns False for an (actor, id) pair
+    stored before (the same id from another actor is another activity)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -64,7 +67,7 @@ class ActivityWriter:
         self._conn = conn
 
     async def store(self, activity: ReceivedActivity) -> bool:
-        """Durably store one activity; True if new, False if this id was already stored."""
+        """Durably store one activity; True if new, False if this actor's id was already stored."""
         if self._task is None or self._task.done():
             raise RuntimeError("activity writer is not running")
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
@@ -104,13 +107,13 @@ class ActivityWriter:
             try:
                 # Two statements a batch, not one a row: which ids are stored already (under
                 # the write lock, so nobody can add one meanwhile), then one executemany.
-                seen = _stored_ids(conn, list({row.id for row in rows}))
+                seen = _stored_ids(conn, list({(row.actor, row.id) for row in rows}))
                 inserted, fresh = [], []
                 for row in rows:
-                    new = row.id not in seen
+                    new = (row.actor, row.id) not in seen
                     inserted.append(new)
                     if new:
-                        seen.add(row.id)
+                        seen.add((row.actor, row.id))
                         fresh.append((row.id, row.actor, row.type, row.inbox_mention, row.raw,
                                       row.received_at))
                 conn.executemany(INSERT_ACTIVITY, fresh)

@@ -25,20 +25,23 @@ class Item:
     raw: bytes
     state: str
     created_at: float
+    visibility: str = "public"  # public | unlisted | private (replies; see migration 008)
 
 
 def _item(row) -> Item:
     return Item(row["actor_mention"], row["activity_id"], row["kind"], row["author"], row["object_id"],
-                row["note_id"], row["content_html"], bytes(row["raw"]), row["state"], row["created_at"])
+                row["note_id"], row["content_html"], bytes(row["raw"]), row["state"], row["created_at"],
+                row["visibility"])
 
 
 async def put_item(db: Database, item: Item) -> bool:
     """Insert; an item already there (same actor and activity) is left alone. True if new."""
     changed = await db.execute(
         "INSERT OR IGNORE INTO inbox_items (actor_mention, activity_id, kind, author, object_id, note_id,"
-        " content_html, raw, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " content_html, raw, state, created_at, updated_at, visibility)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (item.actor_mention, item.activity_id, item.kind, item.author, item.object_id, item.note_id,
-         item.content_html, item.raw, item.state, item.created_at, item.created_at),
+         item.content_html, item.raw, item.state, item.created_at, item.created_at, item.visibility),
     )
     return changed > 0
 
@@ -49,10 +52,11 @@ async def put_reply(db: Database, item: Item) -> bool | None:
     One statement in the common case; the owner is looked up only when nothing was inserted."""
     changed = await db.execute(
         "INSERT OR IGNORE INTO inbox_items (actor_mention, activity_id, kind, author, object_id, note_id,"
-        " content_html, raw, state, created_at, updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+        " content_html, raw, state, created_at, updated_at, visibility)"
+        " SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
         " WHERE NOT EXISTS (SELECT 1 FROM inbox_items WHERE note_id = ? AND author <> ?)",
         (item.actor_mention, item.activity_id, item.kind, item.author, item.object_id, item.note_id,
-         item.content_html, item.raw, item.state, item.created_at, item.created_at,
+         item.content_html, item.raw, item.state, item.created_at, item.created_at, item.visibility,
          item.note_id, item.author),
     )
     if changed:
@@ -69,11 +73,69 @@ async def get_item(db: Database, actor_mention: str, activity_id: str) -> Item |
 
 
 async def set_state(db: Database, actor_mention: str, activity_id: str, state: str, *, now: float) -> bool:
-    changed = await db.execute(
-        "UPDATE inbox_items SET state = ?, updated_at = ? WHERE actor_mention = ? AND activity_id = ?",
-        (state, now, actor_mention, activity_id),
-    )
+    """Approving an edit of a reply also retires the version it replaces (to ``reply_history``),
+    so one Note is shown once, as last approved."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE inbox_items SET state = ?, updated_at = ? WHERE actor_mention = ? AND activity_id = ?",
+            (state, now, actor_mention, activity_id))
+        changed = cursor.rowcount
+        await cursor.close()
+        if changed and state == "approved":
+            await _retire_older_versions(conn, actor_mention, activity_id, now=now)
     return changed > 0
+
+
+_OLDER_VERSIONS = (
+    " FROM inbox_items o JOIN inbox_items n ON n.actor_mention = o.actor_mention"
+    " AND n.note_id = o.note_id AND n.author = o.author"
+    " WHERE n.actor_mention = ? AND n.activity_id = ? AND n.kind = 'reply' AND o.kind = 'reply'"
+    " AND o.activity_id <> n.activity_id AND o.state = 'approved'"
+)
+
+
+async def _retire_older_versions(conn, actor_mention: str, activity_id: str, *, now: float) -> None:
+    await conn.execute(
+        "INSERT INTO reply_history (actor_mention, note_id, author, activity_id, content_html, raw, replaced_at)"
+        " SELECT o.actor_mention, o.note_id, o.author, o.activity_id, o.content_html, o.raw, ?" + _OLDER_VERSIONS,
+        (now, actor_mention, activity_id))
+    await conn.execute(
+        "DELETE FROM inbox_items WHERE rowid IN (SELECT o.rowid" + _OLDER_VERSIONS + ")",
+        (actor_mention, activity_id))
+
+
+async def put_edit(db: Database, item: Item) -> bool:
+    """An edit of a reply (``item`` is the Update, with the same note id and author). A version
+    still queued is replaced (and kept in the history); otherwise the edit is a new item in
+    ``item.state``; approved at once, it retires the approved version. True if stored."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO reply_history (actor_mention, note_id, author, activity_id, content_html, raw, replaced_at)"
+            " SELECT actor_mention, note_id, author, activity_id, content_html, raw, ? FROM inbox_items"
+            " WHERE actor_mention = ? AND kind = 'reply' AND note_id = ? AND author = ? AND state = 'queued'",
+            (item.created_at, item.actor_mention, item.note_id, item.author))
+        await conn.execute(
+            "DELETE FROM inbox_items WHERE actor_mention = ? AND kind = 'reply' AND note_id = ? AND author = ?"
+            " AND state = 'queued'", (item.actor_mention, item.note_id, item.author))
+        cursor = await conn.execute(
+            "INSERT OR IGNORE INTO inbox_items (actor_mention, activity_id, kind, author, object_id, note_id,"
+            " content_html, raw, state, created_at, updated_at, visibility)"
+            " VALUES (?, ?, 'reply', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (item.actor_mention, item.activity_id, item.author, item.object_id, item.note_id,
+             item.content_html, item.raw, item.state, item.created_at, item.created_at, item.visibility))
+        stored = cursor.rowcount > 0
+        await cursor.close()
+        if stored and item.state == "approved":
+            await _retire_older_versions(conn, item.actor_mention, item.activity_id, now=item.created_at)
+    return stored
+
+
+async def replies_by_note(db: Database, note_id: str, author: str) -> list[Item]:
+    """Every stored version of a reply, for every local actor holding it (oldest first)."""
+    rows = await db.fetchall(
+        "SELECT * FROM inbox_items WHERE kind = 'reply' AND note_id = ? AND author = ? ORDER BY rowid",
+        (note_id, author))
+    return [_item(row) for row in rows]
 
 
 async def delete_item(db: Database, actor_mention: str, activity_id: str) -> bool:
@@ -91,19 +153,19 @@ async def delete_by_activity_and_author(db: Database, activity_id: str, author: 
 
 
 async def delete_reply_by_note(db: Database, note_id: str, author: str) -> int:
-    """Delete of a Note (Mastodon sends a Tombstone with the Note id), only by its author."""
+    """Delete of a Note (Mastodon sends a Tombstone with the Note id), only by its author;
+    its earlier versions go too."""
+    await db.execute("DELETE FROM reply_history WHERE note_id = ? AND author = ?", (note_id, author))
     return await db.execute(
         "DELETE FROM inbox_items WHERE kind = 'reply' AND note_id = ? AND author = ?", (note_id, author)
     )
 
 
-async def update_reply_by_note(db: Database, note_id: str, author: str, content_html: str,
-                               raw: bytes, *, now: float) -> int:
-    return await db.execute(
-        "UPDATE inbox_items SET content_html = ?, raw = ?, updated_at = ?"
-        " WHERE kind = 'reply' AND note_id = ? AND author = ?",
-        (content_html, raw, now, note_id, author),
-    )
+async def delete_reply_claims(db: Database, note_id: str, genuine_author: str) -> int:
+    """Remove replies (and their history) that used ``note_id`` without being its author's."""
+    await db.execute("DELETE FROM reply_history WHERE note_id = ? AND author <> ?", (note_id, genuine_author))
+    return await db.execute("DELETE FROM inbox_items WHERE kind = 'reply' AND note_id = ? AND author <> ?",
+                            (note_id, genuine_author))
 
 
 async def note_owner(db: Database, note_id: str) -> str | None:
@@ -114,6 +176,7 @@ async def note_owner(db: Database, note_id: str) -> str | None:
 
 async def delete_by_author(db: Database, author: str) -> int:
     """An actor deleted itself: everything it left goes."""
+    await db.execute("DELETE FROM reply_history WHERE author = ?", (author,))
     return await db.execute("DELETE FROM inbox_items WHERE author = ?", (author,))
 
 
@@ -141,16 +204,28 @@ async def count_items(db: Database, actor_mention: str, *, state: str | None) ->
 
 
 async def about_object(db: Database, actor_mention: str, kind: str, object_id: str, *,
-                       skip: int, limit: int) -> tuple[int, list[Item]]:
-    """Approved items of one kind about one of the blog's objects (count, page)."""
+                       skip: int, limit: int, unlisted: bool = False) -> tuple[int, list[Item]]:
+    """Approved public items of one kind about one of the blog's objects (count, page); with
+    ``unlisted``, unlisted ones too. Private replies are never among them."""
+    shown = ("public", "unlisted") if unlisted else ("public", "public")
     row = await db.fetchone(
         "SELECT COUNT(*) AS n FROM inbox_items WHERE actor_mention = ? AND kind = ? AND object_id = ?"
-        " AND state = 'approved'", (actor_mention, kind, object_id))
+        " AND state = 'approved' AND visibility IN (?, ?)", (actor_mention, kind, object_id, *shown))
     rows = await db.fetchall(
         "SELECT * FROM inbox_items WHERE actor_mention = ? AND kind = ? AND object_id = ?"
-        " AND state = 'approved' ORDER BY created_at, rowid LIMIT ? OFFSET ?",
-        (actor_mention, kind, object_id, limit, skip))
+        " AND state = 'approved' AND visibility IN (?, ?) ORDER BY created_at, rowid LIMIT ? OFFSET ?",
+        (actor_mention, kind, object_id, *shown, limit, skip))
     return (int(row["n"]) if row else 0), [_item(r) for r in rows]
+
+
+async def queued_from(db: Database, actor_mention: str, author: str, host_prefix: str) -> tuple[int, int]:
+    """Queued items one author, and every author under ``host_prefix`` (``https://host/``),
+    hold for a local actor (the host count is a range over the author index)."""
+    row = await db.fetchone(
+        "SELECT SUM(author = ?) AS by_author, COUNT(*) AS by_host FROM inbox_items"
+        " WHERE author >= ? AND author < ? AND actor_mention = ? AND state = 'queued'",
+        (author, host_prefix, host_prefix[:-1] + "0", actor_mention))
+    return (int(row["by_author"] or 0), int(row["by_host"] or 0)) if row else (0, 0)
 
 
 async def reply_owners(db: Database, note_id: str, author: str) -> list[str]:

@@ -11,8 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fedicore.vocab import AS_CONTEXT, PUBLIC
 from tests.support.remote import FakeFediverse, RemoteActor
-from tests.support.server import RunningInbox, running_inbox
+from tests.support.server import RunningInbox, registration_open_for, running_inbox
 
 
 @dataclass
@@ -33,6 +34,15 @@ class World:
 
     def post_url(self, slug: str = "hello") -> str:
         return f"{self.blog.base}/ap/posts/{slug}.json"
+
+
+PUBLISHED = ("hello", "first", "second")
+
+
+def post_document(blog: FakeFediverse, author: RemoteActor, slug: str) -> dict:
+    url = f"{blog.base}/ap/posts/{slug}.json"
+    return {"@context": AS_CONTEXT, "id": url, "type": "Note", "attributedTo": author.id,
+            "content": f"<p>{slug}</p>", "to": [PUBLIC], "published": "2026-01-01T00:00:00Z"}
 
 
 def registration(actor: RemoteActor, **extra: object) -> bytes:
@@ -61,13 +71,16 @@ async def make_world(tmp_path: Path):
         stack.append(blog)
         await remote.__aenter__()
         stack.append(remote)
-        settings = {"database": str(tmp_path / "inbox.sqlite3"), **options.pop("settings", {})}  # type: ignore[arg-type]
+        settings = {"database": str(tmp_path / "inbox.sqlite3"), **registration_open_for(blog),
+                    **options.pop("settings", {})}  # type: ignore[arg-type]
         manager = running_inbox(**settings)
         inbox = await manager.__aenter__()
         stack.append(manager)
         client = httpx.AsyncClient(timeout=10)
         stack.append(client)
         alice = blog.actor("alice", key_index=0)
+        for slug in PUBLISHED:  # the posts the blog has (reactions to anything else are dropped)
+            blog.serve(f"/ap/posts/{slug}.json", post_document(blog, alice, slug))
         answer = await register(inbox, client, alice, **options)
         assert answer.status_code == 201, answer.text
         blog.received.clear()

@@ -57,14 +57,6 @@ async def test_json_ld_tricks_are_accepted_and_dropped(world, change) -> None:
     await assert_nothing_happened(world, fetched=True, stored_raw=True)
 
 
-async def test_activity_id_on_another_host_is_dropped(world) -> None:
-    bob = world.remote.actor("bob")
-    follow = bob.follow(world.alice.id)
-    follow["id"] = "https://elsewhere.example/follow/1"
-    assert (await bob.post(world.client, world.alice_inbox, follow)).status_code == 202
-    await assert_nothing_happened(world, fetched=True, stored_raw=True)
-
-
 async def test_create_whose_note_lives_on_another_host_is_dropped(world) -> None:
     bob = world.remote.actor("bob")
     note = bob.note("hi", in_reply_to=world.post_url(), note_id="https://elsewhere.example/notes/1")

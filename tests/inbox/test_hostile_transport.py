@@ -269,7 +269,7 @@ async def test_inbox_of_removed_actor_is_410(world) -> None:
 
 
 async def test_forwarded_host_and_prefix_are_used_only_when_trusted(make_world) -> None:
-    world = await make_world(settings={"trust_forwarded": True})
+    world = await make_world(settings={"trust_forwarded": True, "accepted_hosts": ["social.example"]})
     bob = world.remote.actor("bob")
     public = f"https://social.example/prefix/v1/{world.mention}/inbox"
     body = body_of(bob.follow(world.alice.id))

@@ -19,7 +19,7 @@ import pytest
 
 from fedicore.vocab import ACTIVITY_JSON
 from tests.support.remote import FakeFediverse, RemoteActor
-from tests.support.server import RunningInbox, eventually, running_inbox
+from tests.support.server import RunningInbox, eventually, registration_open_for, running_inbox
 
 
 class Clock:
@@ -127,7 +127,8 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             "content": "<p>hi</p>"})
         clock = Clock()
         inbox = await stack.enter_async_context(running_inbox(
-            database=str(tmp_path / "inbox.sqlite3"), admins=[admin.handle], clock=clock))
+            database=str(tmp_path / "inbox.sqlite3"), admins=[admin.handle], clock=clock,
+            **registration_open_for(blog)))
         client = await stack.enter_async_context(httpx.AsyncClient(timeout=20, trust_env=False))
         world = World(inbox, clock, client, blog, spam, good, alice, admin, troll, friend, post_url)
         registration = {"actorUrl": alice.id, "publicKeyId": alice.key_id,

@@ -22,7 +22,7 @@ from sitegen.config import load_site
 from sitegen.scaffold import init_site
 from sitegen.serve import make_server
 from sitegen.social.client import InboxClient
-from tests.support.server import RunningInbox, running_inbox
+from tests.support.server import RunningInbox, registration_open_for, running_inbox
 
 POST = """+++
 title = "{title}"
@@ -89,7 +89,7 @@ async def site_world(tmp_path: Path, *, posts: dict[str, dict] | None = None,
     thread.start()
     try:
         async with running_inbox(database=str(tmp_path / "inbox.sqlite3"),
-                                 **inbox_settings) as inbox:
+                                 **{**registration_open_for(base_url), **inbox_settings}) as inbox:
             init_site(root, base_url=base_url, username="alice", display_name="Alice",
                       inbox_url=inbox.base)
             (root / "content" / "posts" / "hello-fediverse.md").unlink()

@@ -249,6 +249,16 @@ class FakeFediverse:
                 answer.headers.get("content-type")):
             return f"non activity streams response: {answer.headers.get('content-type')}"
         return answer.json()
+    def _webfinger(self, resource: str) -> web.Response:
+        """``acct:name@host`` of an actor served here: the account at ``/users/<name>``, else the
+        one whose document's ``preferredUsername`` is ``name`` (ids need not hold the name)."""
+        name, _, host = resource.removeprefix("acct:").partition("@")
+        actor = self.actors.get(name) or next(
+            (a for a in self.actors.values() if a.extra.get("preferredUsername") == name), None)
+        if actor is None or host != self.base.split("://", 1)[1]:
+            return web.Response(status=404, text="not found")
+        body = json.dumps(_jrd(resource, actor.id)).encode()
+        return web.Response(body=body, headers={"Content-Type": "application/jrd+json"})
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
@@ -270,6 +280,8 @@ class FakeFediverse:
             status, content_type, payload, headers = self.documents[request.path]
             return await self._answer(request, payload, status=status,
                                       headers={"Content-Type": content_type, **headers})
+        if request.path == "/.well-known/webfinger":
+            return self._webfinger(request.query.get("resource", ""))
         parts = request.path.strip("/").split("/")
         if len(parts) == 1 and parts[0].startswith("@") and self.behaviour.canonical_redirect:
             return web.Response(status=301, headers={"Location": f"{self.base}/users/{parts[0][1:]}"})
@@ -335,6 +347,10 @@ async def _fetch_public_key(key_id: str) -> str | None:
         if isinstance(entry, dict) and entry.get("id") == key_id and "publicKeyPem" in entry:
             return entry["publicKeyPem"]
     return None
+
+
+def _jrd(subject: str, actor_id: str) -> dict[str, Any]:
+    return {"subject": subject, "links": [{"rel": "self", "type": ACTIVITY_JSON, "href": actor_id}]}
 
 
 def verify_received(received: Received, url: str, public_pem: str) -> bool:

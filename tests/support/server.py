@@ -46,6 +46,13 @@ class RunningInbox:
         return await self.count("activities", "processed_at IS NULL") == 0
 
 
+def registration_open_for(*servers: Any) -> dict[str, list[str]]:
+    """Settings that open registration (closed by default) for every actor on these servers
+    (anything with a ``base`` URL, or URL strings): ``running_inbox(**registration_open_for(blog))``."""
+    hosts = [(getattr(server, "base", server)).split("://", 1)[1].split("/", 1)[0] for server in servers]
+    return {"open_registration": hosts}
+
+
 @contextlib.asynccontextmanager
 async def running_inbox(settings: Settings | None = None, *,
                         clock: Callable[[], float] | None = None,
