@@ -111,6 +111,7 @@ class PostInfo:
     mentions: Sequence[str] = ()  # actor hrefs that go into cc
     attachments: Sequence[dict] = ()
     extra: dict = field(default_factory=dict)
+    type: str | None = None  # default: Article when titled, else Note
 
 
 def post_document(post: PostInfo, *, with_context: bool = True) -> dict:
@@ -121,7 +122,7 @@ def post_document(post: PostInfo, *, with_context: bool = True) -> dict:
     doc.update(
         {
             "id": post.id,
-            "type": "Article" if post.title else "Note",
+            "type": post.type or ("Article" if post.title else "Note"),
             "attributedTo": post.attributed_to,
             "url": post.url,
             "published": post.published,

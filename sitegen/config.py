@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote, urlsplit
 
 import msgspec
@@ -40,6 +40,9 @@ class SiteConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     feed_size: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 20
     manually_approves_followers: bool = False
     discoverable: bool = True
+    indexable: bool = True
+    object_type: Literal["auto", "note", "article"] = "auto"
+    attribution_domains: list[str] = []
     rel_me: list[str] = []
     fediverse_creator: str | None = None
     fields: list[ProfileField] = []

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -39,6 +39,8 @@ class FrontMatter(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     pinned: bool = False
     images: list[ImageRef] = []
     slug: str | None = None
+    object_type: Literal["auto", "note", "article"] | None = None
+    minor_edit: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class Post:
     pinned: bool
     images: tuple[Image, ...]
     body: str = field(repr=False)
+    object_type: str | None = None  # overrides the site's `object_type`
+    minor_edit: bool = False  # a typo fix: `publish` sends no Update for it
 
 
 def parse_post(text: str, *, path: Path, static_dir: Path, shown: str | None = None) -> Post:
@@ -103,7 +107,8 @@ def parse_post(text: str, *, path: Path, static_dir: Path, shown: str | None = N
         source=where, slug=slug, title=meta.title or None, published=published, updated=updated,
         tags=tuple(dict.fromkeys(tags)), content_warning=meta.content_warning or None,
         summary=meta.summary or None, draft=meta.draft, language=meta.language,
-        pinned=meta.pinned, images=tuple(images), body=body,
+        pinned=meta.pinned, images=tuple(images), body=body, object_type=meta.object_type,
+        minor_edit=meta.minor_edit,
     )
 
 

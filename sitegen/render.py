@@ -23,6 +23,7 @@ from sitegen.manifest import PostRecord, card_hash
 from sitegen.markup import Markup, shorten
 from sitegen.output import write_if_changed
 from sitegen.posts import Post, iso, media_type, parse_post
+from sitegen.presentation import absolute_urls, present
 from sitegen.theme import environment, site_context
 
 
@@ -82,6 +83,9 @@ class PostRenderer:
         document = self.document(post, rendered.ap_html, record.tags, found, entry)
         page = self.page(post, rendered.page_html, record, entry)
         doc_bytes = json_bytes(document)
+        # the feed shows the whole post (timelines may get a teaser): absolute, kept aside
+        write_if_changed(feed_content_path(self.site, post.slug), absolute_urls(
+            rendered.page_html, self.site.post_url(post.slug)).encode(), atomic=self.atomic)
         write_if_changed(self.out / "posts" / post.slug / "index.html", page, atomic=self.atomic)
         write_if_changed(self.out / "ap" / "posts" / f"{post.slug}.json", doc_bytes,
                          atomic=self.atomic)
@@ -108,18 +112,24 @@ class PostRenderer:
              "name": image.alt}
             for image in post.images
         ]
-        # Mastodon shows any `summary` as a content warning, so only a CW goes there; an
-        # article's description stays on the HTML page and in listings.
-        summary = post.content_warning
+        url = site.post_url(post.slug)
+        shown = present(
+            setting=post.object_type or site.config.object_type, title=post.title,
+            content_warning=post.content_warning, teaser=post.summary or shorten(found.excerpt),
+            content_html=absolute_urls(content, url), url=url, attributed_to=site.actor_id,
+            attachments=attachments)
+        extra = {"replies": replies_collection(site.post_id(post.slug), entry)}
+        if shown.preview:
+            extra["preview"] = shown.preview
         info = documents.PostInfo(
-            id=site.post_id(post.slug), url=site.post_url(post.slug),
-            attributed_to=site.actor_id, followers=site.followers, content_html=content,
-            published=iso(post.published), title=post.title, summary=summary,
-            sensitive=post.content_warning is not None,
+            id=site.post_id(post.slug), url=url,
+            attributed_to=site.actor_id, followers=site.followers, content_html=shown.content,
+            published=iso(post.published), title=shown.name, summary=shown.summary,
+            sensitive=shown.sensitive, type=shown.type,
             updated=iso(post.updated) if post.updated else None,
             language=post.language or site.config.language, tags=tag_docs,
             mentions=list(found.mentions.values()), attachments=attachments,
-            extra={"replies": replies_collection(site.post_id(post.slug), entry)},
+            extra=extra,
         )
         return documents.post_document(info)
 
@@ -137,6 +147,11 @@ class PostRenderer:
             "interactions": interactions_view(entry),
         }
         return self.template.render(context).encode("utf-8")
+
+
+def feed_content_path(site: Site, slug: str) -> Path:
+    """Where a post's whole HTML, with absolute URLs, waits for the Atom feed."""
+    return site.cache_dir / "feed" / f"{slug}.html"
 
 
 # --- replies: the pulled data is sanitised again here, whoever wrote the file ---------------
