@@ -19,6 +19,11 @@ EXTENSION_CONTEXT = {
     "toot": "http://joinmastodon.org/ns#",
     "featured": {"@id": "toot:featured", "@type": "@id"},
     "discoverable": "toot:discoverable",
+    "indexable": "toot:indexable",
+    "attributionDomains": {"@id": "toot:attributionDomains", "@type": "@id"},
+    "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
+    "movedTo": {"@id": "as:movedTo", "@type": "@id"},
+    "webfinger": "https://purl.archive.org/socialweb/webfinger#webfinger",
     "Emoji": "toot:Emoji",
     "schema": "http://schema.org#",
     "PropertyValue": "schema:PropertyValue",
@@ -52,6 +57,11 @@ class ActorInfo:
     discoverable: bool = True
     published: str | None = None
     tags: Sequence[dict] = ()
+    indexable: bool = True  # Mastodon's full-text search covers only indexable accounts
+    attribution_domains: Sequence[str] = ()  # where `fediverse:creator` may name this actor
+    webfinger: str | None = None  # FEP-2c59: "acct:user@host"
+    also_known_as: Sequence[str] = ()
+    moved_to: str | None = None
 
 
 def actor_document(info: ActorInfo) -> dict:
@@ -89,6 +99,15 @@ def actor_document(info: ActorInfo) -> dict:
         doc["published"] = info.published
     if info.tags:
         doc["tag"] = list(info.tags)
+    doc["indexable"] = info.indexable
+    if info.attribution_domains:
+        doc["attributionDomains"] = list(info.attribution_domains)
+    if info.webfinger:
+        doc["webfinger"] = info.webfinger
+    if info.also_known_as:
+        doc["alsoKnownAs"] = list(info.also_known_as)
+    if info.moved_to:
+        doc["movedTo"] = info.moved_to
     return doc
 
 

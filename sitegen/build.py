@@ -21,7 +21,7 @@ from pathlib import Path
 import msgspec
 
 from fedicore.errors import FedipressError
-from sitegen import content_types
+from sitegen import content_types, tombstones
 from sitegen.config import CONFIG_NAME, load_site
 from sitegen.federation import ensure_keys, site_documents, theme_assets
 from sitegen.listings import Layout, PageJob, pack_jobs, write_pages, write_pages_in_worker
@@ -114,6 +114,7 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
 
         rendered = [records[source.name] for source in to_render]
         unmoved = None if full or old is None else _unmoved(old, records, rendered)
+        buried = tombstones.load_registry(root)
         if unmoved is not None:  # no post moved, came or left: plan only the pages showing them
             published = unmoved
             plans = Layout(site, published, global_key).pages_showing(rendered)
@@ -128,7 +129,7 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
             for record in old_posts.values():
                 if record.written and record.slug not in live:
                     remove_output(out_dir, f"posts/{record.slug}/index.html")
-                    remove_output(out_dir, f"ap/posts/{record.slug}.json")
+                    tombstones.bury(buried, out_dir, record.slug, now)
         waiting = [r for r in records.values() if not r.draft and not r.written]
         next_due = min((_timestamp(r.published) for r in waiting), default=None)
 
@@ -146,7 +147,9 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
         static_files = copy_static(site.static_dir, out_dir)
         for path in set(old.static_files if old else ()) - set(static_files):
             remove_output(out_dir, path)
-        write_server_files(out_dir)
+        gone = tombstones.settle(site, out_dir, buried, {r.slug for r in published})
+        stamps[str(tombstones.REGISTRY)] = stamp(root / tombstones.REGISTRY)
+        write_server_files(out_dir, content_types.HostRules(site.acct, tuple(gone)))
         token = output_token(global_key, records)
         write_if_changed(out_dir / OUTPUT_TOKEN, token.encode("ascii"))
         finish_pages()
@@ -297,6 +300,7 @@ def input_stamps(root: Path) -> dict[str, tuple[int, int]]:
     stamps = {CONFIG_NAME: stamp(root / CONFIG_NAME),
               "data/interactions.json": stamp(root / "data" / "interactions.json"),
               "data/followers.json": stamp(root / "data" / "followers.json"),
+              "data/tombstones.json": stamp(root / "data" / "tombstones.json"),
               "content/posts": stamp(root / "content" / "posts")}
     for folder in (root / "templates", root / "static", TEMPLATES_DIR):
         stamps[str(folder.relative_to(root) if folder.is_relative_to(root) else folder)] = \
@@ -322,11 +326,19 @@ def copy_static(static_dir: Path, out_dir: Path) -> list[str]:
     return sorted(own.keys() | {relative for _path, relative in theme_assets()})
 
 
-def write_server_files(out_dir: Path) -> None:
-    """Content-type rules for hosts: `_headers` (Netlify, Cloudflare Pages), nginx, Caddy."""
+def write_server_files(out_dir: Path, rules: content_types.HostRules) -> None:
+    """Rules for hosts: `_headers` + `_redirects` (Netlify, Cloudflare Pages), nginx, Caddy,
+    Apache `.htaccess`; and the list of deleted posts `fedipress serve` answers 410 for."""
+    from sitegen.host_rules import GONE_LIST
+
     write_if_changed(out_dir / "_headers", content_types.headers_file().encode())
-    write_if_changed(out_dir / "_fedipress" / "nginx.conf", content_types.nginx_snippet().encode())
-    write_if_changed(out_dir / "_fedipress" / "Caddyfile", content_types.caddy_snippet().encode())
+    write_if_changed(out_dir / "_redirects", content_types.redirects_file(rules).encode())
+    write_if_changed(out_dir / ".htaccess", content_types.htaccess(rules).encode())
+    write_if_changed(out_dir / "_fedipress" / "nginx.conf",
+                     content_types.nginx_snippet(rules).encode())
+    write_if_changed(out_dir / "_fedipress" / "Caddyfile",
+                     content_types.caddy_snippet(rules).encode())
+    write_if_changed(out_dir / GONE_LIST, "".join(f"{slug}\n" for slug in rules.gone).encode())
 
 
 def load_interactions(path: Path) -> dict:

@@ -10,6 +10,7 @@ import datetime as dt
 import gc
 import hashlib
 import html
+import re
 from typing import NamedTuple
 from pathlib import Path
 
@@ -143,10 +144,18 @@ class PostRenderer:
                 "url": self.site.post_url(post.slug), "json_url": self.site.post_id(post.slug),
                 "language": post.language or self.site.config.language,
                 "images": [{"src": f"/{i.url_path}", "alt": i.alt} for i in post.images],
+                "description": page_description(post, record),
             },
             "interactions": interactions_view(entry),
         }
         return self.template.render(context).encode("utf-8")
+
+
+def page_description(post: Post, record: PostRecord) -> str:
+    """The teaser that link previews show; never the text behind a content warning."""
+    if post.content_warning:
+        return f"Content warning: {post.content_warning}"
+    return html.unescape(re.sub(r"<[^>]+>", "", record.excerpt_html)).strip()[:300]
 
 
 def feed_content_path(site: Site, slug: str) -> Path:

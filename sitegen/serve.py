@@ -24,7 +24,7 @@ from sitegen.content_types import content_type_for, wants_cors
 
 
 #: Files the build writes for the host's configuration, never served (as on Netlify).
-HOST_ONLY = frozenset({"_headers", "_redirects", "_fedipress"})
+HOST_ONLY = frozenset({"_headers", "_redirects", "_fedipress", ".htaccess"})
 
 
 def resolve_request_path(out_dir: Path, url_path: str) -> tuple[Path, str] | None:
@@ -77,7 +77,17 @@ class SiteRequestHandler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = _not_allowed  # noqa: N815
 
     def _serve(self, *, with_body: bool) -> None:
-        found = resolve_request_path(self.out_dir, self.path)
+        from sitegen.host_rules import route, rules_from_output  # the snippets' rules, here
+
+        asked = urlsplit(self.path)
+        routed = route(rules_from_output(self.out_dir), unquote(asked.path), asked.query,
+                       self.headers.get("Accept"))
+        if routed.status != 200:
+            self._json_error(HTTPStatus(routed.status), HTTPStatus(routed.status).phrase.lower()
+                             .replace(" ", "_"), asked.path, with_body=with_body)
+            return
+        found = resolve_request_path(self.out_dir, routed.path if routed.path != unquote(
+            asked.path) else self.path)
         if found is None:
             self._json_error(HTTPStatus.NOT_FOUND, "not_found", urlsplit(self.path).path,
                              with_body=with_body)
@@ -94,6 +104,9 @@ class SiteRequestHandler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         if wants_cors(relative):
             self.send_header("Access-Control-Allow-Origin", "*")
+        if relative == "index.html" or relative.startswith(("posts/", "ap/posts/")) \
+                or relative == "ap/actor.json":
+            self.send_header("Vary", "Accept")  # content negotiation (sitegen.host_rules)
         self.end_headers()
         if with_body:
             self.wfile.write(body)

@@ -53,7 +53,17 @@ def site_context(site: Site, bio_html: str) -> dict:
         "actor_id": site.actor_id,
         "feed_url": f"{site.base_url}/feed.xml",
         "fields": [(f.name, f.value) for f in config.fields],
+        "acct": site.acct,
+        "description": _plain(bio_html) or site.site_title,
+        "avatar_url": site.static_url(config.avatar) if config.avatar else None,
     }
+
+
+def _plain(fragment: str) -> str:
+    import html
+    import re
+
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 def human_date(value: str) -> str:
