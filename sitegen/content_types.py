@@ -193,8 +193,9 @@ def caddy_snippet(rules: HostRules | None = None) -> str:
     """Directives for a Caddy site block whose `root` is the output folder.
 
     Caddy's `file_server` keeps a Content-Type that is already set, and with
-    `disable_canonical_uris` it never redirects `/dir` to `/dir/`. `rewrite` runs before
-    `header`, so a negotiated request gets the ActivityPub type; `query` matches decoded values.
+    `disable_canonical_uris` it never redirects `/dir` to `/dir/`. Caddy orders `header`
+    before `rewrite`, so a negotiated request gets its type from the same matcher that
+    rewrites it; `query` matches decoded values.
     """
     lines = ["# Fedipress: paste inside the site block; `root * /path/to/_site` first."]
     if rules is not None:
@@ -205,6 +206,11 @@ def caddy_snippet(rules: HostRules | None = None) -> str:
             "@fedipress_ap_post {", "    path_regexp post ^/posts/([^/]+)/?(index\\.html)?$",
             f"    header_regexp Accept {_AP_ACCEPT_RE}", "}",
             "rewrite @fedipress_ap_post /ap/posts/{re.post.1}.json",
+            # `header` runs before `rewrite`: the negotiated requests get their type here
+            f'header @fedipress_ap_home Content-Type "{ACTIVITY_JSON}"',
+            'header @fedipress_ap_home Access-Control-Allow-Origin "*"',
+            f'header @fedipress_ap_post Content-Type "{ACTIVITY_JSON}"',
+            'header @fedipress_ap_post Access-Control-Allow-Origin "*"',
             "@fedipress_negotiated path / /posts/* /ap/actor.json /ap/posts/*",
             "header @fedipress_negotiated Vary Accept",
             "@fedipress_other_account {", "    path /.well-known/webfinger",
