@@ -119,7 +119,11 @@ class PostRenderer:
             content_warning=post.content_warning, teaser=post.summary or shorten(found.excerpt),
             content_html=absolute_urls(content, url), url=url, attributed_to=site.actor_id,
             attachments=attachments)
-        extra = {"replies": replies_collection(site.post_id(post.slug), entry)}
+        post_id = site.post_id(post.slug)
+        counts = entry if isinstance(entry, dict) else {}
+        extra = {"replies": replies_collection(post_id, entry),
+                 "likes": counted_collection(f"{post_id}#likes", counts.get("likes")),
+                 "shares": counted_collection(f"{post_id}#shares", counts.get("boosts"))}
         if shown.preview:
             extra["preview"] = shown.preview
         info = documents.PostInfo(
@@ -178,10 +182,45 @@ def interactions_view(entry: object) -> dict | None:
         return None
     replies = [view for view in map(_reply_view, _as_list(entry.get("replies"))) if view]
     likes, boosts = _count(entry.get("likes")), _count(entry.get("boosts"))
-    if not replies and not likes and not boosts:
+    reactions = [r for r in map(_reaction_view, _as_list(entry.get("reactions"))) if r]
+    if not replies and not likes and not boosts and not reactions:
         return None
     return {"likes": likes, "boosts": boosts, "reply_count": len(replies),
-            "replies": _nest(replies)}
+            "replies": _nest(replies), "reactions": reactions[:FACEPILE],
+            "likers": _faces(entry.get("likers")), "boosters": _faces(entry.get("boosters"))}
+
+
+FACEPILE = 12  # faces shown per kind: the page stays small whatever the counts
+
+
+def _faces(raw: object) -> list[dict]:
+    faces = []
+    for face in _as_list(raw):
+        if len(faces) == FACEPILE:
+            break
+        if not isinstance(face, dict) or not _url(face.get("url")):
+            continue
+        handle = plain_text(face.get("handle"), 200)
+        faces.append({"url": face["url"], "avatar": _url(face.get("avatar")),
+                      "name": plain_text(face.get("name"), 120) or handle or "Someone",
+                      "handle": handle or None})
+    return faces
+
+
+def _reaction_view(raw: object) -> dict | None:
+    """An emoji reaction as `{"emoji": "🎉" or ":code:", "count": n, "icon": url?}`."""
+    if not isinstance(raw, dict):
+        return None
+    emoji = plain_text(raw.get("emoji"), 64)
+    count = _count(raw.get("count"))
+    if not emoji or not count:
+        return None
+    return {"emoji": emoji, "count": count, "icon": _url(raw.get("icon"))}
+
+
+def counted_collection(collection_id: str, total: object) -> dict:
+    """`likes` / `shares` of a post: Mastodon reads their `totalItems` for its counts."""
+    return {"id": collection_id, "type": "Collection", "totalItems": _count(total)}
 
 
 def replies_collection(post_id: str, entry: object) -> dict:

@@ -34,6 +34,7 @@ def environment(site: Site) -> Environment:
         auto_reload=False,
     )
     env.filters["human_date"] = human_date
+    env.filters["counted"] = counted
     return env
 
 
@@ -64,6 +65,11 @@ def _plain(fragment: str) -> str:
     import re
 
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def counted(number: int, singular: str, plural: str | None = None) -> str:
+    """`1 like`, `2 likes`, `0 replies`: a count with the right form of its noun."""
+    return f"{number} {singular if number == 1 else (plural or singular + 's')}"
 
 
 def human_date(value: str) -> str:

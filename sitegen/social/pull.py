@@ -34,6 +34,7 @@ from sitegen.social.publish import live_posts, load_state, output_dir
 PAGE = 100
 MAX_DEPTH = 6
 THREADS = 8
+FACEPILE = 12  # faces shown per kind under a post
 
 
 def clean_reply_html(html: str) -> str:
@@ -193,6 +194,22 @@ class Puller:
             "content_html": clean_reply_html(str(note.get("content") or "")),
         }
 
+    def faces(self, kind: str, object_id: str) -> list[dict[str, Any]]:
+        """Who liked or boosted, newest first, at most FACEPILE: the inbox lists the
+        activities only to the blog's own signed request."""
+        token = base64.urlsafe_b64encode(object_id.encode()).decode().rstrip("=")
+        answer = self.client.get(self.client.actor_path(
+            f"/inbox/{kind}/{token}?skip=0&limit={FACEPILE}"), signed=True)
+        items = answer.data.get("orderedItems") if isinstance(answer.data, dict) else None
+        found = []
+        for activity in items if isinstance(items, list) else []:
+            actor = activity.get("actor") if isinstance(activity, dict) else None
+            if _http_url(actor) and actor not in [f["url"] for f in found]:
+                author = self.author(str(actor))
+                found.append({"name": author.name, "handle": author.handle,
+                              "url": author.url or actor, "avatar": author.avatar})
+        return found[:FACEPILE]
+
     def post_entry(self, post_id: str) -> dict[str, Any] | None:
         _total, notes = self._collection("replies", post_id, items=True)
         likes, _ = self._collection("likes", post_id, items=False)
@@ -200,7 +217,12 @@ class Puller:
         replies = [r for r in (self.reply(n) for n in notes) if r is not None]
         if not replies and not likes and not boosts:
             return None
-        return {"likes": likes, "boosts": boosts, "replies": thread(replies, post_id)}
+        entry = {"likes": likes, "boosts": boosts, "replies": thread(replies, post_id)}
+        if likes:
+            entry["likers"] = self.faces("likes", post_id)
+        if boosts:
+            entry["boosters"] = self.faces("shares", post_id)
+        return entry
 
     def followers(self) -> int:
         answer = self.client.get(self.client.actor_path("/followers"), signed=False)
