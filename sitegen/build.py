@@ -81,6 +81,7 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
     stamps[".keys/private.pem"] = key_stamp
     options = options_key(out_dir, base_url)
     global_key = _hash(version, options, (root / CONFIG_NAME).read_bytes(), public_pem,
+                       (root / "content" / "about.md").is_file(),  # the nav on every page
                        sorted((k, v) for k, v in stamps.items() if "templates" in k))
     # The output holds the token of the build that wrote it; any other (deleted, emptied, an
     # old copy restored) cannot be trusted to hold what the manifest says: render everything.
@@ -141,9 +142,12 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
         for path in set(old.pages if old else ()) - set(pages):
             remove_output(out_dir, path)
 
-        for path, data in site_documents(renderer, public_pem, post_count=len(published),
-                                         version=version).items():
+        discovery = site_documents(renderer, public_pem, post_count=len(published),
+                                   version=version)
+        for path, data in discovery.items():
             write_if_changed(out_dir / path, data)
+        if "about/index.html" not in discovery:
+            remove_output(out_dir, "about/index.html")
         static_files = copy_static(site.static_dir, out_dir)
         for path in set(old.static_files if old else ()) - set(static_files):
             remove_output(out_dir, path)
@@ -301,6 +305,7 @@ def input_stamps(root: Path) -> dict[str, tuple[int, int]]:
               "data/interactions.json": stamp(root / "data" / "interactions.json"),
               "data/followers.json": stamp(root / "data" / "followers.json"),
               "data/tombstones.json": stamp(root / "data" / "tombstones.json"),
+              "content/about.md": stamp(root / "content" / "about.md"),
               "content/posts": stamp(root / "content" / "posts")}
     for folder in (root / "templates", root / "static", TEMPLATES_DIR):
         stamps[str(folder.relative_to(root) if folder.is_relative_to(root) else folder)] = \

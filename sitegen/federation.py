@@ -70,7 +70,28 @@ def site_documents(renderer: PostRenderer, public_pem: str, *, post_count: int,
         ".well-known/nodeinfo": json_bytes(documents.nodeinfo_links(site.base_url)),
         "nodeinfo/2.1.json": json_bytes(documents.nodeinfo_document(
             version=version, local_posts=post_count, node_name=site.site_title)),
+        "interact/index.html": renderer.env.get_template("interact.html").render(
+            site=renderer.context).encode(),
+        **about_page(renderer),
     }
+
+
+def about_page(renderer: PostRenderer) -> dict[str, bytes]:
+    """`content/about.md` (Markdown; a first `# Heading` is its title) as `/about/`."""
+    source = renderer.site.root / "content" / "about.md"
+    try:
+        text = source.read_text("utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FedipressError(f"cannot read: {exc}", path="content/about.md") from None
+    title, body = "About", text
+    first, _, rest = text.lstrip().partition("\n")
+    if first.startswith("# "):
+        title, body = first[2:].strip(), rest
+    html = renderer.markup.render(body).page_html
+    return {"about/index.html": renderer.env.get_template("about.html").render(
+        site=renderer.context, about={"title": title, "body_html": html}).encode()}
 
 
 def attribution_domains(site: Site) -> list[str]:

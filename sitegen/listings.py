@@ -53,7 +53,7 @@ class PageJob(msgspec.Struct, array_like=True):
 
     path: str  # relative to the output folder
     key: str  # over every input the page shows
-    kind: str  # index | tag | feed | outbox_page | outbox | featured
+    kind: str  # index | tag | tags | hop | feed | outbox_page | outbox | featured
     params: tuple = ()
     posts: list = []  # PostRecords in the parent, Cards once sent to a worker
 
@@ -90,7 +90,9 @@ class Layout:
             for tag in record.tags:
                 by_tag[tag].append(record)
         plans += [self.tag_page(tag, posts) for tag, posts in sorted(by_tag.items())]
+        plans.append(self.tags_index(by_tag))
         plans.append(self.feed())
+        plans += [hop for at in range(len(newest)) for hop in self.neighbours(at)]
         digests = [p.digest for p in reversed(newest)]
         plans += [self.outbox_page(n, digests) for n in range(1, self.outbox_pages + 1)]
         plans += [self.outbox_root(), self.featured()]
@@ -118,6 +120,9 @@ class Layout:
         if any(position[id(r)] < self.feed_size for r in changed):
             plans.append(self.feed())
         plans += [self.outbox_page(n) for n in sorted(outbox_pages)]
+        near = {at + step for r in changed for step in (-1, 1)
+                for at in [position[id(r)]] if 0 <= at + step < total}
+        plans += [hop for at in sorted(near) for hop in self.neighbours(at)]  # they show titles
         if any(r.pinned for r in changed):
             plans.append(self.featured())
         return plans
@@ -135,6 +140,25 @@ class Layout:
         path = f"tags/{tag}/index.html"
         return PageJob(path, _key(self.global_key, path, ",".join([p.card for p in posts])),
                        "tag", (tag,), posts)
+
+    def neighbours(self, at: int) -> list[PageJob]:
+        """`/posts/<slug>/older/` and `/newer/`: the post's previous/next links land here and
+        go on to the neighbour, so a new post never re-renders the pages of older posts."""
+        post = self.newest_first[at]
+        jobs = []
+        for name, other_at in (("older", at + 1), ("newer", at - 1)):
+            other = self.newest_first[other_at] if 0 <= other_at < len(self.newest_first) \
+                else None
+            params = (name, other.slug, other.title) if other else (name, None, None)
+            path = f"posts/{post.slug}/{name}/index.html"
+            jobs.append(PageJob(path, _key(self.global_key, path, params), "hop", params))
+        return jobs
+
+    def tags_index(self, by_tag: dict[str, list[PostRecord]]) -> PageJob:
+        """`/tags/`: every tag with its number of posts (changes only when tags do)."""
+        counts = tuple((tag, len(posts)) for tag, posts in sorted(by_tag.items()))
+        return PageJob("tags/index.html", _key(self.global_key, "tags", counts), "tags",
+                       counts)
 
     def feed(self) -> PageJob:
         latest = self.newest_first[: self.feed_size]
@@ -235,6 +259,15 @@ def render_page(renderer: PostRenderer, job: PageJob) -> bytes:
     if job.kind == "tag":
         return env.get_template("tag.html").render(
             site=context, tag=job.params[0], posts=[c.context() for c in cards(job.posts)]
+        ).encode()
+    if job.kind == "hop":
+        direction, slug, title = job.params
+        return env.get_template("neighbour.html").render(
+            site=context, direction=direction,
+            target={"url": f"/posts/{slug}/", "title": title} if slug else None).encode()
+    if job.kind == "tags":
+        return env.get_template("tags.html").render(
+            site=context, tags=[{"name": tag, "count": count} for tag, count in job.params]
         ).encode()
     if job.kind == "feed":
         latest = cards(job.posts)

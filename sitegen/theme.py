@@ -55,6 +55,7 @@ def site_context(site: Site, bio_html: str) -> dict:
         "feed_url": f"{site.base_url}/feed.xml",
         "fields": [(f.name, f.value) for f in config.fields],
         "acct": site.acct,
+        "has_about": (site.root / "content" / "about.md").is_file(),
         "description": _plain(bio_html) or site.site_title,
         "avatar_url": site.static_url(config.avatar) if config.avatar else None,
     }
