@@ -50,7 +50,7 @@ class BuildReport:
 def build_site(root: Path, out_dir: Path, *, version: str, base_url: str | None = None,
                progress: Progress | None = None, force: bool = False,
                jobs: int | None = None, now: float | None = None,
-               posts: PostStamps | None = None) -> BuildReport:
+               posts: PostStamps | None = None, drafts: bool = False) -> BuildReport:
     """Build ``root`` into ``out_dir``; raises ``FedipressError`` on a user's mistake.
 
     ``posts`` is the caller's `scan_posts` of the site, when it already made one."""
@@ -58,7 +58,7 @@ def build_site(root: Path, out_dir: Path, *, version: str, base_url: str | None 
     gc.disable()  # tens of thousands of long-lived records: full collections cost 100s of ms
     try:
         return _build(root, out_dir, version=version, base_url=base_url, progress=progress,
-                      force=force, jobs=jobs, now=now, posts=posts)
+                      force=force, jobs=jobs, now=now, posts=posts, drafts=drafts)
     finally:
         if enabled:
             gc.enable()
@@ -66,7 +66,7 @@ def build_site(root: Path, out_dir: Path, *, version: str, base_url: str | None 
 
 def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
            progress: Progress | None, force: bool, jobs: int | None,
-           now: float | None, posts: PostStamps | None) -> BuildReport:
+           now: float | None, posts: PostStamps | None, drafts: bool = False) -> BuildReport:
     started = time.perf_counter()
     now = time.time() if now is None else now
     site = load_site(root, base_url=base_url)
@@ -80,7 +80,7 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
         key_stamp = stamp(site.key_path)
     stamps[".keys/private.pem"] = key_stamp
     options = options_key(out_dir, base_url)
-    global_key = _hash(version, options, (root / CONFIG_NAME).read_bytes(), public_pem,
+    global_key = _hash(version, options, drafts, (root / CONFIG_NAME).read_bytes(), public_pem,
                        (root / "content" / "about.md").is_file(),  # the nav on every page
                        sorted((k, v) for k, v in stamps.items() if "templates" in k))
     # The output holds the token of the build that wrote it; any other (deleted, emptied, an
@@ -106,7 +106,8 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
     to_render.sort()
 
     # many files rewritten: in place, as renaming thousands of files is slow (sitegen.output)
-    renderer = PostRenderer(site, out_dir, atomic=not (full or len(to_render) > BULK))
+    renderer = PostRenderer(site, out_dir, atomic=not (full or len(to_render) > BULK),
+                            drafts=drafts)
     with Workers(renderer, jobs, base_url) as workers:
         for result in _render_all(renderer, workers, to_render, now, interactions, progress):
             if isinstance(result, str):
@@ -130,7 +131,10 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
             for record in old_posts.values():
                 if record.written and record.slug not in live:
                     remove_output(out_dir, f"posts/{record.slug}/index.html")
-                    tombstones.bury(buried, out_dir, record.slug, now)
+                    if record.draft:  # a previewed draft was never published: no Tombstone
+                        remove_output(out_dir, f"ap/posts/{record.slug}.json")
+                    else:
+                        tombstones.bury(buried, out_dir, record.slug, now)
         waiting = [r for r in records.values() if not r.draft and not r.written]
         next_due = min((_timestamp(r.published) for r in waiting), default=None)
 
@@ -222,7 +226,7 @@ class Workers:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.count, initializer=init_worker,
                 initargs=(str(site.root), str(self.renderer.out), self.base_url,
-                          self.renderer.atomic))
+                          self.renderer.atomic, self.renderer.drafts))
         return self._pool
 
     def __enter__(self) -> Workers:

@@ -40,8 +40,10 @@ def json_bytes(doc: object) -> bytes:
 
 
 class PostRenderer:
-    def __init__(self, site: Site, out_dir: Path, *, atomic: bool = True) -> None:
+    def __init__(self, site: Site, out_dir: Path, *, atomic: bool = True,
+                 drafts: bool = False) -> None:
         self.site = site
+        self.drafts = drafts  # `serve --drafts`: render drafts too, for a preview
         self.out = out_dir
         self.atomic = atomic  # replace existing files by rename (see sitegen.output)
         emoji_urls = {code: site.static_url(path) for code, path in site.config.emoji.items()}
@@ -73,7 +75,7 @@ class PostRenderer:
         )
         entry = interactions.get(post.slug) or interactions.get(self.site.post_id(post.slug))
         record.interactions = hashlib.sha256(json_bytes(entry)).hexdigest() if entry else ""
-        if post.draft:
+        if post.draft and not self.drafts:
             return record
         rendered = self.markup.render(post.body)
         found = rendered.found
@@ -149,6 +151,7 @@ class PostRenderer:
                 "language": post.language or self.site.config.language,
                 "images": [{"src": f"/{i.url_path}", "alt": i.alt} for i in post.images],
                 "description": page_description(post, record),
+                "draft": post.draft,
             },
             "interactions": interactions_view(entry),
         }
@@ -312,11 +315,12 @@ def _slug_line(text: str) -> int:
 _WORKER: PostRenderer | None = None
 
 
-def init_worker(root: str, out_dir: str, base_url: str | None, atomic: bool = True) -> None:
+def init_worker(root: str, out_dir: str, base_url: str | None, atomic: bool = True,
+                drafts: bool = False) -> None:
     """Run once per worker: config, Markdown parser and templates are built here."""
     global _WORKER
     _WORKER = PostRenderer(load_site(Path(root), base_url=base_url), Path(out_dir),
-                           atomic=atomic)
+                           atomic=atomic, drafts=drafts)
     gc.freeze()  # parser, templates and config live for the whole build
 
 
