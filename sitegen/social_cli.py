@@ -42,13 +42,16 @@ def register_command(directory: Path) -> None:
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send nothing.")
 @click.option("--mark-published", is_flag=True,
               help="Record the site as published without sending (e.g. old posts).")
+@click.option("--quiet-edits", is_flag=True,
+              help="Record edits (typo fixes) without sending an Update.")
 def publish_command(directory: Path, out: Path | None, dry_run: bool,
-                    mark_published: bool) -> None:
+                    mark_published: bool, quiet_edits: bool) -> None:
     """Send Create / Update / Delete for what changed since the last publish."""
     from sitegen.social import publish_site
 
     try:
         report = publish_site(directory, out=out, dry_run=dry_run, mark_only=mark_published,
+                              quiet_edits=quiet_edits,
                               echo=click.echo)
     except FedipressError as exc:
         _fail(exc)
