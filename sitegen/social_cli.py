@@ -81,3 +81,18 @@ def pull_command(directory: Path, out: Path | None, allow_private: bool) -> None
         pull_site(directory, out=out, allow_private=allow_private, echo=click.echo)
     except FedipressError as exc:
         _fail(exc)
+
+
+@click.command("move")
+@site_argument
+@out_option
+@click.option("--allow-private", is_flag=True,
+              help="Allow a new account on a private/loopback address (local testing).")
+def move_command(directory: Path, out: Path | None, allow_private: bool) -> None:
+    """Send a Move to every follower: the blog now lives at `moved_to`."""
+    from sitegen.social.move import move_site
+
+    try:
+        click.echo(move_site(directory, out=out, allow_private=allow_private))
+    except FedipressError as exc:
+        _fail(exc)
