@@ -142,7 +142,7 @@ class Layout:
                        "tag", (tag,), posts)
 
     def neighbours(self, at: int) -> list[PageJob]:
-        """`/posts/<slug>/older/` and `/newer/`: the post's previous/next links land here and
+        """`/posts/<slug>/older.html` and `newer.html`: the post's previous/next links land here and
         go on to the neighbour, so a new post never re-renders the pages of older posts."""
         post = self.newest_first[at]
         jobs = []
@@ -150,7 +150,7 @@ class Layout:
             other = self.newest_first[other_at] if 0 <= other_at < len(self.newest_first) \
                 else None
             params = (name, other.slug, other.title) if other else (name, None, None)
-            path = f"posts/{post.slug}/{name}/index.html"
+            path = f"posts/{post.slug}/{name}.html"
             jobs.append(PageJob(path, _key(self.global_key, path, params), "hop", params))
         return jobs
 
@@ -261,10 +261,7 @@ def render_page(renderer: PostRenderer, job: PageJob) -> bytes:
             site=context, tag=job.params[0], posts=[c.context() for c in cards(job.posts)]
         ).encode()
     if job.kind == "hop":
-        direction, slug, title = job.params
-        return env.get_template("neighbour.html").render(
-            site=context, direction=direction,
-            target={"url": f"/posts/{slug}/", "title": title} if slug else None).encode()
+        return neighbour_page(*job.params)
     if job.kind == "tags":
         return env.get_template("tags.html").render(
             site=context, tags=[{"name": tag, "count": count} for tag, count in job.params]
@@ -294,6 +291,27 @@ def render_page(renderer: PostRenderer, job: PageJob) -> bytes:
         return json_bytes(documents.ordered_collection(
             f"{site.base_url}/ap/featured.json", total=len(items), items=items))
     raise ValueError(f"unknown page kind {job.kind!r}")
+
+
+def neighbour_page(direction: str, slug: str | None, title: str | None) -> bytes:
+    """A post's older/newer link target: a tiny page that forwards to the neighbour.
+
+    Plain string formatting, not the theme: there are two per post, and rendering them through
+    `base.html` doubled the time of a first build."""
+    from html import escape
+
+    label = "Older" if direction == "older" else "Newer"
+    if slug is None:
+        body = f'<p>There is no {direction} post. <a href="/">Back to all posts</a></p>'
+        refresh = ""
+    else:
+        url = f"/posts/{slug}/"
+        body = (f'<p>{label} post: <a href="{url}">{escape(title or "untitled post")}</a></p>')
+        refresh = f'<meta http-equiv="refresh" content="0; url={url}">\n'
+    return ("<!doctype html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{label} post</title>\n<meta name=\"robots\" content=\"noindex\">\n"
+            f'{refresh}<link rel="stylesheet" href="/style.css">\n</head>\n'
+            f'<body>\n<main class="neighbour">{body}</main>\n</body>\n</html>\n').encode()
 
 
 def write_pages(renderer: PostRenderer, jobs: Sequence[PageJob], *, atomic: bool = True) -> int:

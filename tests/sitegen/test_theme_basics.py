@@ -48,13 +48,13 @@ def test_tags_index_lists_every_tag_with_its_count(built):
 
 def test_previous_and_next_lead_to_the_neighbouring_posts(built):
     post = built.text("posts/election-thoughts/index.html")  # 4 May: between 3 May and 5 May
-    assert 'href="/posts/election-thoughts/older/"' in post
-    assert 'href="/posts/election-thoughts/newer/"' in post
-    older = built.text("posts/election-thoughts/older/index.html")
-    newer = built.text("posts/election-thoughts/newer/index.html")
+    assert 'href="/posts/election-thoughts/older.html"' in post
+    assert 'href="/posts/election-thoughts/newer.html"' in post
+    older = built.text("posts/election-thoughts/older.html")
+    newer = built.text("posts/election-thoughts/newer.html")
     assert 'url=/posts/thanks-bob/' in older and 'href="/posts/thanks-bob/"' in older
     assert 'url=/posts/sunset/' in newer and "Sunset over the harbour" in newer
-    newest = built.text("posts/building-fast/newer/index.html")
+    newest = built.text("posts/building-fast/newer.html")
     assert "There is no newer post" in newest and "refresh" not in newest
 
 
@@ -63,7 +63,7 @@ def test_a_new_post_moves_the_neighbour_links(site):
     (site / "content/posts/later.md").write_text(
         '+++\ntitle = "Later"\ndate = 2024-05-10T10:00:00Z\n+++\nNewest now.\n')
     run_build(site, quiet=True)
-    newer = (site / "_site/posts/building-fast/newer/index.html").read_text()
+    newer = (site / "_site/posts/building-fast/newer.html").read_text()
     assert 'href="/posts/later/"' in newer
 
 
