@@ -9,7 +9,6 @@ accepted like any other."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 from pathlib import Path
 
