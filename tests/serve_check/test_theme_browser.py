@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+from urllib.parse import quote
 
 import pytest
 
@@ -102,7 +103,7 @@ def test_follow_form_sends_the_reader_to_their_own_server(served, browser):
             page.fill("form.interact[data-intent=follow] input[name=server]", "social.example")
             page.click("form.interact[data-intent=follow] button")
         assert asked.value.url.startswith("https://social.example/authorize_interaction?uri=")
-        assert "alice%40127.0.0.1" in asked.value.url
+        assert f"uri={quote(url, safe='')}%2Fap%2Factor.json" in asked.value.url  # the actor
     finally:
         context.close()
 
@@ -121,3 +122,36 @@ def test_without_javascript_the_form_opens_the_instructions(served, browser):
         assert "search box" in page.locator(".interact-steps").inner_text()
     finally:
         context.close()
+
+
+def test_a_reader_handle_uses_their_servers_fep_3b86_follow_intent(served, browser):
+    """`you@server`: the script asks that server's WebFinger (and nothing else) for the
+    FEP-3b86 Follow intent and goes where its template says."""
+    url, _ = served
+    context = browser.new_context()
+    asked: list[str] = []
+
+    def server(route):
+        asked.append(route.request.url)
+        if "/.well-known/webfinger" in route.request.url:
+            route.fulfill(status=200, content_type="application/jrd+json",
+                          headers={"Access-Control-Allow-Origin": "*"}, body=json.dumps({
+                              "subject": "acct:bob@social.example", "links": [
+                                  {"rel": "https://w3id.org/fep/3b86/Follow",
+                                   "template": "https://social.example/intents/follow?object={object}"}]}))
+        else:
+            route.abort()
+
+    context.route(lambda u: not u.startswith("http://127.0.0.1"), server)
+    page = context.new_page()
+    try:
+        page.goto(url + "/")
+        with page.expect_request(lambda r: "/intents/follow" in r.url) as went:
+            page.fill("form.interact[data-intent=follow] input[name=server]", "@bob@social.example")
+            page.click("form.interact[data-intent=follow] button")
+        assert went.value.url == ("https://social.example/intents/follow?object="
+                                  + quote(f"{url}/ap/actor.json", safe=""))
+    finally:
+        context.close()
+    assert asked[0].split("?")[0] == "https://social.example/.well-known/webfinger"
+    assert all(a.startswith("https://social.example/") for a in asked)  # the reader's only

@@ -52,7 +52,7 @@ def test_every_page_offers_the_handle_and_a_follow_form(tmp_path):
         assert copy[0]["data-copy"] == "@alice@127.0.0.1:8000"
         follow = [f for f in forms(html) if f["attrs"].get("data-intent") == "follow"][0]
         assert follow["attrs"]["action"] == "/interact/" and follow["attrs"]["method"] == "get"
-        assert follow["inputs"]["uri"]["value"] == "alice@127.0.0.1:8000"
+        assert follow["inputs"]["uri"]["value"] == "http://127.0.0.1:8000/ap/actor.json"
         assert "required" in follow["inputs"]["server"]
     post = (out / "posts/sunset/index.html").read_text()
     reply = [f for f in forms(post) if f["attrs"].get("data-intent") == "reply"][0]
