@@ -20,6 +20,11 @@ EXTENSION_CONTEXT = {
     "toot": "http://joinmastodon.org/ns#",
     "featured": {"@id": "toot:featured", "@type": "@id"},
     "discoverable": "toot:discoverable",
+    "indexable": "toot:indexable",
+    "attributionDomains": {"@id": "toot:attributionDomains", "@type": "@id"},
+    "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
+    "movedTo": {"@id": "as:movedTo", "@type": "@id"},
+    "webfinger": "https://purl.archive.org/socialweb/webfinger#webfinger",
     "Emoji": "toot:Emoji",
     "schema": "http://schema.org#",
     "PropertyValue": "schema:PropertyValue",
@@ -53,6 +58,11 @@ class ActorInfo:
     discoverable: bool = True
     published: str | None = None
     tags: Sequence[dict] = ()
+    indexable: bool = True  # Mastodon's full-text search covers only indexable accounts
+    attribution_domains: Sequence[str] = ()  # where `fediverse:creator` may name this actor
+    webfinger: str | None = None  # FEP-2c59: "acct:user@host"
+    also_known_as: Sequence[str] = ()
+    moved_to: str | None = None
 
 
 def actor_document(info: ActorInfo) -> dict:
@@ -90,6 +100,15 @@ def actor_document(info: ActorInfo) -> dict:
         doc["published"] = info.published
     if info.tags:
         doc["tag"] = list(info.tags)
+    doc["indexable"] = info.indexable
+    if info.attribution_domains:
+        doc["attributionDomains"] = list(info.attribution_domains)
+    if info.webfinger:
+        doc["webfinger"] = info.webfinger
+    if info.also_known_as:
+        doc["alsoKnownAs"] = list(info.also_known_as)
+    if info.moved_to:
+        doc["movedTo"] = info.moved_to
     return doc
 
 
@@ -113,6 +132,7 @@ class PostInfo:
     attachments: Sequence[dict] = ()
     extra: dict = field(default_factory=dict)
     interaction_policy: dict | None = None  # who may quote it (fedicore.quotes)
+    type: str | None = None  # default: Article when titled, else Note
 
 
 def post_document(post: PostInfo, *, with_context: bool = True) -> dict:
@@ -124,7 +144,7 @@ def post_document(post: PostInfo, *, with_context: bool = True) -> dict:
     doc.update(
         {
             "id": post.id,
-            "type": "Article" if post.title else "Note",
+            "type": post.type or ("Article" if post.title else "Note"),
             "attributedTo": post.attributed_to,
             "url": post.url,
             "published": post.published,

@@ -27,6 +27,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "register": ("sitegen.social_cli:register_command", "Register the blog actor with its inbox."),
     "publish": ("sitegen.social_cli:publish_command", "Send new, edited and deleted posts to followers."),
     "pull": ("sitegen.social_cli:pull_command", "Fetch replies, likes, boosts and followers into the site."),
+    "move": ("sitegen.social_cli:move_command", "Tell followers the blog moved to another account."),
     "inbox": ("inbox.cli:inbox_group", "Run and operate the inbox server."),
     "up": ("fedipress.up:up_command", "Build a site and serve it with its inbox."),
 }

@@ -21,7 +21,7 @@ from pathlib import Path
 import msgspec
 
 from fedicore.errors import FedipressError
-from sitegen import content_types
+from sitegen import content_types, tombstones
 from sitegen.config import CONFIG_NAME, load_site
 from sitegen.federation import ensure_keys, site_documents, theme_assets
 from sitegen.listings import Layout, PageJob, pack_jobs, write_pages, write_pages_in_worker
@@ -51,7 +51,7 @@ class BuildReport:
 def build_site(root: Path, out_dir: Path, *, version: str, base_url: str | None = None,
                progress: Progress | None = None, force: bool = False,
                jobs: int | None = None, now: float | None = None,
-               posts: PostStamps | None = None) -> BuildReport:
+               posts: PostStamps | None = None, drafts: bool = False) -> BuildReport:
     """Build ``root`` into ``out_dir``; raises ``FedipressError`` on a user's mistake.
 
     ``posts`` is the caller's `scan_posts` of the site, when it already made one."""
@@ -59,7 +59,7 @@ def build_site(root: Path, out_dir: Path, *, version: str, base_url: str | None 
     gc.disable()  # tens of thousands of long-lived records: full collections cost 100s of ms
     try:
         return _build(root, out_dir, version=version, base_url=base_url, progress=progress,
-                      force=force, jobs=jobs, now=now, posts=posts)
+                      force=force, jobs=jobs, now=now, posts=posts, drafts=drafts)
     finally:
         if enabled:
             gc.enable()
@@ -67,7 +67,7 @@ def build_site(root: Path, out_dir: Path, *, version: str, base_url: str | None 
 
 def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
            progress: Progress | None, force: bool, jobs: int | None,
-           now: float | None, posts: PostStamps | None) -> BuildReport:
+           now: float | None, posts: PostStamps | None, drafts: bool = False) -> BuildReport:
     started = time.perf_counter()
     now = time.time() if now is None else now
     site = load_site(root, base_url=base_url)
@@ -81,7 +81,8 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
         key_stamp = stamp(site.key_path)
     stamps[".keys/private.pem"] = key_stamp
     options = options_key(out_dir, base_url)
-    global_key = _hash(version, options, (root / CONFIG_NAME).read_bytes(), public_pem,
+    global_key = _hash(version, options, drafts, (root / CONFIG_NAME).read_bytes(), public_pem,
+                       (root / "content" / "about.md").is_file(),  # the nav on every page
                        sorted((k, v) for k, v in stamps.items() if "templates" in k))
     # The output holds the token of the build that wrote it; any other (deleted, emptied, an
     # old copy restored) cannot be trusted to hold what the manifest says: render everything.
@@ -108,7 +109,8 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
     to_render.sort()
 
     # many files rewritten: in place, as renaming thousands of files is slow (sitegen.output)
-    renderer = PostRenderer(site, out_dir, atomic=not (full or len(to_render) > BULK))
+    renderer = PostRenderer(site, out_dir, atomic=not (full or len(to_render) > BULK),
+                            drafts=drafts)
     with Workers(renderer, jobs, base_url) as workers:
         for result in _render_all(renderer, workers, to_render, now, interactions, progress):
             if isinstance(result, str):
@@ -117,6 +119,7 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
 
         rendered = [records[source.name] for source in to_render]
         unmoved = None if full or old is None else _unmoved(old, records, rendered)
+        buried = tombstones.load_registry(root)
         if unmoved is not None:  # no post moved, came or left: plan only the pages showing them
             published = unmoved
             plans = Layout(site, published, global_key).pages_showing(rendered)
@@ -131,7 +134,10 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
             for record in old_posts.values():
                 if record.written and record.slug not in live:
                     remove_output(out_dir, f"posts/{record.slug}/index.html")
-                    remove_output(out_dir, f"ap/posts/{record.slug}.json")
+                    if record.draft:  # a previewed draft was never published: no Tombstone
+                        remove_output(out_dir, f"ap/posts/{record.slug}.json")
+                    else:
+                        tombstones.bury(buried, out_dir, record.slug, now)
         waiting = [r for r in records.values() if not r.draft and not r.written]
         next_due = min((_timestamp(r.published) for r in waiting), default=None)
 
@@ -143,13 +149,18 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
         for path in set(old.pages if old else ()) - set(pages):
             remove_output(out_dir, path)
 
-        for path, data in site_documents(renderer, public_pem, post_count=len(published),
-                                         version=version).items():
+        discovery = site_documents(renderer, public_pem, post_count=len(published),
+                                   version=version)
+        for path, data in discovery.items():
             write_if_changed(out_dir / path, data)
+        if "about/index.html" not in discovery:
+            remove_output(out_dir, "about/index.html")
         static_files = copy_static(site.static_dir, out_dir)
         for path in set(old.static_files if old else ()) - set(static_files):
             remove_output(out_dir, path)
-        write_server_files(out_dir)
+        gone = tombstones.settle(site, out_dir, buried, {r.slug for r in published})
+        stamps[str(tombstones.REGISTRY)] = stamp(root / tombstones.REGISTRY)
+        write_server_files(out_dir, content_types.HostRules(site.acct, tuple(gone)))
         token = output_token(global_key, records)
         write_if_changed(out_dir / OUTPUT_TOKEN, token.encode("ascii"))
         finish_pages()
@@ -218,7 +229,7 @@ class Workers:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.count, initializer=init_worker,
                 initargs=(str(site.root), str(self.renderer.out), self.base_url,
-                          self.renderer.atomic))
+                          self.renderer.atomic, self.renderer.drafts))
         return self._pool
 
     def __enter__(self) -> Workers:
@@ -301,6 +312,8 @@ def input_stamps(root: Path) -> dict[str, tuple[int, int]]:
               "data/interactions.json": stamp(root / "data" / "interactions.json"),
               "data/followers.json": stamp(root / "data" / "followers.json"),
               "data/mentions.json": stamp(root / "data" / "mentions.json"),
+              "data/tombstones.json": stamp(root / "data" / "tombstones.json"),
+              "content/about.md": stamp(root / "content" / "about.md"),
               "content/posts": stamp(root / "content" / "posts")}
     for folder in (root / "templates", root / "static", TEMPLATES_DIR):
         stamps[str(folder.relative_to(root) if folder.is_relative_to(root) else folder)] = \
@@ -326,11 +339,19 @@ def copy_static(static_dir: Path, out_dir: Path) -> list[str]:
     return sorted(own.keys() | {relative for _path, relative in theme_assets()})
 
 
-def write_server_files(out_dir: Path) -> None:
-    """Content-type rules for hosts: `_headers` (Netlify, Cloudflare Pages), nginx, Caddy."""
+def write_server_files(out_dir: Path, rules: content_types.HostRules) -> None:
+    """Rules for hosts: `_headers` + `_redirects` (Netlify, Cloudflare Pages), nginx, Caddy,
+    Apache `.htaccess`; and the list of deleted posts `fedipress serve` answers 410 for."""
+    from sitegen.host_rules import GONE_LIST
+
     write_if_changed(out_dir / "_headers", content_types.headers_file().encode())
-    write_if_changed(out_dir / "_fedipress" / "nginx.conf", content_types.nginx_snippet().encode())
-    write_if_changed(out_dir / "_fedipress" / "Caddyfile", content_types.caddy_snippet().encode())
+    write_if_changed(out_dir / "_redirects", content_types.redirects_file(rules).encode())
+    write_if_changed(out_dir / ".htaccess", content_types.htaccess(rules).encode())
+    write_if_changed(out_dir / "_fedipress" / "nginx.conf",
+                     content_types.nginx_snippet(rules).encode())
+    write_if_changed(out_dir / "_fedipress" / "Caddyfile",
+                     content_types.caddy_snippet(rules).encode())
+    write_if_changed(out_dir / GONE_LIST, "".join(f"{slug}\n" for slug in rules.gone).encode())
 
 
 def load_interactions(path: Path) -> dict:

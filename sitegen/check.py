@@ -92,6 +92,21 @@ def url_fetcher(client) -> Fetch:
     return fetch
 
 
+def negotiating_fetcher(client):
+    """(url, Accept) -> Fetched: a request as a remote server makes it."""
+    import httpx
+
+    def negotiate(url: str, accept: str) -> Fetched:
+        try:
+            response = client.get(url, headers={"Accept": accept})
+        except httpx.HTTPError as exc:
+            return Fetched(url, 0, body=f"{type(exc).__name__}: {exc}".encode())
+        return Fetched(url, response.status_code,
+                       {k.lower(): v for k, v in response.headers.items()}, response.content)
+
+    return negotiate
+
+
 def print_report(target: str, findings: list[Finding]) -> None:
     from rich.console import Console
     from rich.markup import escape
@@ -117,7 +132,8 @@ def run_check(target: str) -> int:
         base = target.rstrip("/")
         with httpx.Client(follow_redirects=False, timeout=15,
                           headers={"User-Agent": "fedipress-check"}) as client:
-            findings = check_documents(url_fetcher(client), base, check_types=True)
+            findings = check_documents(url_fetcher(client), base, check_types=True,
+                                       negotiate=negotiating_fetcher(client))
     else:
         out_dir = Path(target)
         if not out_dir.is_dir():

@@ -44,7 +44,8 @@ def _version() -> str:
 
 def run_build(root: Path, out: Path | None = None, *, base_url: str | None = None,
               quiet: bool = False, force: bool = False, jobs: int | None = None,
-              posts: dict[str, tuple[int, int]] | None = None) -> dict[str, tuple[int, int]]:
+              posts: dict[str, tuple[int, int]] | None = None,
+              drafts: bool = False) -> dict[str, tuple[int, int]]:
     """Build ``root`` into ``out``; prints a one-line summary unless quiet. ``posts``: the
     post files' stamps when the caller knows them (`serve --watch`); returns those used."""
     from sitegen.manifest import is_up_to_date, scan_posts
@@ -54,7 +55,7 @@ def run_build(root: Path, out: Path | None = None, *, base_url: str | None = Non
     version = _version()
     if posts is None:
         posts = scan_posts(root / "content" / "posts")
-    if not force and is_up_to_date(root, out_dir, base_url, version, posts):
+    if not force and not drafts and is_up_to_date(root, out_dir, base_url, version, posts):
         if not quiet:
             click.echo(f"up to date ({time.perf_counter() - started:.2f}s): {out_dir}")
         return posts
@@ -62,7 +63,8 @@ def run_build(root: Path, out: Path | None = None, *, base_url: str | None = Non
 
     with _progress(quiet) as progress:
         report = build_site(root, out_dir, version=version, base_url=base_url,
-                            progress=progress, force=force, jobs=jobs, posts=posts)
+                            progress=progress, force=force, jobs=jobs, posts=posts,
+                            drafts=drafts)
     if report.new_key and not quiet:
         click.echo(f"made a new actor key pair: {root / '.keys' / 'private.pem'} (keep it secret)")
     if not quiet:
@@ -164,7 +166,10 @@ def build_command(directory: Path, out: Path | None, base_url: str | None, quiet
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--watch", is_flag=True, help="Rebuild when a file in the site changes.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path))
-def serve_command(directory: Path, host: str, port: int, watch: bool, out: Path | None) -> None:
+@click.option("--drafts", is_flag=True,
+              help="Preview drafts too (built into .fedipress-cache/preview, never _site).")
+def serve_command(directory: Path, host: str, port: int, watch: bool, out: Path | None,
+                  drafts: bool) -> None:
     """Build, then serve the site with the content types the fediverse expects.
 
     When base_url is a local address, the site is built for the address it is served at, so
@@ -172,14 +177,16 @@ def serve_command(directory: Path, host: str, port: int, watch: bool, out: Path 
     from sitegen.config import load_site
     from sitegen.serve import serve
 
-    out_dir = out or directory / DEFAULT_OUT
+    out_dir = out or (directory / ".fedipress-cache" / "preview" if drafts
+                      else directory / DEFAULT_OUT)
     if port == 0:
         port = _free_port(host)
     base_url = served_base_url(load_site(directory).base_url, host, port)
     if base_url:
         click.echo(f"building for {base_url} (base_url is local; ids must match where it is "
                    f"served)")
-    known: dict[str, tuple[int, int]] | None = run_build(directory, out_dir, base_url=base_url)
+    known: dict[str, tuple[int, int]] | None = run_build(directory, out_dir, base_url=base_url,
+                                                         drafts=drafts)
     posts_dir = (directory / "content" / "posts").resolve()
 
     def rebuild(changed: set[str]) -> None:
@@ -190,7 +197,8 @@ def serve_command(directory: Path, host: str, port: int, watch: bool, out: Path 
         # trusted: a post that broke it must be read again even if the watcher does not name it)
         posts = rescan(known, posts_dir, changed) if known is not None else None
         known = None
-        known = run_build(directory, out_dir, base_url=base_url, quiet=True, posts=posts)
+        known = run_build(directory, out_dir, base_url=base_url, quiet=True, posts=posts,
+                          drafts=drafts)
 
     serve(out_dir, host, port, rebuild=rebuild if watch else None,
           watch_dir=directory.resolve() if watch else None)

@@ -40,6 +40,11 @@ class SiteConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     feed_size: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 20
     manually_approves_followers: bool = False
     discoverable: bool = True
+    indexable: bool = True
+    object_type: Literal["auto", "note", "article"] = "auto"
+    attribution_domains: list[str] = []
+    also_known_as: list[str] = []  # actor URLs of the author's other accounts (moving in)
+    moved_to: str | None = None  # the actor URL of the account this blog moved to
     rel_me: list[str] = []
     fediverse_creator: str | None = None
     fields: list[ProfileField] = []

@@ -55,7 +55,9 @@ def site_documents(renderer: PostRenderer, public_pem: str, *, post_count: int,
         public_key_pem=public_pem, icon=_image(site, config.avatar),
         image=_image(site, config.header), fields=profile_fields,
         manually_approves_followers=config.manually_approves_followers,
-        discoverable=config.discoverable, tags=tags,
+        discoverable=config.discoverable, tags=tags, indexable=config.indexable,
+        attribution_domains=attribution_domains(site), webfinger=f"acct:{site.acct}",
+        also_known_as=list(config.also_known_as), moved_to=config.moved_to,
     )
     jrd = documents.webfinger_jrd(acct=site.acct, actor_id=site.actor_id,
                                   profile_url=f"{site.base_url}/")
@@ -68,7 +70,35 @@ def site_documents(renderer: PostRenderer, public_pem: str, *, post_count: int,
         ".well-known/nodeinfo": json_bytes(documents.nodeinfo_links(site.base_url)),
         "nodeinfo/2.1.json": json_bytes(documents.nodeinfo_document(
             version=version, local_posts=post_count, node_name=site.site_title)),
+        "interact/index.html": renderer.env.get_template("interact.html").render(
+            site=renderer.context).encode(),
+        **about_page(renderer),
     }
+
+
+def about_page(renderer: PostRenderer) -> dict[str, bytes]:
+    """`content/about.md` (Markdown; a first `# Heading` is its title) as `/about/`."""
+    source = renderer.site.root / "content" / "about.md"
+    try:
+        text = source.read_text("utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FedipressError(f"cannot read: {exc}", path="content/about.md") from None
+    title, body = "About", text
+    first, _, rest = text.lstrip().partition("\n")
+    if first.startswith("# "):
+        title, body = first[2:].strip(), rest
+    html = renderer.markup.render(body).page_html
+    return {"about/index.html": renderer.env.get_template("about.html").render(
+        site=renderer.context, about={"title": title, "body_html": html}).encode()}
+
+
+def attribution_domains(site: Site) -> list[str]:
+    """Domains whose pages may name this actor in `fediverse:creator`: the blog's own host
+    (without a port, as Mastodon compares hosts) and any the config adds."""
+    own = site.host.split(":")[0] if not site.host.startswith("[") else site.host
+    return list(dict.fromkeys([own, *site.config.attribution_domains]))
 
 
 def _image(site: Site, relative: str | None) -> tuple[str, str] | None:

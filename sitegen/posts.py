@@ -40,6 +40,8 @@ class FrontMatter(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     images: list[ImageRef] = []
     slug: str | None = None
     quote_policy: Literal["public", "followers", "nobody"] | None = None  # else the site's
+    object_type: Literal["auto", "note", "article"] | None = None
+    minor_edit: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class Post:
     images: tuple[Image, ...]
     body: str = field(repr=False)
     quote_policy: str | None = None  # who may quote it; None: the site's `quote_policy`
+    object_type: str | None = None  # overrides the site's `object_type`
+    minor_edit: bool = False  # a typo fix: `publish` sends no Update for it
 
 
 def parse_post(text: str, *, path: Path, static_dir: Path, shown: str | None = None) -> Post:
@@ -106,6 +110,8 @@ def parse_post(text: str, *, path: Path, static_dir: Path, shown: str | None = N
         tags=tuple(dict.fromkeys(tags)), content_warning=meta.content_warning or None,
         summary=meta.summary or None, draft=meta.draft, language=meta.language,
         pinned=meta.pinned, images=tuple(images), body=body, quote_policy=meta.quote_policy,
+        object_type=meta.object_type,
+        minor_edit=meta.minor_edit,
     )
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 import gc
 import hashlib
 import html
+import re
 from typing import NamedTuple
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from sitegen.markup import Markup, shorten
 from sitegen.mentions import load_targets, mentions_key
 from sitegen.output import write_if_changed
 from sitegen.posts import Post, iso, media_type, parse_post
+from sitegen.presentation import absolute_urls, present
 from sitegen.theme import environment, site_context
 
 
@@ -39,8 +41,10 @@ def json_bytes(doc: object) -> bytes:
 
 
 class PostRenderer:
-    def __init__(self, site: Site, out_dir: Path, *, atomic: bool = True) -> None:
+    def __init__(self, site: Site, out_dir: Path, *, atomic: bool = True,
+                 drafts: bool = False) -> None:
         self.site = site
+        self.drafts = drafts  # `serve --drafts`: render drafts too, for a preview
         self.out = out_dir
         self.atomic = atomic  # replace existing files by rename (see sitegen.output)
         emoji_urls = {code: site.static_url(path) for code, path in site.config.emoji.items()}
@@ -74,7 +78,7 @@ class PostRenderer:
         )
         entry = interactions.get(post.slug) or interactions.get(self.site.post_id(post.slug))
         record.interactions = hashlib.sha256(json_bytes(entry)).hexdigest() if entry else ""
-        if post.draft:
+        if post.draft and not self.drafts:
             return record
         rendered = self.markup.render(post.body)
         found = rendered.found
@@ -87,6 +91,9 @@ class PostRenderer:
         document = self.document(post, rendered.ap_html, record.tags, found, entry)
         page = self.page(post, rendered.page_html, record, entry)
         doc_bytes = json_bytes(document)
+        # the feed shows the whole post (timelines may get a teaser): absolute, kept aside
+        write_if_changed(feed_content_path(self.site, post.slug), absolute_urls(
+            rendered.page_html, self.site.post_url(post.slug)).encode(), atomic=self.atomic)
         write_if_changed(self.out / "posts" / post.slug / "index.html", page, atomic=self.atomic)
         write_if_changed(self.out / "ap" / "posts" / f"{post.slug}.json", doc_bytes,
                          atomic=self.atomic)
@@ -113,18 +120,28 @@ class PostRenderer:
              "name": image.alt}
             for image in post.images
         ]
-        # Mastodon shows any `summary` as a content warning, so only a CW goes there; an
-        # article's description stays on the HTML page and in listings.
-        summary = post.content_warning
+        url = site.post_url(post.slug)
+        shown = present(
+            setting=post.object_type or site.config.object_type, title=post.title,
+            content_warning=post.content_warning, teaser=post.summary or shorten(found.excerpt),
+            content_html=absolute_urls(content, url), url=url, attributed_to=site.actor_id,
+            attachments=attachments)
+        post_id = site.post_id(post.slug)
+        counts = entry if isinstance(entry, dict) else {}
+        extra = {"replies": replies_collection(post_id, entry),
+                 "likes": counted_collection(f"{post_id}#likes", counts.get("likes")),
+                 "shares": counted_collection(f"{post_id}#shares", counts.get("boosts"))}
+        if shown.preview:
+            extra["preview"] = shown.preview
         info = documents.PostInfo(
-            id=site.post_id(post.slug), url=site.post_url(post.slug),
-            attributed_to=site.actor_id, followers=site.followers, content_html=content,
-            published=iso(post.published), title=post.title, summary=summary,
-            sensitive=post.content_warning is not None,
+            id=site.post_id(post.slug), url=url,
+            attributed_to=site.actor_id, followers=site.followers, content_html=shown.content,
+            published=iso(post.published), title=shown.name, summary=shown.summary,
+            sensitive=shown.sensitive, type=shown.type,
             updated=iso(post.updated) if post.updated else None,
             language=post.language or site.config.language, tags=tag_docs,
             mentions=list(found.mentions.values()), attachments=attachments,
-            extra={"replies": replies_collection(site.post_id(post.slug), entry)},
+            extra=extra,
             interaction_policy=quotes.interaction_policy(
                 post.quote_policy or site.config.quote_policy, actor_id=site.actor_id,
                 followers=site.followers),
@@ -141,10 +158,24 @@ class PostRenderer:
                 "url": self.site.post_url(post.slug), "json_url": self.site.post_id(post.slug),
                 "language": post.language or self.site.config.language,
                 "images": [{"src": f"/{i.url_path}", "alt": i.alt} for i in post.images],
+                "description": page_description(post, record),
+                "draft": post.draft,
             },
             "interactions": interactions_view(entry),
         }
         return self.template.render(context).encode("utf-8")
+
+
+def page_description(post: Post, record: PostRecord) -> str:
+    """The teaser that link previews show; never the text behind a content warning."""
+    if post.content_warning:
+        return f"Content warning: {post.content_warning}"
+    return html.unescape(re.sub(r"<[^>]+>", "", record.excerpt_html)).strip()[:300]
+
+
+def feed_content_path(site: Site, slug: str) -> Path:
+    """Where a post's whole HTML, with absolute URLs, waits for the Atom feed."""
+    return site.cache_dir / "feed" / f"{slug}.html"
 
 
 # --- replies: the pulled data is sanitised again here, whoever wrote the file ---------------
@@ -162,20 +193,46 @@ def interactions_view(entry: object) -> dict | None:
         return None
     replies = [view for view in map(_reply_view, _as_list(entry.get("replies"))) if view]
     likes, boosts = _count(entry.get("likes")), _count(entry.get("boosts"))
-    reactions = [view for view in map(_reaction_view, _as_list(entry.get("reactions"))) if view]
+    reactions = [r for r in map(_reaction_view, _as_list(entry.get("reactions"))) if r]
     quotes = _count(entry.get("quotes"))
     if not replies and not likes and not boosts and not reactions and not quotes:
         return None
-    return {"likes": likes, "boosts": boosts, "reply_count": len(replies),
-            "replies": _nest(replies), "reactions": reactions, "quotes": quotes}
+    return {"likes": likes, "boosts": boosts, "reply_count": len(replies), "quotes": quotes,
+            "replies": _nest(replies), "reactions": reactions[:FACEPILE],
+            "likers": _faces(entry.get("likers")), "boosters": _faces(entry.get("boosters"))}
+
+
+FACEPILE = 12  # faces shown per kind: the page stays small whatever the counts
+
+
+def _faces(raw: object) -> list[dict]:
+    faces = []
+    for face in _as_list(raw):
+        if len(faces) == FACEPILE:
+            break
+        if not isinstance(face, dict) or not _url(face.get("url")):
+            continue
+        handle = plain_text(face.get("handle"), 200)
+        faces.append({"url": face["url"], "avatar": _url(face.get("avatar")),
+                      "name": plain_text(face.get("name"), 120) or handle or "Someone",
+                      "handle": handle or None})
+    return faces
 
 
 def _reaction_view(raw: object) -> dict | None:
-    """One emoji reaction: the emoji as plain text, its count, a custom emoji's http(s) image."""
+    """An emoji reaction as `{"emoji": "🎉" or ":code:", "count": n, "icon": url?}`."""
     if not isinstance(raw, dict):
         return None
-    emoji, count = plain_text(raw.get("emoji"), 64), _count(raw.get("count"))
-    return {"emoji": emoji, "count": count, "icon": _url(raw.get("icon"))} if emoji and count else None
+    emoji = plain_text(raw.get("emoji"), 64)
+    count = _count(raw.get("count"))
+    if not emoji or not count:
+        return None
+    return {"emoji": emoji, "count": count, "icon": _url(raw.get("icon"))}
+
+
+def counted_collection(collection_id: str, total: object) -> dict:
+    """`likes` / `shares` of a post: Mastodon reads their `totalItems` for its counts."""
+    return {"id": collection_id, "type": "Collection", "totalItems": _count(total)}
 
 
 def replies_collection(post_id: str, entry: object) -> dict:
@@ -267,11 +324,12 @@ def _slug_line(text: str) -> int:
 _WORKER: PostRenderer | None = None
 
 
-def init_worker(root: str, out_dir: str, base_url: str | None, atomic: bool = True) -> None:
+def init_worker(root: str, out_dir: str, base_url: str | None, atomic: bool = True,
+                drafts: bool = False) -> None:
     """Run once per worker: config, Markdown parser and templates are built here."""
     global _WORKER
     _WORKER = PostRenderer(load_site(Path(root), base_url=base_url), Path(out_dir),
-                           atomic=atomic)
+                           atomic=atomic, drafts=drafts)
     gc.freeze()  # parser, templates and config live for the whole build
 
 

@@ -24,7 +24,7 @@ from sitegen.content_types import content_type_for, wants_cors
 
 
 #: Files the build writes for the host's configuration, never served (as on Netlify).
-HOST_ONLY = frozenset({"_headers", "_redirects", "_fedipress"})
+HOST_ONLY = frozenset({"_headers", "_redirects", "_fedipress", ".htaccess"})
 
 
 def resolve_request_path(out_dir: Path, url_path: str) -> tuple[Path, str] | None:
@@ -59,9 +59,11 @@ class SiteRequestHandler(BaseHTTPRequestHandler):
     server_version = "fedipress-serve"
     protocol_version = "HTTP/1.1"
 
-    def __init__(self, *args, out_dir: Path, quiet: bool, **kwargs) -> None:
+    def __init__(self, *args, out_dir: Path, quiet: bool, live_reload: bool = False,
+                 **kwargs) -> None:
         self.out_dir = out_dir
         self.quiet = quiet
+        self.live_reload = live_reload  # `serve --watch`: open pages reload after a rebuild
         super().__init__(*args, **kwargs)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server naming
@@ -77,7 +79,20 @@ class SiteRequestHandler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = _not_allowed  # noqa: N815
 
     def _serve(self, *, with_body: bool) -> None:
-        found = resolve_request_path(self.out_dir, self.path)
+        from sitegen.host_rules import route, rules_from_output  # the snippets' rules, here
+
+        asked = urlsplit(self.path)
+        if self.live_reload and asked.path in LIVE_RELOAD:
+            self._send(LIVE_RELOAD[asked.path](self.out_dir), asked.path, with_body)
+            return
+        routed = route(rules_from_output(self.out_dir), unquote(asked.path), asked.query,
+                       self.headers.get("Accept"))
+        if routed.status != 200:
+            self._json_error(HTTPStatus(routed.status), HTTPStatus(routed.status).phrase.lower()
+                             .replace(" ", "_"), asked.path, with_body=with_body)
+            return
+        found = resolve_request_path(self.out_dir, routed.path if routed.path != unquote(
+            asked.path) else self.path)
         if found is None:
             self._json_error(HTTPStatus.NOT_FOUND, "not_found", urlsplit(self.path).path,
                              with_body=with_body)
@@ -88,12 +103,27 @@ class SiteRequestHandler(BaseHTTPRequestHandler):
         except OSError as exc:
             self._json_error(HTTPStatus.FORBIDDEN, "unreadable", str(exc), with_body=with_body)
             return
+        if self.live_reload and relative.endswith(".html"):
+            body = body.replace(b"</body>", LIVE_RELOAD_TAG + b"</body>", 1)
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", content_type_for(relative))
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-cache")
         if wants_cors(relative):
             self.send_header("Access-Control-Allow-Origin", "*")
+        if relative == "index.html" or relative.startswith(("posts/", "ap/posts/")) \
+                or relative == "ap/actor.json":
+            self.send_header("Vary", "Accept")  # content negotiation (sitegen.host_rules)
+        self.end_headers()
+        if with_body:
+            self.wfile.write(body)
+
+    def _send(self, body: bytes, path: str, with_body: bool) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/javascript; charset=utf-8"
+                         if path.endswith(".js") else "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
         self.end_headers()
         if with_body:
             self.wfile.write(body)
@@ -115,6 +145,33 @@ class SiteRequestHandler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+# Live reload (`serve --watch` only; nothing is written into the built pages): each served page
+# gets a small script that polls the build token and reloads when a rebuild changed it.
+LIVE_RELOAD_TAG = b'<script src="/_fedipress/live-reload.js" defer></script>'
+_LIVE_RELOAD_JS = b"""(function () {
+  var seen = null;
+  function check() {
+    fetch("/_fedipress/live-reload", {cache: "no-store"}).then(function (r) { return r.json(); })
+      .then(function (d) { if (seen !== null && d.build !== seen) location.reload(); seen = d.build; })
+      .catch(function () {}).then(function () { setTimeout(check, 1000); });
+  }
+  check();
+})();
+"""
+
+
+def _build_token(out_dir: Path) -> bytes:
+    try:
+        token = (out_dir / "_fedipress" / "build-token").read_text("ascii").strip()
+    except OSError:
+        token = ""
+    return json.dumps({"build": token}).encode()
+
+
+LIVE_RELOAD = {"/_fedipress/live-reload.js": lambda _out: _LIVE_RELOAD_JS,
+               "/_fedipress/live-reload": _build_token}
+
+
 class SiteServer(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -129,12 +186,13 @@ class SiteServer6(SiteServer):
     address_family = socket.AF_INET6
 
 
-def make_server(out_dir: Path, host: str, port: int, *, quiet: bool = False) -> SiteServer:
+def make_server(out_dir: Path, host: str, port: int, *, quiet: bool = False,
+                live_reload: bool = False) -> SiteServer:
     """A bound, not yet running server; `port=0` picks a free port (see `.url`)."""
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise FedipressError("no built site here; run `fedipress build` first", path=str(out_dir))
-    handler = partial(SiteRequestHandler, out_dir=out_dir, quiet=quiet)
+    handler = partial(SiteRequestHandler, out_dir=out_dir, quiet=quiet, live_reload=live_reload)
     server_class = SiteServer6 if ":" in host else SiteServer
     try:
         return server_class((host, port), handler)
@@ -181,7 +239,8 @@ def watch_and_rebuild(watch_dir: Path, out_dir: Path, rebuild: Callable[[set[str
 def serve(out_dir: Path, host: str, port: int, *, rebuild: Callable[[set[str]], object] | None = None,
           watch_dir: Path | None = None) -> None:
     """Serve `out_dir` until Ctrl-C; rebuild on changes under `watch_dir` when given."""
-    server = make_server(out_dir, host, port)
+    watching = watch_dir is not None and rebuild is not None
+    server = make_server(out_dir, host, port, live_reload=watching)
     stop = threading.Event()
     watcher = None
     if watch_dir is not None and rebuild is not None:

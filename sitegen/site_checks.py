@@ -132,6 +132,9 @@ def _webfinger(c: _Checker) -> tuple[str, str] | None:
     """(acct, actor url) from the WebFinger file, also asked the way Mastodon asks."""
     url = f"{c.base}/.well-known/webfinger"
     jrd_types = ("application/jrd+json", "application/json")
+    if c.fetch(url).status in (400, 404):  # a host that answers only its own acct: (right)
+        known = _acct_from_home(c)
+        url = f"{url}?resource=acct:{known}" if known else url
     jrd = c.get_json("webfinger", url, jrd_types)
     if jrd is None:
         return None
@@ -155,6 +158,7 @@ def _webfinger(c: _Checker) -> tuple[str, str] | None:
     if not c.local(actor_url):
         c.fail("webfinger", url, f"self link {actor_url!r} is not on {c.host}")
         return None
+    url = url.split("?")[0]
     asked = f"{url}?resource=acct:{acct}"
     again = c.get_json("webfinger", asked, jrd_types)
     if again is None:
@@ -164,6 +168,20 @@ def _webfinger(c: _Checker) -> tuple[str, str] | None:
         return None
     c.ok("webfinger", asked, f"{subject} -> {actor_url}")
     return acct, actor_url
+
+
+def _acct_from_home(c: _Checker) -> str | None:
+    """user@host from the home page's rel=alternate actor, as a server does with a pasted URL."""
+    home = c.fetch(f"{c.base}/")
+    links = alternate_activity_links(home.body.decode("utf-8", errors="replace"))
+    if home.status != 200 or not links or not c.local(links[0]):
+        return None
+    actor = c.fetch(links[0])
+    try:
+        name = json.loads(actor.body).get("preferredUsername")
+    except (ValueError, AttributeError):
+        return None
+    return f"{name}@{c.host}" if isinstance(name, str) and name else None
 
 
 def _actor(c: _Checker, acct: str, actor_url: str) -> dict | None:
@@ -358,16 +376,26 @@ def _nodeinfo(c: _Checker) -> None:
     c.ok("nodeinfo", hrefs[0], f"NodeInfo {doc.get('version')}")
 
 
-def check_documents(fetch: Fetch, base_url: str, *, check_types: bool = True) -> list[Finding]:
-    """Every finding for the site at `base_url`; any with `ok=False` is a failure."""
+def check_documents(fetch: Fetch, base_url: str, *, check_types: bool = True,
+                    negotiate=None) -> list[Finding]:
+    """Every finding for the site at `base_url`; any with `ok=False` is a failure.
+
+    ``negotiate(url, accept)`` (a deployed site only) adds the checks of what the host must do
+    beyond serving files: content negotiation and WebFinger for the blog's account only."""
+    from sitegen.discovery_checks import check_discovery
+
     c = _Checker(fetch, base_url, check_types)
     found = _webfinger(c)
     if found is not None:
         actor = _actor(c, *found)
         if actor is not None:
             _followers(c, actor)
+            post_urls = []
             for post in _posts_from_outbox(c, actor):
                 _post_page(c, post)
+                if isinstance(post.get("url"), str):
+                    post_urls.append(post["url"])
+            check_discovery(c, found[0], actor, post_urls, negotiate)
             if isinstance(actor.get("featured"), str) and c.local(actor["featured"]):
                 for item in _collection_items(c, "featured", actor["featured"]) or []:
                     item_id = item.get("id") if isinstance(item, dict) else item

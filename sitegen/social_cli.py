@@ -44,15 +44,18 @@ def register_command(directory: Path) -> None:
               help="Record the site as published without sending (e.g. old posts).")
 @click.option("--allow-private", is_flag=True,
               help="Also resolve mentions on private/loopback addresses (local testing).")
+@click.option("--quiet-edits", is_flag=True,
+              help="Record edits (typo fixes) without sending an Update.")
 def publish_command(directory: Path, out: Path | None, dry_run: bool,
-                    mark_published: bool, allow_private: bool) -> None:
+                    mark_published: bool, allow_private: bool, quiet_edits: bool) -> None:
     """Resolve mentions (WebFinger), then send Create / Update / Delete for what changed
     since the last publish."""
     from sitegen.social import publish_site
 
     try:
         report = publish_site(directory, out=out, dry_run=dry_run, mark_only=mark_published,
-                              allow_private=allow_private, echo=click.echo)
+                              allow_private=allow_private, quiet_edits=quiet_edits,
+                              echo=click.echo)
     except FedipressError as exc:
         _fail(exc)
         return
@@ -82,5 +85,20 @@ def pull_command(directory: Path, out: Path | None, allow_private: bool) -> None
 
     try:
         pull_site(directory, out=out, allow_private=allow_private, echo=click.echo)
+    except FedipressError as exc:
+        _fail(exc)
+
+
+@click.command("move")
+@site_argument
+@out_option
+@click.option("--allow-private", is_flag=True,
+              help="Allow a new account on a private/loopback address (local testing).")
+def move_command(directory: Path, out: Path | None, allow_private: bool) -> None:
+    """Send a Move to every follower: the blog now lives at `moved_to`."""
+    from sitegen.social.move import move_site
+
+    try:
+        click.echo(move_site(directory, out=out, allow_private=allow_private))
     except FedipressError as exc:
         _fail(exc)

@@ -34,6 +34,7 @@ def environment(site: Site) -> Environment:
         auto_reload=False,
     )
     env.filters["human_date"] = human_date
+    env.filters["counted"] = counted
     return env
 
 
@@ -53,7 +54,23 @@ def site_context(site: Site, bio_html: str) -> dict:
         "actor_id": site.actor_id,
         "feed_url": f"{site.base_url}/feed.xml",
         "fields": [(f.name, f.value) for f in config.fields],
+        "acct": site.acct,
+        "has_about": (site.root / "content" / "about.md").is_file(),
+        "description": _plain(bio_html) or site.site_title,
+        "avatar_url": site.static_url(config.avatar) if config.avatar else None,
     }
+
+
+def _plain(fragment: str) -> str:
+    import html
+    import re
+
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def counted(number: int, singular: str, plural: str | None = None) -> str:
+    """`1 like`, `2 likes`, `0 replies`: a count with the right form of its noun."""
+    return f"{number} {singular if number == 1 else (plural or singular + 's')}"
 
 
 def human_date(value: str) -> str:

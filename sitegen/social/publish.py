@@ -66,8 +66,14 @@ class Action:
 
     def line(self) -> str:
         label = {"create": "Create", "update": "Update", "delete": "Delete",
-                 "actor": "Update (actor)"}[self.kind]
+                 "actor": "Update (actor)", "quiet": "Quiet update (not sent)",
+                 "record": "Recorded, not announced (older than what was sent)"}[self.kind]
         return f"{label} {self.object_id}"
+
+    @property
+    def sends(self) -> bool:
+        """False for what is only recorded: a minor edit, an old post never announced."""
+        return self.kind not in ("quiet", "record")
 
 
 def content_hash(document: dict[str, Any], fields: tuple[str, ...] | None = None) -> str:
@@ -104,6 +110,8 @@ def _post_state(value: dict[str, Any]) -> dict[str, Any]:
             known["updated"] = value["updated"]
         except ValueError:
             pass  # a hand-edited state: the next edit carries the publish time
+    if value.get("announced") is False:
+        known["announced"] = False
     return known
 
 
@@ -148,8 +156,14 @@ def live_posts(root: Path, out_dir: Path, now: float) -> dict[str, tuple[str, di
 
 
 def plan(state: PublishState, posts: dict[str, tuple[str, dict[str, Any]]],
-         actor: dict[str, Any], *, now: float) -> list[Action]:
-    """What to send, in order: the profile, new posts (oldest first), edits, removals."""
+         actor: dict[str, Any], *, now: float, quiet: frozenset[str] = frozenset(),
+         quiet_edits: bool = False) -> list[Action]:
+    """What to send, in order: the profile, new posts (oldest first), edits, removals.
+
+    An edit of a post in ``quiet`` (front matter `minor_edit = true`), every edit with
+    ``quiet_edits``, and any edit of a post never announced is recorded, not sent. A post never
+    sent that is older than the newest post already sent is recorded, not announced: a Create
+    would put it in timelines as new."""
     actor_id = actor["id"]
     followers = actor.get("followers")
     actions: list[Action] = []
@@ -161,10 +175,18 @@ def plan(state: PublishState, posts: dict[str, tuple[str, dict[str, Any]]],
             to=[PUBLIC], cc=[followers] if followers else [])))
     ordered = sorted(posts.items(), key=lambda item: (str(item[1][1].get("published", "")),
                                                       item[0]))
+    newest_sent = max((str(document.get("published", "")) for post_id, (_s, document)
+                       in posts.items() if state.posts.get(post_id, {}).get("announced", True)
+                       and post_id in state.posts), default=None)
     for post_id, (slug, document) in ordered:
         digest = content_hash(document, POST_FIELDS)
         known = state.posts.get(post_id)
-        if known is None:
+        if known is None and newest_sent and str(document.get("published", "")) < newest_sent:
+            actions.append(Action("record", post_id, slug, digest, {}))
+        elif known is not None and known["hash"] != digest and (
+                quiet_edits or post_id in quiet or known.get("announced") is False):
+            actions.append(Action("quiet", post_id, slug, digest, {}))
+        elif known is None:
             updated = document.get("updated")
             actions.append(Action("create", post_id, slug, digest, activities.create(
                 actor_id, document, activity_id=f"{post_id}#create"),
@@ -210,11 +232,16 @@ def apply(state: PublishState, action: Action, actor_hash: str) -> None:
     elif action.kind == "delete":
         state.posts.pop(action.object_id, None)
     else:
+        before = state.posts.get(action.object_id, {})
         known: dict[str, Any] = {"slug": action.slug, "hash": action.hash}
-        if action.edits:
-            known["edits"] = action.edits
-        if action.updated:
-            known["updated"] = action.updated
+        edits = action.edits or before.get("edits")
+        if edits:
+            known["edits"] = edits
+        updated = action.updated or before.get("updated")
+        if updated:
+            known["updated"] = updated
+        if action.kind == "record" or before.get("announced") is False:
+            known["announced"] = False
         state.posts[action.object_id] = known
 
 
@@ -227,7 +254,7 @@ class PublishReport:
 
 
 def publish_site(root: Path, *, out: Path | None = None, dry_run: bool = False,
-                 mark_only: bool = False, now: float | None = None,
+                 mark_only: bool = False, quiet_edits: bool = False, now: float | None = None,
                  client: InboxClient | None = None, allow_private: bool = False,
                  echo: Callable[[str], None] = lambda line: None) -> PublishReport:
     """Resolve mentions, plan and send. ``mark_only`` records the current site as published
@@ -254,7 +281,8 @@ def publish_site(root: Path, *, out: Path | None = None, dry_run: bool = False,
     state = load_state(root)
     actor_hash = content_hash({k: v for k, v in actor.items() if k != "@context"})
     first_run = state.actor_hash is None
-    actions = plan(state, live_posts(root, out_dir, now), actor, now=now)
+    actions = plan(state, live_posts(root, out_dir, now), actor, now=now,
+                   quiet=minor_edits(root, site), quiet_edits=quiet_edits)
     report = PublishReport(planned=[a.line() for a in actions], unresolved=unresolved)
     if dry_run:
         for line in report.planned:
@@ -269,6 +297,11 @@ def publish_site(root: Path, *, out: Path | None = None, dry_run: bool = False,
     if first_run:
         state.actor_hash = actor_hash  # the profile is news only when it changes later
         save_state(root, state)
+    for action in [a for a in actions if not a.sends]:
+        apply(state, action, actor_hash)
+        save_state(root, state)
+        echo(action.line())
+    actions = [a for a in actions if a.sends]
     if not actions:
         return report
     own = client is None
@@ -289,6 +322,25 @@ def publish_site(root: Path, *, out: Path | None = None, dry_run: bool = False,
         if own:
             client.close()
     return report
+
+
+def minor_edits(root: Path, site: Site) -> frozenset[str]:
+    """Ids of the built posts whose front matter says `minor_edit = true`."""
+    import tomllib
+
+    from sitegen.posts import split_front_matter
+
+    manifest = load_manifest(root)
+    found = set()
+    for record in (manifest.posts.values() if manifest else ()):
+        try:
+            text = (site.content_dir / record.source).read_text("utf-8")
+            front, _body, _line = split_front_matter(text, record.source)
+            if tomllib.loads(front).get("minor_edit") is True:
+                found.add(site.post_id(record.slug))
+        except (OSError, UnicodeDecodeError, ValueError, FedipressError):
+            continue  # the build already reported a broken post
+    return frozenset(found)
 
 
 def _timestamp(iso_time: str) -> float:

@@ -41,6 +41,7 @@ MAX_DEPTH = 6
 THREADS = 8
 DOCUMENT_DEADLINE = 10.0   # seconds for a reply author's whole document, however it trickles
 MAX_DOCUMENT_BYTES = 1024 * 1024  # decoded bytes of a reply author's document
+FACEPILE = 12  # faces shown per kind under a post
 
 
 def clean_reply_html(html: str) -> str:
@@ -254,6 +255,22 @@ class Puller:
                 found.append({"emoji": emoji, "count": count, "icon": _http_url(item.get("icon"))})
         return found
 
+    def faces(self, kind: str, object_id: str) -> list[dict[str, Any]]:
+        """Who liked or boosted, newest first, at most FACEPILE: the inbox lists the
+        activities only to the blog's own signed request."""
+        token = base64.urlsafe_b64encode(object_id.encode()).decode().rstrip("=")
+        answer = self.client.get(self.client.actor_path(
+            f"/inbox/{kind}/{token}?skip=0&limit={FACEPILE}"), signed=True)
+        items = answer.data.get("orderedItems") if isinstance(answer.data, dict) else None
+        found = []
+        for activity in items if isinstance(items, list) else []:
+            actor = activity.get("actor") if isinstance(activity, dict) else None
+            if _http_url(actor) and actor not in [f["url"] for f in found]:
+                author = self.author(str(actor))
+                found.append({"name": author.name, "handle": author.handle,
+                              "url": author.url or actor, "avatar": author.avatar})
+        return found[:FACEPILE]
+
     def post_entry(self, post_id: str) -> dict[str, Any] | None:
         _total, notes = self._collection("replies", post_id, items=True)
         likes, _ = self._collection("likes", post_id, items=False)
@@ -269,6 +286,10 @@ class Puller:
             entry["reactions"] = reactions
         if quoted:
             entry["quotes"] = quoted
+        if likes:
+            entry["likers"] = self.faces("likes", post_id)
+        if boosts:
+            entry["boosters"] = self.faces("shares", post_id)
         return entry
 
     def stamp(self, raw: Any, post_id: str) -> dict[str, Any] | None:

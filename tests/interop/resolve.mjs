@@ -57,7 +57,7 @@ result.actor = {
   name: actor.name?.toString() ?? null, inbox: actor.inboxId?.href ?? null,
   sharedInbox: actor.endpoints?.sharedInbox?.href ?? null, outbox: actor.outboxId?.href ?? null,
   followers: actor.followersId?.href ?? null, featured: actor.featuredId?.href ?? null,
-  url: actor.url?.href ?? null,
+  url: actor.url?.href ?? null, aliases: (actor.aliasIds ?? []).map((u) => u.href),
 };
 result.steps.push("actor");
 

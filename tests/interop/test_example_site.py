@@ -62,7 +62,10 @@ def served_example(tmp_path_factory) -> Iterator[ServedExample]:
 
 
 def resolve(url: str) -> dict:
-    done = subprocess.run(["node", str(HERE / "resolve.mjs"), url], cwd=HERE,
+    # the acct is given, as a server knows the handle it looks up: the blog's WebFinger
+    # answers only ?resource=acct:<its own account> (404 for a bare or other query)
+    acct = f"alice@{url.split('//', 1)[1]}"
+    done = subprocess.run(["node", str(HERE / "resolve.mjs"), url, "--acct", acct], cwd=HERE,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     return json.loads(done.stdout)

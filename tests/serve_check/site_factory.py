@@ -56,7 +56,13 @@ def write_site(out: Path, base_url: str, *, username: str = "alice",
         outbox=f"{base_url}/ap/outbox.json", followers=f"{inbox_url}/v1/{mention}/followers",
         following=f"{base_url}/ap/following.json", featured=f"{base_url}/ap/featured.json",
         shared_inbox=f"{inbox_url}/v1/inbox", public_key_pem=public_pem,
+        attribution_domains=[host.split(":")[0]], webfinger=f"acct:{username}@{host}",
     )
+    previews = (f'<meta name="description" content="A test blog">'
+                f'<meta property="og:title" content="Alice">'
+                f'<meta property="og:description" content="A test blog">'
+                f'<meta property="og:url" content="{base_url}/">'
+                f'<meta name="fediverse:creator" content="@{username}@{host}">')
     _write(out, "ap/actor.json", d.actor_document(info))
     notes = []
     for number, (slug, html) in enumerate(posts):
@@ -69,7 +75,7 @@ def write_site(out: Path, base_url: str, *, username: str = "alice",
         notes.append(note)
         _write(out, f"ap/posts/{slug}.json", note)
         _write(out, f"posts/{slug}/index.html", (
-            "<!doctype html><html><head><meta charset=utf-8><title>post</title>"
+            "<!doctype html><html><head><meta charset=utf-8><title>post</title>" + previews +
             f'<link rel="alternate" type="application/activity+json" href="{post.id}">'
             f"</head><body>{html}</body></html>"))
     creates = [d.create_activity(n) for n in reversed(notes)]
@@ -93,7 +99,9 @@ def write_site(out: Path, base_url: str, *, username: str = "alice",
     _write(out, ".well-known/nodeinfo", d.nodeinfo_links(base_url))
     _write(out, "nodeinfo/2.1.json", d.nodeinfo_document(
         version="0.1.0", local_posts=len(notes), node_name="Alice"))
-    _write(out, "index.html", "<!doctype html><title>Alice</title><h1>Alice</h1>")
+    _write(out, "index.html", "<!doctype html><title>Alice</title>" + previews +
+           f'<link rel="alternate" type="application/activity+json" href="{actor_id}">'
+           "<h1>Alice</h1>")
     _write(out, "feed.xml", '<?xml version="1.0" encoding="utf-8"?>'
                             '<feed xmlns="http://www.w3.org/2005/Atom"></feed>')
     _write(out, "style.css", "body { font-family: serif }")

@@ -21,7 +21,7 @@ def get(url: str, **kw) -> httpx.Response:
     ("/ap/actor.json", "application/activity+json"),
     ("/ap/outbox/page-1.json", "application/activity+json"),
     ("/ap/posts/hello-world.json", "application/activity+json"),
-    ("/.well-known/webfinger", "application/jrd+json"),
+    ("/.well-known/webfinger?resource=acct:alice@127.0.0.1", "application/jrd+json"),
     ("/.well-known/host-meta", "application/xrd+xml"),
     ("/.well-known/nodeinfo", "application/json"),
     ("/nodeinfo/2.1.json", "application/json"),
@@ -30,14 +30,15 @@ def get(url: str, **kw) -> httpx.Response:
     ("/style.css", "text/css; charset=utf-8"),
 ])
 def test_each_document_is_served_with_its_content_type(served_site, path, expected):
-    response = get(served_site.url + path)
+    response = get(served_site.url + path.replace("127.0.0.1", served_site.site.acct.split("@")[1]))
     assert response.status_code == 200
     assert response.headers["content-type"] == expected
 
 
 def test_activitypub_documents_allow_any_origin_and_html_does_not(served_site):
     assert get(served_site.url + "/ap/actor.json").headers["access-control-allow-origin"] == "*"
-    assert get(served_site.url + "/.well-known/webfinger").headers[
+    assert get(served_site.url + "/.well-known/webfinger",
+               params={"resource": f"acct:{served_site.site.acct}"}).headers[
         "access-control-allow-origin"] == "*"
     assert "access-control-allow-origin" not in get(served_site.url + "/").headers
 
@@ -54,6 +55,29 @@ def test_webfinger_with_resource_query_serves_the_static_jrd(served_site):
                    params={"resource": f"acct:{served_site.site.acct}"})
     assert response.status_code == 200
     assert response.json()["subject"] == f"acct:{served_site.site.acct}"
+
+
+def test_webfinger_for_any_other_account_is_a_json_404(served_site):
+    host = served_site.site.acct.split("@")[1]
+    for resource in (f"acct:bob@{host}", "acct:alice@elsewhere.example", None):
+        response = get(served_site.url + "/.well-known/webfinger",
+                       params={"resource": resource} if resource else None)
+        assert response.status_code == 404, resource
+        assert response.json()["error"] == "not_found"
+
+
+def test_home_and_post_pages_answer_activity_json_to_servers_that_ask_for_it(served_site):
+    for accept in ("application/activity+json",
+                   'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'):
+        actor = get(served_site.url + "/", headers={"Accept": accept})
+        assert actor.headers["content-type"] == "application/activity+json"
+        assert actor.json()["id"] == served_site.site.actor_id
+        post = get(served_site.url + "/posts/hello-world/", headers={"Accept": accept})
+        assert post.headers["content-type"] == "application/activity+json"
+        assert post.json()["id"] == served_site.site.post_ids[0]
+        assert post.headers["vary"] == "Accept"
+    page = get(served_site.url + "/posts/hello-world/", headers={"Accept": "text/html"})
+    assert page.headers["content-type"].startswith("text/html")
 
 
 def test_missing_file_is_json_404(served_site):

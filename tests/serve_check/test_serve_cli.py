@@ -42,7 +42,9 @@ def test_fedipress_serve_builds_for_its_url_and_serves_the_site(tmp_path):
         assert actor.json()["id"] == f"{url}/ap/actor.json"
         assert actor.json()["outbox"] == f"{url}/ap/outbox.json"
 
-        webfinger = httpx.get(f"{url}/.well-known/webfinger?resource=acct:alice@x", timeout=10)
+        host = url.removeprefix("http://")
+        webfinger = httpx.get(f"{url}/.well-known/webfinger?resource=acct:alice@{host}",
+                              timeout=10)
         assert webfinger.status_code == 200
         assert webfinger.headers["content-type"] == "application/jrd+json"
         assert {link.get("href") for link in webfinger.json()["links"]} >= {actor.json()["id"]}

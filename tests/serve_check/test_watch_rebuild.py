@@ -57,7 +57,7 @@ def test_serve_watch_shows_edits_new_posts_and_removals(tmp_path) -> None:
         _until(f"{base}/", lambda a: "/posts/brand-new/" in a.text, log)
 
         (site / "content/posts/brand-new.md").unlink()
-        _until(f"{base}/posts/brand-new/", lambda a: a.status_code == 404, log)
+        _until(f"{base}/posts/brand-new/", lambda a: a.status_code == 410, log)  # gone
 
         config = site / "fedipress.toml"  # not a post: the rebuild scans everything
         config.write_text(config.read_text("utf-8").replace('title = "', 'title = "Watched: ', 1))

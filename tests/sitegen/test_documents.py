@@ -54,10 +54,21 @@ def test_every_post_document_id_is_the_url_it_is_served_at(built):
         assert doc["to"] == [PUBLIC] and doc["cc"][0] == FOLLOWERS
 
 
-def test_titled_post_is_an_article_and_untitled_post_a_note(built):
+def test_titled_posts_take_the_form_each_renderer_shows_whole(built):
+    """docs/interop.md: short titled -> Note with its title; long -> teaser Note; the
+    example's `object_type = "article"` post -> Article with a preview."""
+    short = built.json("ap/posts/thanks-bob.json")
+    assert short["type"] == "Note" and "name" not in short
+    long = built.json("ap/posts/building-fast.json")
+    assert long["type"] == "Note" and "name" not in long and long["summary"] is None
+    assert "<strong>How a Python site generator can be fast</strong>" in long["content"]
+    assert f'href="{BASE}/posts/building-fast/"' in long["content"]
     article = built.json("ap/posts/sunset.json")
-    note = built.json("ap/posts/morning-note.json")
     assert article["type"] == "Article" and article["name"] == "Sunset over the harbour"
+    assert article["summary"] == "<p>The light lasted four minutes. I got one picture.</p>"
+    assert article["preview"]["type"] == "Note"
+    assert article["preview"]["attachment"] == article["attachment"]
+    note = built.json("ap/posts/morning-note.json")
     assert note["type"] == "Note" and "name" not in note
 
 

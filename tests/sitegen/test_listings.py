@@ -126,8 +126,9 @@ def test_body_edit_plans_only_pages_showing_the_post_yet_all_keys_stay_right(tmp
     _edit(site / "content/posts/bulk-017.md", "Post number 17", "Post seventeen")
     report = build_site(site, site / "_site", version="t")
     assert report.rendered == 1
-    # its index page, tags/bulk, tags/b1, tags/tag2, its outbox page (feed: too old)
-    assert report.pages == 5
+    # its index page, tags/bulk, tags/b1, tags/tag2, its outbox page (feed: too old), and
+    # the two neighbours' older/newer pages that point at it (they show its title)
+    assert report.pages == 7
     assert load_manifest(site).pages == _full_plan_keys(site)
     assert "Bulk seventeen" in (site / "_site/tags/b1/index.html").read_text("utf-8")
     _assert_output_complete(site)

@@ -154,8 +154,27 @@ def test_likes_and_boosts_counts_are_shown(site):
     write_data(site, "interactions.json", {"sunset": {"likes": 1, "boosts": 4, "replies": []}})
     build(site)
     counts = find(page(site).root, "p", "counts")[0]["text"]
-    assert " ".join(counts.split()) == "1 likes · 4 boosts"
+    assert " ".join(counts.split()) == "1 like · 4 boosts"  # plurals right
     assert document(site)["replies"]["totalItems"] == 0
+    assert document(site)["likes"] == {"id": document(site)["id"] + "#likes",
+                                       "type": "Collection", "totalItems": 1}
+    assert document(site)["shares"]["totalItems"] == 4
+
+
+def test_facepile_is_bounded_and_says_how_many_more(site):
+    fans = [{"name": f"Fan {n}", "handle": f"@fan{n}@x.example",
+             "url": f"https://x.example/users/fan{n}", "avatar": f"https://x.example/a{n}.png"}
+            for n in range(30)]
+    fans.insert(0, {"name": "<script>x</script>", "url": "javascript:alert(1)"})
+    write_data(site, "interactions.json", {"sunset": {
+        "likes": 40, "boosts": 0, "replies": [], "likers": fans,
+        "reactions": [{"emoji": "🎉", "count": 3}, {"emoji": "", "count": 2}]}})
+    build(site)
+    html = (site / "_site/posts/sunset/index.html").read_text()
+    assert html.count('class="face"') == 12
+    assert "and 28 others" in html
+    assert "javascript:" not in html and "<script>x" not in html
+    assert "🎉 3" in html
 
 
 def test_hostile_reply_html_and_urls_do_not_survive(site):

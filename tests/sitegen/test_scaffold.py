@@ -36,7 +36,7 @@ def test_new_post_is_a_draft_until_published(tmp_path, capsys):
     path.write_text(path.read_text("utf-8").replace("draft = true", "draft = false") + "Hi!\n")
     assert run_cli(capsys, "build", str(site), "-q")[0] == 0
     doc = json.loads((site / "_site/ap/posts/say-hi.json").read_text("utf-8"))
-    assert doc["name"] == 'Say "hi"' and doc["type"] == "Article"
+    assert '<strong>Say "hi"</strong>' in doc["content"] and doc["type"] == "Note"
 
 
 def test_keys_writes_a_private_key_and_refuses_to_overwrite(tmp_path, capsys):

@@ -108,9 +108,19 @@ async def test_likes_boosts_and_followers_are_counted(tmp_path):
         world.build()
     assert result.exit_code == 0, result.output
     assert "2 followers" in result.output
-    assert interactions(world) == {"first": {"likes": 2, "boosts": 1, "replies": []}}
+    entry = interactions(world)["first"]
+    assert (entry["likes"], entry["boosts"], entry["replies"]) == (2, 1, [])
+    host = remote.base.split("//")[1]
+    assert sorted(face["handle"] for face in entry["likers"]) == [f"@carol@{host}",
+                                                                    f"@dave@{host}"]
+    assert [face["handle"] for face in entry["boosters"]] == [f"@dave@{host}"]
     assert json.loads((world.root / "data" / "followers.json").read_text()) == {"followers": 2}
-    assert "2 likes · 1 boosts" in (world.out / "posts/first/index.html").read_text()
+    page = (world.out / "posts/first/index.html").read_text()
+    assert "2 likes · 1 boost" in page and "1 boosts" not in page
+    assert page.count('class="face"') == 3  # who liked and boosted, not only how many
+    # servers read the counts from the post's likes/shares collections
+    document = json.loads((world.out / "ap/posts/first.json").read_text())
+    assert document["likes"]["totalItems"] == 2 and document["shares"]["totalItems"] == 1
 
 
 async def test_unchanged_pull_does_not_touch_the_data_files(tmp_path):
