@@ -61,8 +61,11 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run the command line; exit 0 ok, 1 failure, 2 usage or config mistake."""
     try:
-        cli.main(args=argv, prog_name="fedipress", standalone_mode=False)
+        # Without standalone mode click *returns* a command's `ctx.exit(code)` instead of
+        # exiting with it: the code must be passed on here, or `check` always exits 0.
+        code = cli.main(args=argv, prog_name="fedipress", standalone_mode=False)
     except FedipressError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
@@ -79,3 +82,5 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as exc:  # a file or port the user pointed at: one line, no traceback
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    if isinstance(code, int) and not isinstance(code, bool) and code:
+        sys.exit(code)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from fedicore.errors import FedipressError
+from fedicore.errors import ConfigError, FedipressError
 
 DEFAULT_OUT = "_site"
 
@@ -135,7 +135,11 @@ def new_command(title: str, site_dir: Path, publish: bool) -> None:
 def keys_command(directory: Path, force: bool) -> None:
     """Make the blog actor's RSA-2048 key pair in DIRECTORY/.keys/ (mode 600)."""
     from fedicore.keys import generate_rsa_keypair, write_private_key
+    from sitegen.config import CONFIG_NAME
 
+    if not (directory / CONFIG_NAME).is_file():
+        raise ConfigError(f"no {CONFIG_NAME} here (run `fedipress init {directory}`)",
+                          path=str(directory))
     path = directory / ".keys" / "private.pem"
     if path.exists() and not force:
         raise FedipressError("a key already exists (use --force to replace it)", path=str(path))

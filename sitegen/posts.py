@@ -18,6 +18,7 @@ from fedicore.config import line_of_key, load_toml_text
 from fedicore.errors import FedipressError
 
 FENCE = "+++"
+BUNDLE_INDEX = "index.md"  # a page bundle: content/posts/<slug>/index.md and its files
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,199}$")
 _TAG = re.compile(r"^\w+$")
 
@@ -99,6 +100,10 @@ def parse_post(text: str, *, path: Path, static_dir: Path, shown: str | None = N
             raise fail(f"image {image.src!r} needs alt text", "images")
         media = media_type(relative) or "application/octet-stream"
         images.append(Image(relative, image.alt.strip(), media))
+    if not meta.draft and not body.strip() and not images:
+        raise FedipressError("the post is empty: write its text below the closing +++ "
+                             "(or set draft = true)", path=where,
+                             line=offset + front.count("\n") + 2)
     return Post(
         source=where, slug=slug, title=meta.title or None, published=published, updated=updated,
         tags=tuple(dict.fromkeys(tags)), content_warning=meta.content_warning or None,
@@ -130,7 +135,7 @@ def media_type(path: str) -> str | None:
 
 def split_front_matter(text: str, where: str) -> tuple[str, str, int]:
     """Return (front matter TOML, Markdown body, line offset of the TOML)."""
-    text = text.removeprefix("\ufeff")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")  # Windows editors' CRLF
     first, _, rest = text.partition("\n")
     if first.strip() == "---":
         raise FedipressError("YAML front matter is not supported; put TOML between +++ lines",
@@ -164,8 +169,26 @@ def parse_date(value: object, fail) -> dt.datetime:
 
 
 def slug_from_filename(path: Path) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
-    return slug or "post"
+    """`café.md` -> `cafe`; a page bundle `x/index.md` takes its folder's name."""
+    stem = path.parent.name if path.name == BUNDLE_INDEX else path.stem
+    return slugify(stem) or "post"
+
+
+SLUG_LENGTH = 80
+
+
+def slugify(text: str) -> str:
+    """Lower-case ASCII words joined by `-`: `Café` -> `cafe`, `Ελληνικά` -> `ellinika`,
+    `日本語` -> `ribenyu` (anyascii's transliteration); "" when nothing is left."""
+    if not text.isascii():
+        from anyascii import anyascii  # ISC licence, no dependencies, every script
+
+        text = anyascii(text)
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if len(slug) > SLUG_LENGTH:
+        slug = slug[:SLUG_LENGTH].rsplit("-", 1)[0] if "-" in slug[:SLUG_LENGTH] \
+            else slug[:SLUG_LENGTH]
+    return slug
 
 
 def iso(moment: dt.datetime) -> str:
