@@ -25,8 +25,9 @@ from sitegen import content_types
 from sitegen.config import CONFIG_NAME, load_site
 from sitegen.federation import ensure_keys, site_documents, theme_assets
 from sitegen.listings import Layout, PageJob, pack_jobs, write_pages, write_pages_in_worker
-from sitegen.manifest import (OUTPUT_TOKEN, Manifest, PostRecord, PostStamps, load_manifest,
-                              options_key, read_output_token, save_manifest, scan_posts, stamp)
+from sitegen.manifest import (OUTPUT_TOKEN, Manifest, PostRecord, PostStamps, bundle_of,
+                              is_post_name, load_manifest, options_key, read_output_token,
+                              save_manifest, scan_posts, stamp)
 from sitegen.output import copy_if_changed, remove_output, write_if_changed
 from sitegen.render import PostRenderer, SourceFile, init_worker, published_before, render_chunk
 from sitegen.theme import TEMPLATES_DIR
@@ -96,6 +97,8 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
     records: dict[str, PostRecord] = {}
     to_render: list[SourceFile] = []
     for name, (mtime_ns, size) in posts.items():
+        if not is_post_name(name):
+            continue  # a file of a page bundle: copied below
         record = None if full else old_posts.get(name)
         if record is not None and _reusable(record, mtime_ns, size, site, interactions, now):
             record.mtime_ns, record.size = mtime_ns, size
@@ -144,6 +147,7 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
                                          version=version).items():
             write_if_changed(out_dir / path, data)
         static_files = copy_static(site.static_dir, out_dir)
+        static_files += copy_bundle_files(site.content_dir, out_dir, posts, records)
         for path in set(old.static_files if old else ()) - set(static_files):
             remove_output(out_dir, path)
         write_server_files(out_dir)
@@ -320,6 +324,24 @@ def copy_static(static_dir: Path, out_dir: Path) -> list[str]:
     for relative, path in own.items():
         copy_if_changed(path, out_dir / relative)
     return sorted(own.keys() | {relative for _path, relative in theme_assets()})
+
+
+def copy_bundle_files(content_dir: Path, out_dir: Path, posts: PostStamps,
+                      records: dict[str, PostRecord]) -> list[str]:
+    """Copy each page bundle's files (`content/posts/x/photo.jpg`) beside its published
+    post's page (`posts/<slug>/photo.jpg`); returns the output paths."""
+    copied = []
+    for name in posts:
+        if is_post_name(name):
+            continue
+        owner = bundle_of(name, posts)
+        record = records.get(owner) if owner else None
+        if record is None or not record.written:
+            continue  # a draft's or future post's pictures are not published either
+        relative = f"posts/{record.slug}/{name[len(owner) - len('index.md'):]}"
+        copy_if_changed(content_dir / name, out_dir / relative)
+        copied.append(relative)
+    return copied
 
 
 def write_server_files(out_dir: Path) -> None:

@@ -83,6 +83,7 @@ class Stamps(msgspec.Struct, kw_only=True, array_like=True):
 
 
 PostStamps = dict[str, tuple[int, int]]  # post file name -> (mtime_ns, size)
+BUNDLE_INDEX = "index.md"  # the post of a page bundle (as sitegen.posts.BUNDLE_INDEX)
 
 
 def manifest_path(site_root: Path) -> Path:
@@ -141,21 +142,74 @@ def options_key(out_dir: Path, base_url: str | None) -> str:
 
 
 def scan_posts(posts_dir: Path) -> PostStamps:
-    """Stat every post file once; the no-change check and the build share the result."""
+    """Stat every post file once; the no-change check and the build share the result.
+
+    Posts may sit in subfolders (`2024/x.md`). A folder holding `index.md` is a page bundle:
+    that file is the post and every other file in it (not `.md`) is stamped too, under its
+    path (`x/photo.jpg`), as a file the build copies beside the post's page. Names starting
+    with `.` are skipped."""
     found: PostStamps = {}
     try:
         folder = os.open(posts_dir, os.O_RDONLY | os.O_DIRECTORY)
     except (FileNotFoundError, NotADirectoryError):
         return found
+    subfolders = []
     try:  # by folder descriptor: each stat looks up one name, not the whole path
         with os.scandir(folder) as entries:
             for entry in entries:
-                if entry.name.endswith(".md") and entry.is_file():
+                name = entry.name
+                if name.endswith(".md") and entry.is_file():
                     info = entry.stat()
-                    found[entry.name] = (info.st_mtime_ns, info.st_size)
+                    found[name] = (info.st_mtime_ns, info.st_size)
+                elif not name.startswith(".") and entry.is_dir():
+                    subfolders.append(name)
     finally:
         os.close(folder)
+    for name in subfolders:  # rare: most sites keep every post at the top
+        _scan_folder(posts_dir, f"{name}/", found)
     return found
+
+
+def _scan_folder(posts_dir: Path, prefix: str, found: PostStamps) -> None:
+    try:
+        entries = [e for e in os.scandir(posts_dir / prefix) if not e.name.startswith(".")]
+    except OSError:
+        return
+    if any(e.name == BUNDLE_INDEX and e.is_file() for e in entries):
+        for dirpath, dirnames, filenames in os.walk(posts_dir / prefix):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            relative = os.path.relpath(dirpath, posts_dir).replace(os.sep, "/")
+            for filename in filenames:
+                if filename.startswith(".") or (filename.endswith(".md")
+                                                and filename != BUNDLE_INDEX):
+                    continue
+                if filename == BUNDLE_INDEX and relative != prefix.rstrip("/"):
+                    continue  # a bundle inside a bundle is not a post
+                info = os.stat(os.path.join(dirpath, filename))
+                found[f"{relative}/{filename}"] = (info.st_mtime_ns, info.st_size)
+        return
+    for entry in entries:
+        if entry.name.endswith(".md") and entry.is_file():
+            info = entry.stat()
+            found[prefix + entry.name] = (info.st_mtime_ns, info.st_size)
+        elif entry.is_dir():
+            _scan_folder(posts_dir, f"{prefix}{entry.name}/", found)
+
+
+def is_post_name(name: str) -> bool:
+    """A post's name in a scan (`x.md`, `2024/x.md`, `x/index.md`), not a bundle's file."""
+    return name.endswith(".md")
+
+
+def bundle_of(name: str, posts: Iterable[str]) -> str | None:
+    """The `…/index.md` post whose bundle holds the file ``name``, if it is in ``posts``."""
+    known = set(posts) if not isinstance(posts, (set, dict)) else posts
+    head = name
+    while "/" in head:
+        head = head.rpartition("/")[0]
+        if f"{head}/{BUNDLE_INDEX}" in known:
+            return f"{head}/{BUNDLE_INDEX}"
+    return None
 
 
 def rescan(previous: PostStamps, posts_dir: Path, changed: Iterable[str]) -> PostStamps | None:

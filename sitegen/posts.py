@@ -92,14 +92,22 @@ def parse_post(text: str, *, path: Path, static_dir: Path, shown: str | None = N
             raise fail(f"tag {tag!r} must be letters, digits or _ only", "tags")
         tags.append(name)
     images = []
+    bundle = path.parent if path.name == BUNDLE_INDEX else None
     for image in meta.images:
         relative = image.src.lstrip("/")
-        if ".." in Path(relative).parts or not (static_dir / relative).is_file():
-            raise fail(f"image {image.src!r} not found under static/", "images")
+        if ".." in Path(relative).parts:
+            raise fail(f"image {image.src!r} must not use ..", "images")
+        if bundle is not None and relative == image.src and (bundle / relative).is_file():
+            url_path = f"posts/{slug}/{relative}"  # beside index.md: copied beside the page
+        elif (static_dir / relative).is_file():
+            url_path = relative
+        else:
+            where_not = "beside index.md or under static/" if bundle else "under static/"
+            raise fail(f"image {image.src!r} not found {where_not}", "images")
         if not image.alt.strip():
             raise fail(f"image {image.src!r} needs alt text", "images")
         media = media_type(relative) or "application/octet-stream"
-        images.append(Image(relative, image.alt.strip(), media))
+        images.append(Image(url_path, image.alt.strip(), media))
     if not meta.draft and not body.strip() and not images:
         raise FedipressError("the post is empty: write its text below the closing +++ "
                              "(or set draft = true)", path=where,
@@ -166,6 +174,19 @@ def parse_date(value: object, fail) -> dt.datetime:
     if found.tzinfo is None:
         found = found.replace(tzinfo=dt.timezone.utc)
     return found.astimezone(dt.timezone.utc)
+
+
+_RELATIVE_LINK = re.compile(
+    r'(<(?:img|a|source|video|audio)\b[^>]*?\s(?:src|href|poster)=")'
+    r'(?![A-Za-z][A-Za-z0-9+.-]*:|/|#|\?)([^"]*)"')
+
+
+def rebase_links(html: str, base: str) -> str:
+    """Relative `src`/`href` in a page bundle's HTML made to start with ``base`` (the post's
+    folder), so they work in listings and, absolute, in the ActivityPub document."""
+    if 'src="' not in html and 'href="' not in html:
+        return html
+    return _RELATIVE_LINK.sub(lambda m: f'{m.group(1)}{base}{m.group(2)}"', html)
 
 
 def slug_from_filename(path: Path) -> str:

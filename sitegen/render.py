@@ -20,9 +20,9 @@ from fedicore.errors import FedipressError
 from fedicore.html_policy import clean_html, is_http_url, plain_text
 from sitegen.config import Site, load_site
 from sitegen.manifest import PostRecord, card_hash
-from sitegen.markup import Markup, shorten
+from sitegen.markup import Markup, Rendered, shorten
 from sitegen.output import write_if_changed
-from sitegen.posts import Post, iso, media_type, parse_post
+from sitegen.posts import BUNDLE_INDEX, Post, iso, media_type, parse_post, rebase_links
 from sitegen.theme import environment, site_context
 
 
@@ -74,6 +74,10 @@ class PostRenderer:
         if post.draft:
             return record
         rendered = self.markup.render(post.body)
+        if source.name.endswith(f"/{BUNDLE_INDEX}"):  # its pictures sit beside its page
+            rendered = Rendered(rebase_links(rendered.page_html, f"/posts/{post.slug}/"),
+                                rebase_links(rendered.ap_html, self.site.post_url(post.slug)),
+                                rendered.found)
         found = rendered.found
         record.tags = list(dict.fromkeys([*post.tags, *found.tags]))
         record.excerpt_html = self._excerpt(post, rendered.page_html, found.excerpt)
