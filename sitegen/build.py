@@ -26,8 +26,9 @@ from sitegen.config import CONFIG_NAME, load_site
 from sitegen.federation import ensure_keys, site_documents, theme_assets
 from sitegen.listings import Layout, PageJob, pack_jobs, write_pages, write_pages_in_worker
 from sitegen.manifest import (OUTPUT_TOKEN, Manifest, PostRecord, PostStamps, bundle_of,
-                              is_post_name, load_manifest, options_key, read_output_token,
-                              save_manifest, scan_posts, stamp)
+                              damaged_outputs, is_post_name, load_manifest, options_key,
+                              output_stamps, read_output_token, save_manifest, scan_posts,
+                              stamp)
 from sitegen.output import copy_if_changed, remove_output, write_if_changed
 from sitegen.render import PostRenderer, SourceFile, init_worker, published_before, render_chunk
 from sitegen.theme import TEMPLATES_DIR
@@ -88,6 +89,8 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
     on_disk = read_output_token(out_dir)
     foreign = old is None or not on_disk or on_disk != old.output_token
     full = force or foreign or old.global_key != global_key
+    # outputs removed or edited by hand since (a stat of the top ones): look at every output
+    repair = not full and bool(damaged_outputs(out_dir, old.outputs))
     old_posts = old.posts if old else {}
     old_pages = {} if (old is None or full) else old.pages
     interactions = load_interactions(site.interactions_path)
@@ -100,7 +103,8 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
         if not is_post_name(name):
             continue  # a file of a page bundle: copied below
         record = None if full else old_posts.get(name)
-        if record is not None and _reusable(record, mtime_ns, size, site, interactions, now):
+        if record is not None and _reusable(record, mtime_ns, size, site, interactions, now) \
+                and not (repair and record.written and not _outputs_exist(out_dir, record)):
             record.mtime_ns, record.size = mtime_ns, size
             records[name] = record
         else:
@@ -116,7 +120,7 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
             records[result.source] = result
 
         rendered = [records[source.name] for source in to_render]
-        unmoved = None if full or old is None else _unmoved(old, records, rendered)
+        unmoved = None if full or repair or old is None else _unmoved(old, records, rendered)
         if unmoved is not None:  # no post moved, came or left: plan only the pages showing them
             published = unmoved
             plans = Layout(site, published, global_key).pages_showing(rendered)
@@ -137,8 +141,9 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
 
         pages.update((plan.path, plan.key) for plan in plans)
         prefix = f"{out_dir}{os.sep}"  # plain strings: 1,000s of pages, pathlib is slow here
+        damaged = damaged_outputs(out_dir, old.outputs) if repair else set()
         pending = [plan for plan in plans if old_pages.get(plan.path) != plan.key
-                   or not os.path.isfile(prefix + plan.path)]
+                   or not os.path.isfile(prefix + plan.path) or plan.path in damaged]
         finish_pages = _render_pages(renderer, workers, pending)
         for path in set(old.pages if old else ()) - set(pages):
             remove_output(out_dir, path)
@@ -155,10 +160,12 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
         write_if_changed(out_dir / OUTPUT_TOKEN, token.encode("ascii"))
         finish_pages()
 
+    outputs = output_stamps(out_dir)  # last: every file of this build is written
     save_manifest(root, posts, Manifest(
         version=version, options=options, global_key=global_key, stamps=stamps, posts=records,
         pages=pages, next_due=next_due, public_key=(key_stamp, public_pem),
-        static_files=static_files, order=[r.source for r in published], output_token=token))
+        static_files=static_files, order=[r.source for r in published], output_token=token,
+        outputs=outputs))
     return BuildReport(posts=len(published), rendered=len(to_render), pages=len(pending),
                        new_key=new_key, seconds=time.perf_counter() - started)
 
@@ -181,6 +188,12 @@ def _unmoved(old: Manifest, records: dict[str, PostRecord],
     if len(newest_first) != sum(1 for r in records.values() if r.written):
         return None
     return newest_first
+
+
+def _outputs_exist(out_dir: Path, record: PostRecord) -> bool:
+    prefix = f"{out_dir}{os.sep}"
+    return os.path.isfile(f"{prefix}posts{os.sep}{record.slug}{os.sep}index.html") and \
+        os.path.isfile(f"{prefix}ap{os.sep}posts{os.sep}{record.slug}.json")
 
 
 def _reusable(record: PostRecord, mtime_ns: int, size: int, site, interactions: dict,

@@ -18,7 +18,7 @@ import msgspec
 
 MANIFEST_NAME = "manifest.msgpack"  # MessagePack: ~3x faster to read and write than JSON
 STAMPS_NAME = "stamps.msgpack"
-FORMAT = 5
+FORMAT = 6
 # A random token the build writes into the output folder and records in the manifest: an
 # output folder deleted or replaced since (``rm -rf _site``) no longer holds it, and the next
 # build renders everything instead of trusting a manifest that describes files now gone.
@@ -68,6 +68,7 @@ class Manifest(msgspec.Struct, kw_only=True):
     static_files: list[str] = []  # copied from static/ and the theme, relative to the output
     order: list[str] = []  # source names of the published posts, newest first
     output_token: str = ""  # the token written to OUTPUT_TOKEN in the output folder
+    outputs: dict[str, tuple[int, int]] = {}  # see output_stamps
 
 
 class Stamps(msgspec.Struct, kw_only=True, array_like=True):
@@ -80,6 +81,7 @@ class Stamps(msgspec.Struct, kw_only=True, array_like=True):
     inputs: dict[str, tuple[int, int]]
     posts: dict[str, tuple[int, int]]
     output_token: str = ""
+    outputs: dict[str, tuple[int, int]] = {}
 
 
 PostStamps = dict[str, tuple[int, int]]  # post file name -> (mtime_ns, size)
@@ -110,7 +112,7 @@ def save_manifest(site_root: Path, posts: PostStamps, manifest: Manifest) -> Non
     path.parent.mkdir(parents=True, exist_ok=True)
     stamps = Stamps(version=manifest.version, options=manifest.options,
                     next_due=manifest.next_due, inputs=manifest.stamps, posts=posts,
-                    output_token=manifest.output_token)
+                    output_token=manifest.output_token, outputs=manifest.outputs)
     for target, data in ((path, manifest), (path.with_name(STAMPS_NAME), stamps)):
         tmp = target.with_suffix(".tmp")
         tmp.write_bytes(msgspec.msgpack.encode(data))
@@ -135,6 +137,40 @@ def read_output_token(out_dir: Path) -> str:
         return (out_dir / OUTPUT_TOKEN).read_text("ascii").strip()
     except (OSError, UnicodeError):
         return ""
+
+
+#: Output folders holding one file per post or per page of posts: their own stamp (a file
+#: removed, added or replaced in them changes it) stands for the thousands of files inside.
+OUTPUT_FOLDERS = frozenset({"ap/posts", "ap/outbox"})
+
+
+def output_stamps(out_dir: Path) -> dict[str, tuple[int, int]]:
+    """What a no-change build compares in the output: the folder itself, every file and
+    folder at its top (`index.html`, `feed.xml`, `posts/` ...), the files one level down
+    (`ap/actor.json`, `.well-known/webfinger` ...) and `OUTPUT_FOLDERS`. Some 50 stats, so a
+    no-change build stays fast; a file removed inside one post's or tag's folder is not seen
+    (`--force` renders everything)."""
+    found = {".": stamp(out_dir)}
+    try:
+        top = list(os.scandir(out_dir))
+    except OSError:
+        return found
+    for entry in top:
+        found[entry.name] = stamp(Path(entry.path))
+        if not entry.is_dir():
+            continue
+        with os.scandir(entry.path) as inside:  # is_file() reads the entry type: no stat
+            for sub in inside:
+                relative = f"{entry.name}/{sub.name}"
+                if relative in OUTPUT_FOLDERS or sub.is_file():
+                    found[relative] = stamp(Path(sub.path))
+    return found
+
+
+def damaged_outputs(out_dir: Path, recorded: dict[str, tuple[int, int]]) -> set[str]:
+    """The recorded output paths whose stat differs now (removed, replaced, edited)."""
+    return {path for path, was in recorded.items()
+            if stamp(out_dir / path if path != "." else out_dir) != tuple(was)}
 
 
 def options_key(out_dir: Path, base_url: str | None) -> str:
@@ -255,4 +291,6 @@ def is_up_to_date(site_root: Path, out_dir: Path, base_url: str | None, version:
             return False
     if posts is None:
         posts = scan_posts(site_root / "content" / "posts")
-    return posts == stamps.posts
+    if posts != stamps.posts:
+        return False
+    return not damaged_outputs(out_dir, stamps.outputs)  # removed or edited by hand
