@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Callable
 from operator import attrgetter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import msgspec
@@ -45,6 +45,7 @@ class BuildReport:
     rendered: int = 0  # posts parsed and rendered this time
     pages: int = 0  # listing pages rendered this time
     new_key: bool = False
+    warnings: list[str] = field(default_factory=list)  # one line each, shown on stderr
     up_to_date: bool = False
     seconds: float = 0.0
 
@@ -120,6 +121,7 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
             records[result.source] = result
 
         rendered = [records[source.name] for source in to_render]
+        warnings = oversized_documents(out_dir, rendered)
         unmoved = None if full or repair or old is None else _unmoved(old, records, rendered)
         if unmoved is not None:  # no post moved, came or left: plan only the pages showing them
             published = unmoved
@@ -167,7 +169,7 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
         static_files=static_files, order=[r.source for r in published], output_token=token,
         outputs=outputs))
     return BuildReport(posts=len(published), rendered=len(to_render), pages=len(pending),
-                       new_key=new_key, seconds=time.perf_counter() - started)
+                       new_key=new_key, warnings=warnings, seconds=time.perf_counter() - started)
 
 
 _PLACE = attrgetter("slug", "published", "written", "pinned", "tags")  # what fixes where a post is
@@ -188,6 +190,22 @@ def _unmoved(old: Manifest, records: dict[str, PostRecord],
     if len(newest_first) != sum(1 for r in records.values() if r.written):
         return None
     return newest_first
+
+
+def oversized_documents(out_dir: Path, rendered: list[PostRecord]) -> list[str]:
+    """A warning for each just-rendered post whose ActivityPub document servers would refuse."""
+    from sitegen.site_checks import MAX_DOCUMENT_BYTES
+
+    warnings = []
+    for record in rendered:
+        if not record.written:
+            continue
+        size = stamp(out_dir / "ap" / "posts" / f"{record.slug}.json")[1]
+        if size > MAX_DOCUMENT_BYTES:
+            warnings.append(f"content/posts/{record.source}: its ActivityPub document is "
+                            f"{size / 1e6:.1f} MB; servers refuse documents over 1 MB, so "
+                            "followers will not see it: shorten or split the post")
+    return warnings
 
 
 def _outputs_exist(out_dir: Path, record: PostRecord) -> bool:

@@ -63,6 +63,8 @@ def run_build(root: Path, out: Path | None = None, *, base_url: str | None = Non
     with _progress(quiet) as progress:
         report = build_site(root, out_dir, version=version, base_url=base_url,
                             progress=progress, force=force, jobs=jobs, posts=posts)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if report.new_key and not quiet:
         click.echo(f"made a new actor key pair: {root / '.keys' / 'private.pem'} (keep it secret)")
     if not quiet:
