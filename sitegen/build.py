@@ -42,7 +42,10 @@ BULK = 200  # posts re-rendered: more, and existing files are rewritten in place
 @dataclass
 class BuildReport:
     posts: int = 0  # published posts in the output
-    rendered: int = 0  # posts parsed and rendered this time
+    rendered: int = 0  # posts parsed and rendered this time (drafts included)
+    written: int = 0  # of those, posts whose page and document were written (no drafts)
+    drafts: int = 0  # drafts in content/posts/, never built
+    scheduled: int = 0  # posts dated in the future, built once their date has come
     pages: int = 0  # listing pages rendered this time
     new_key: bool = False
     warnings: list[str] = field(default_factory=list)  # one line each, shown on stderr
@@ -168,7 +171,11 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
         pages=pages, next_due=next_due, public_key=(key_stamp, public_pem),
         static_files=static_files, order=[r.source for r in published], output_token=token,
         outputs=outputs))
-    return BuildReport(posts=len(published), rendered=len(to_render), pages=len(pending),
+    drafts = sum(1 for r in records.values() if r.draft)
+    return BuildReport(posts=len(published), rendered=len(to_render),
+                       written=sum(1 for r in rendered if r.written),
+                       pages=len(pending), drafts=drafts,
+                       scheduled=sum(1 for r in records.values() if not r.written) - drafts,
                        new_key=new_key, warnings=warnings, seconds=time.perf_counter() - started)
 
 

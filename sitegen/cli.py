@@ -14,8 +14,10 @@ from pathlib import Path
 import click
 
 from fedicore.errors import ConfigError, FedipressError
+from fedicore.words import count
 
 DEFAULT_OUT = "_site"
+PREVIEW_OUT = ".fedipress-cache/preview"  # `serve` of a public site builds here, not _site
 
 
 def _version() -> str:
@@ -68,8 +70,13 @@ def run_build(root: Path, out: Path | None = None, *, base_url: str | None = Non
     if report.new_key and not quiet:
         click.echo(f"made a new actor key pair: {root / '.keys' / 'private.pem'} (keep it secret)")
     if not quiet:
-        click.echo(f"built {report.posts} posts ({report.rendered} rendered, {report.pages} "
-                   f"listing pages) in {time.perf_counter() - started:.2f}s: {out_dir}")
+        notes = [f"{count(report.drafts, 'draft')} skipped"] if report.drafts else []
+        if report.scheduled:
+            notes.append(f"{count(report.scheduled, 'post')} dated in the future, not yet built")
+        skipped = "".join(f"; {note}" for note in notes)
+        click.echo(f"built {count(report.posts, 'post')} ({report.written} rendered, "
+                   f"{count(report.pages, 'listing page')}{skipped}) in "
+                   f"{time.perf_counter() - started:.2f}s: {out_dir}")
     return posts
 
 
@@ -173,16 +180,26 @@ def build_command(directory: Path, out: Path | None, base_url: str | None, quiet
 def serve_command(directory: Path, host: str, port: int, watch: bool, out: Path | None) -> None:
     """Build, then serve the site with the content types the fediverse expects.
 
-    When base_url is a local address, the site is built for the address it is served at, so
-    its ActivityPub ids are URLs that answer."""
+    The site is built for the address it is served at, so every link and ActivityPub id
+    answers. A site whose base_url is public (https://blog.example) is built into
+    DIRECTORY/.fedipress-cache/preview for this: DIRECTORY/_site stays as published.
+
+    \b
+    Example:
+      fedipress serve myblog --watch     # http://127.0.0.1:8000, rebuilds on change"""
     from sitegen.config import load_site
     from sitegen.serve import serve
 
-    out_dir = out or directory / DEFAULT_OUT
     if port == 0:
         port = _free_port(host)
-    base_url = served_base_url(load_site(directory).base_url, host, port)
-    if base_url:
+    site_url = load_site(directory).base_url
+    base_url = served_base_url(site_url, host, port)
+    public = not is_local_url(site_url)
+    out_dir = out or directory / (PREVIEW_OUT if public else DEFAULT_OUT)
+    if public:
+        click.echo(f"previewing {site_url} as {base_url}, built into {out_dir} "
+                   f"({DEFAULT_OUT}/ is left as published)")
+    elif base_url:
         click.echo(f"building for {base_url} (base_url is local; ids must match where it is "
                    f"served)")
     known: dict[str, tuple[int, int]] | None = run_build(directory, out_dir, base_url=base_url)
@@ -205,26 +222,32 @@ def serve_command(directory: Path, host: str, port: int, watch: bool, out: Path 
 LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "::"})
 
 
+def is_local_url(url: str) -> bool:
+    """Whether ``url``'s host is this machine (localhost, a loopback or any address)."""
+    from ipaddress import ip_address
+    from urllib.parse import urlsplit
+
+    configured = (urlsplit(url).hostname or "").lower()
+    try:
+        return configured in LOCAL_NAMES or ip_address(configured).is_loopback
+    except ValueError:
+        return False
+
+
 def served_base_url(base_url: str, host: str, port: int) -> str | None:
     """The base URL to build with when serving at host:port; None keeps the configured one.
 
-    Only a local base_url is replaced (a public one is what the user means to preview);
-    listening on every address (0.0.0.0, ::) is reached through loopback."""
-    from ipaddress import ip_address
+    A public base_url is replaced too: the preview must link to itself, not to the real
+    site. Listening on every address (0.0.0.0, ::) is reached through loopback."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(base_url)
     configured = (parts.hostname or "").lower()
-    try:
-        local = configured in LOCAL_NAMES or ip_address(configured).is_loopback
-    except ValueError:
-        local = False
-    if not local:
-        return None
     shown = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host).lower()
     same_host = configured == shown or (configured == "localhost" and shown in ("127.0.0.1",
                                                                                  "::1"))
-    if parts.scheme == "http" and (parts.port or 80) == port and same_host:
+    if is_local_url(base_url) and parts.scheme == "http" and (parts.port or 80) == port \
+            and same_host:
         return None  # the configured URL already answers
     netloc = f"[{shown}]" if ":" in shown else shown
     return f"http://{netloc}:{port}" if port != 80 else f"http://{netloc}"
