@@ -91,11 +91,7 @@ def _register_when_ready(root: Path, inbox_url: str, stop: threading.Event) -> N
 def up_command(directory: Path, data: Path | None, no_inbox: bool, host: str | None) -> None:
     """Build DIRECTORY and serve it with its inbox on 127.0.0.1 (Ctrl-C stops both).
 
-    The site listens on base_url's port, the inbox on inbox_url's port.
-
-    \b
-    Example:
-      fedipress up myblog      # site and inbox on 127.0.0.1, the actor registered"""
+    The site listens on base_url's port, the inbox on inbox_url's port."""
     from sitegen.cli import DEFAULT_OUT, run_build
     from sitegen.config import load_site
     from sitegen.serve import make_server

@@ -112,10 +112,13 @@ site_argument = click.argument("directory", default=".", type=click.Path(file_ok
 
 @click.command("init")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True)
-@click.option("--username", default="me", show_default=True)
-@click.option("--display-name", default="", help="Defaults to the username.")
-@click.option("--inbox-url", default="http://127.0.0.1:8080", show_default=True)
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True,
+              help="Where the site will live: https://your.domain (no path).")
+@click.option("--username", default="me", show_default=True,
+              help="The `me` in @me@your.domain: a-z, 0-9, _.")
+@click.option("--display-name", default="", help="The account's name [default: the username].")
+@click.option("--inbox-url", default="http://127.0.0.1:8080", show_default=True,
+              help="Where `fedipress inbox serve` will answer.")
 def init_command(directory: Path, base_url: str, username: str, display_name: str,
                  inbox_url: str) -> None:
     """Create a new site folder with a config and a first post."""
@@ -128,7 +131,8 @@ def init_command(directory: Path, base_url: str, username: str, display_name: st
 
 @click.command("new")
 @click.argument("title")
-@click.option("--site", "site_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--site", "site_dir", default=".", type=click.Path(file_okay=False, path_type=Path),
+              help="The site folder [default: the current folder].")
 @click.option("--publish", is_flag=True, help="Not a draft: built on the next build.")
 def new_command(title: str, site_dir: Path, publish: bool) -> None:
     """Start a new post (a draft unless --publish); an empty TITLE makes a short note."""
@@ -162,7 +166,7 @@ def keys_command(directory: Path, force: bool) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help=f"Output folder [default: DIRECTORY/{DEFAULT_OUT}].")
 @click.option("--base-url", help="Override base_url (e.g. for a preview deploy).")
-@click.option("--quiet", "-q", is_flag=True)
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing unless something fails.")
 @click.option("--force", is_flag=True, help="Ignore the cache and render everything.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes.")
 def build_command(directory: Path, out: Path | None, base_url: str | None, quiet: bool,
@@ -173,20 +177,19 @@ def build_command(directory: Path, out: Path | None, base_url: str | None, quiet
 
 @click.command("serve")
 @site_argument
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port).")
 @click.option("--watch", is_flag=True, help="Rebuild when a file in the site changes.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Build and serve this folder [default: DIRECTORY/_site, or "
+                   f"DIRECTORY/{PREVIEW_OUT} when base_url is public].")
 def serve_command(directory: Path, host: str, port: int, watch: bool, out: Path | None) -> None:
     """Build, then serve the site with the content types the fediverse expects.
 
     The site is built for the address it is served at, so every link and ActivityPub id
     answers. A site whose base_url is public (https://blog.example) is built into
-    DIRECTORY/.fedipress-cache/preview for this: DIRECTORY/_site stays as published.
-
-    \b
-    Example:
-      fedipress serve myblog --watch     # http://127.0.0.1:8000, rebuilds on change"""
+    DIRECTORY/.fedipress-cache/preview for this: DIRECTORY/_site stays as published."""
     from sitegen.config import load_site
     from sitegen.serve import serve
 

@@ -115,3 +115,10 @@ def test_usage_mistakes_exit_2(args: list[str]) -> None:
 def test_inbox_with_a_missing_config_exits_2(tmp_path: Path) -> None:
     result = fedipress("inbox", "migrate", "--config", str(tmp_path / "none.toml"))
     assert result.returncode == 2
+
+
+def test_an_unwritable_output_is_one_plain_line_and_exit_1(built_site: Path) -> None:
+    result = fedipress("build", str(built_site), "--out", "/proc/no/such/place")
+    assert result.returncode == 1
+    assert "Errno" not in result.stderr
+    assert result.stderr == "error: /proc/no: No such file or directory\n"

@@ -154,7 +154,7 @@ def test_likes_and_boosts_counts_are_shown(site):
     write_data(site, "interactions.json", {"sunset": {"likes": 1, "boosts": 4, "replies": []}})
     build(site)
     counts = find(page(site).root, "p", "counts")[0]["text"]
-    assert " ".join(counts.split()) == "1 likes · 4 boosts"
+    assert " ".join(counts.split()) == "1 like · 4 boosts"
     assert document(site)["replies"]["totalItems"] == 0
 
 

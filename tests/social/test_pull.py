@@ -108,9 +108,10 @@ async def test_likes_boosts_and_followers_are_counted(tmp_path):
         world.build()
     assert result.exit_code == 0, result.output
     assert "2 followers" in result.output
+    assert "0 replies on 1 post, " in result.output  # not "1 posts"
     assert interactions(world) == {"first": {"likes": 2, "boosts": 1, "replies": []}}
     assert json.loads((world.root / "data" / "followers.json").read_text()) == {"followers": 2}
-    assert "2 likes · 1 boosts" in (world.out / "posts/first/index.html").read_text()
+    assert "2 likes · 1 boost<" in (world.out / "posts/first/index.html").read_text()
 
 
 async def test_unchanged_pull_does_not_touch_the_data_files(tmp_path):
