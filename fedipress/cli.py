@@ -15,6 +15,7 @@ import click
 
 from fedicore.errors import FedipressError
 from fedipress import __version__
+from fedipress.examples import add_examples
 
 # command name -> ("module:attribute" of a click.Command, one line of help)
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
@@ -22,7 +23,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "new": ("sitegen.cli:new_command", "Start a new post."),
     "keys": ("sitegen.cli:keys_command", "Make the blog actor's RSA key pair."),
     "build": ("sitegen.cli:build_command", "Build the HTML and ActivityPub files."),
-    "serve": ("sitegen.cli:serve_command", "Serve the built site on 127.0.0.1."),
+    "serve": ("sitegen.cli:serve_command", "Build and serve a local preview on 127.0.0.1."),
     "check": ("sitegen.cli:check_command", "Check a built folder or URL as Mastodon would."),
     "register": ("sitegen.social_cli:register_command", "Register the blog actor with its inbox."),
     "publish": ("sitegen.social_cli:publish_command", "Send new, edited and deleted posts to followers."),
@@ -44,7 +45,7 @@ class LazyGroup(click.Group):
         module_name, attribute = entry[0].split(":")
         try:
             module = importlib.import_module(module_name)
-            return getattr(module, attribute)
+            return add_examples(getattr(module, attribute), name)
         except (ImportError, AttributeError) as exc:  # a half not built yet
             raise click.ClickException(f"command {name!r} is not available: {exc}") from None
 
@@ -61,9 +62,15 @@ def cli() -> None:
     """Publish a static blog to the fediverse, and run its small social inbox."""
 
 
+add_examples(cli, "")
+
+
 def main(argv: list[str] | None = None) -> None:
+    """Run the command line; exit 0 ok, 1 failure, 2 usage or config mistake."""
     try:
-        cli.main(args=argv, prog_name="fedipress", standalone_mode=False)
+        # Without standalone mode click *returns* a command's `ctx.exit(code)` instead of
+        # exiting with it: the code must be passed on here, or `check` always exits 0.
+        code = cli.main(args=argv, prog_name="fedipress", standalone_mode=False)
     except FedipressError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
@@ -78,5 +85,14 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except OSError as exc:  # a file or port the user pointed at: one line, no traceback
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {os_error_line(exc)}", err=True)
         sys.exit(1)
+    if isinstance(code, int) and not isinstance(code, bool) and code:
+        sys.exit(code)
+
+
+def os_error_line(exc: OSError) -> str:
+    """`/x/y: No such file or directory`, not Python's `[Errno 2] ...: '/x/y'`."""
+    if exc.strerror and exc.filename:
+        return f"{exc.filename}: {exc.strerror}"
+    return exc.strerror or str(exc)

@@ -33,6 +33,7 @@ from inbox.logs import REQUEST_ID
 from inbox.metrics import REQUESTS_BY, DepthHooks
 from inbox.processor import ActivityProcessor
 from inbox.ratelimit import RateLimiter
+from inbox.schema_page import schema_plugins
 from inbox.settings import Settings
 from inbox.storage import activities as activity_store
 from inbox.storage.db import Database
@@ -162,7 +163,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         state=state,
         middleware=[_observe],
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
-        openapi_config=OpenAPIConfig(title="Fedipress inbox", version="1", path="/schema"),
+        openapi_config=OpenAPIConfig(title="Fedipress inbox", version="1", path="/schema",
+                                     render_plugins=schema_plugins()),  # no CDN scripts
         request_max_body_size=settings.max_body_bytes,
         debug=False,
         logging_config=None,  # logging is ours (inbox.logs): JSON lines, secrets redacted

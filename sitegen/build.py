@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Callable
 from operator import attrgetter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import msgspec
@@ -26,8 +26,10 @@ from sitegen.config import CONFIG_NAME, load_site
 from sitegen.federation import ensure_keys, site_documents, theme_assets
 from sitegen.listings import Layout, PageJob, pack_jobs, write_pages, write_pages_in_worker
 from sitegen.mentions import load_targets, mentions_key
-from sitegen.manifest import (OUTPUT_TOKEN, Manifest, PostRecord, PostStamps, load_manifest,
-                              options_key, read_output_token, save_manifest, scan_posts, stamp)
+from sitegen.manifest import (OUTPUT_TOKEN, Manifest, PostRecord, PostStamps, bundle_of,
+                              damaged_outputs, is_post_name, load_manifest, options_key,
+                              output_stamps, read_output_token, save_manifest, scan_posts,
+                              stamp)
 from sitegen.output import copy_if_changed, remove_output, write_if_changed
 from sitegen.render import PostRenderer, SourceFile, init_worker, published_before, render_chunk
 from sitegen.theme import TEMPLATES_DIR
@@ -41,9 +43,13 @@ BULK = 200  # posts re-rendered: more, and existing files are rewritten in place
 @dataclass
 class BuildReport:
     posts: int = 0  # published posts in the output
-    rendered: int = 0  # posts parsed and rendered this time
+    rendered: int = 0  # posts parsed and rendered this time (drafts included)
+    written: int = 0  # of those, posts whose page and document were written (no drafts)
+    drafts: int = 0  # drafts in content/posts/, never built
+    scheduled: int = 0  # posts dated in the future, built once their date has come
     pages: int = 0  # listing pages rendered this time
     new_key: bool = False
+    warnings: list[str] = field(default_factory=list)  # one line each, shown on stderr
     up_to_date: bool = False
     seconds: float = 0.0
 
@@ -89,6 +95,8 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
     on_disk = read_output_token(out_dir)
     foreign = old is None or not on_disk or on_disk != old.output_token
     full = force or foreign or old.global_key != global_key
+    # outputs removed or edited by hand since (a stat of the top ones): look at every output
+    repair = not full and bool(damaged_outputs(out_dir, old.outputs))
     old_posts = old.posts if old else {}
     old_pages = {} if (old is None or full) else old.pages
     interactions = load_interactions(site.interactions_path)
@@ -99,9 +107,12 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
     records: dict[str, PostRecord] = {}
     to_render: list[SourceFile] = []
     for name, (mtime_ns, size) in posts.items():
+        if not is_post_name(name):
+            continue  # a file of a page bundle: copied below
         record = None if full else old_posts.get(name)
         if record is not None and _reusable(record, mtime_ns, size, site, interactions, now) \
-                and mentions_key(record.mentions, mention_targets) == record.mentions_key:
+                and mentions_key(record.mentions, mention_targets) == record.mentions_key \
+                and not (repair and record.written and not _outputs_exist(out_dir, record)):
             record.mtime_ns, record.size = mtime_ns, size
             records[name] = record
         else:
@@ -118,7 +129,8 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
             records[result.source] = result
 
         rendered = [records[source.name] for source in to_render]
-        unmoved = None if full or old is None else _unmoved(old, records, rendered)
+        warnings = oversized_documents(out_dir, rendered)
+        unmoved = None if full or repair or old is None else _unmoved(old, records, rendered)
         buried = tombstones.load_registry(root)
         if unmoved is not None:  # no post moved, came or left: plan only the pages showing them
             published = unmoved
@@ -143,8 +155,9 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
 
         pages.update((plan.path, plan.key) for plan in plans)
         prefix = f"{out_dir}{os.sep}"  # plain strings: 1,000s of pages, pathlib is slow here
+        damaged = damaged_outputs(out_dir, old.outputs) if repair else set()
         pending = [plan for plan in plans if old_pages.get(plan.path) != plan.key
-                   or not os.path.isfile(prefix + plan.path)]
+                   or not os.path.isfile(prefix + plan.path) or plan.path in damaged]
         finish_pages = _render_pages(renderer, workers, pending)
         for path in set(old.pages if old else ()) - set(pages):
             remove_output(out_dir, path)
@@ -156,6 +169,7 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
         if "about/index.html" not in discovery:
             remove_output(out_dir, "about/index.html")
         static_files = copy_static(site.static_dir, out_dir)
+        static_files += copy_bundle_files(site.content_dir, out_dir, posts, records)
         for path in set(old.static_files if old else ()) - set(static_files):
             remove_output(out_dir, path)
         gone = tombstones.settle(site, out_dir, buried, {r.slug for r in published})
@@ -165,12 +179,18 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
         write_if_changed(out_dir / OUTPUT_TOKEN, token.encode("ascii"))
         finish_pages()
 
+    outputs = output_stamps(out_dir)  # last: every file of this build is written
     save_manifest(root, posts, Manifest(
         version=version, options=options, global_key=global_key, stamps=stamps, posts=records,
         pages=pages, next_due=next_due, public_key=(key_stamp, public_pem),
-        static_files=static_files, order=[r.source for r in published], output_token=token))
-    return BuildReport(posts=len(published), rendered=len(to_render), pages=len(pending),
-                       new_key=new_key, seconds=time.perf_counter() - started)
+        static_files=static_files, order=[r.source for r in published], output_token=token,
+        outputs=outputs))
+    drafts = sum(1 for r in records.values() if r.draft)
+    return BuildReport(posts=len(published), rendered=len(to_render),
+                       written=sum(1 for r in rendered if r.written),
+                       pages=len(pending), drafts=drafts,
+                       scheduled=sum(1 for r in records.values() if not r.written) - drafts,
+                       new_key=new_key, warnings=warnings, seconds=time.perf_counter() - started)
 
 
 _PLACE = attrgetter("slug", "published", "written", "pinned", "tags")  # what fixes where a post is
@@ -191,6 +211,28 @@ def _unmoved(old: Manifest, records: dict[str, PostRecord],
     if len(newest_first) != sum(1 for r in records.values() if r.written):
         return None
     return newest_first
+
+
+def oversized_documents(out_dir: Path, rendered: list[PostRecord]) -> list[str]:
+    """A warning for each just-rendered post whose ActivityPub document servers would refuse."""
+    from sitegen.site_checks import MAX_DOCUMENT_BYTES
+
+    warnings = []
+    for record in rendered:
+        if not record.written:
+            continue
+        size = stamp(out_dir / "ap" / "posts" / f"{record.slug}.json")[1]
+        if size > MAX_DOCUMENT_BYTES:
+            warnings.append(f"content/posts/{record.source}: its ActivityPub document is "
+                            f"{size / 1e6:.1f} MB; servers refuse documents over 1 MB, so "
+                            "followers will not see it: shorten or split the post")
+    return warnings
+
+
+def _outputs_exist(out_dir: Path, record: PostRecord) -> bool:
+    prefix = f"{out_dir}{os.sep}"
+    return os.path.isfile(f"{prefix}posts{os.sep}{record.slug}{os.sep}index.html") and \
+        os.path.isfile(f"{prefix}ap{os.sep}posts{os.sep}{record.slug}.json")
 
 
 def _reusable(record: PostRecord, mtime_ns: int, size: int, site, interactions: dict,
@@ -337,6 +379,24 @@ def copy_static(static_dir: Path, out_dir: Path) -> list[str]:
     for relative, path in own.items():
         copy_if_changed(path, out_dir / relative)
     return sorted(own.keys() | {relative for _path, relative in theme_assets()})
+
+
+def copy_bundle_files(content_dir: Path, out_dir: Path, posts: PostStamps,
+                      records: dict[str, PostRecord]) -> list[str]:
+    """Copy each page bundle's files (`content/posts/x/photo.jpg`) beside its published
+    post's page (`posts/<slug>/photo.jpg`); returns the output paths."""
+    copied = []
+    for name in posts:
+        if is_post_name(name):
+            continue
+        owner = bundle_of(name, posts)
+        record = records.get(owner) if owner else None
+        if record is None or not record.written:
+            continue  # a draft's or future post's pictures are not published either
+        relative = f"posts/{record.slug}/{name[len(owner) - len('index.md'):]}"
+        copy_if_changed(content_dir / name, out_dir / relative)
+        copied.append(relative)
+    return copied
 
 
 def write_server_files(out_dir: Path, rules: content_types.HostRules) -> None:

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import click
 
-from fedicore.errors import FedipressError
+from fedicore.errors import ConfigError, FedipressError
+from fedicore.words import count
 
 DEFAULT_OUT = "_site"
+PREVIEW_OUT = ".fedipress-cache/preview"  # `serve` of a public site builds here, not _site
 
 
 def _version() -> str:
@@ -65,11 +67,18 @@ def run_build(root: Path, out: Path | None = None, *, base_url: str | None = Non
         report = build_site(root, out_dir, version=version, base_url=base_url,
                             progress=progress, force=force, jobs=jobs, posts=posts,
                             drafts=drafts)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if report.new_key and not quiet:
         click.echo(f"made a new actor key pair: {root / '.keys' / 'private.pem'} (keep it secret)")
     if not quiet:
-        click.echo(f"built {report.posts} posts ({report.rendered} rendered, {report.pages} "
-                   f"listing pages) in {time.perf_counter() - started:.2f}s: {out_dir}")
+        notes = [f"{count(report.drafts, 'draft')} skipped"] if report.drafts else []
+        if report.scheduled:
+            notes.append(f"{count(report.scheduled, 'post')} dated in the future, not yet built")
+        skipped = "".join(f"; {note}" for note in notes)
+        click.echo(f"built {count(report.posts, 'post')} ({report.written} rendered, "
+                   f"{count(report.pages, 'listing page')}{skipped}) in "
+                   f"{time.perf_counter() - started:.2f}s: {out_dir}")
     return posts
 
 
@@ -105,10 +114,13 @@ site_argument = click.argument("directory", default=".", type=click.Path(file_ok
 
 @click.command("init")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True)
-@click.option("--username", default="me", show_default=True)
-@click.option("--display-name", default="", help="Defaults to the username.")
-@click.option("--inbox-url", default="http://127.0.0.1:8080", show_default=True)
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True,
+              help="Where the site will live: https://your.domain (no path).")
+@click.option("--username", default="me", show_default=True,
+              help="The `me` in @me@your.domain: a-z, 0-9, _.")
+@click.option("--display-name", default="", help="The account's name [default: the username].")
+@click.option("--inbox-url", default="http://127.0.0.1:8080", show_default=True,
+              help="Where `fedipress inbox serve` will answer.")
 def init_command(directory: Path, base_url: str, username: str, display_name: str,
                  inbox_url: str) -> None:
     """Create a new site folder with a config and a first post."""
@@ -121,7 +133,8 @@ def init_command(directory: Path, base_url: str, username: str, display_name: st
 
 @click.command("new")
 @click.argument("title")
-@click.option("--site", "site_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--site", "site_dir", default=".", type=click.Path(file_okay=False, path_type=Path),
+              help="The site folder [default: the current folder].")
 @click.option("--publish", is_flag=True, help="Not a draft: built on the next build.")
 def new_command(title: str, site_dir: Path, publish: bool) -> None:
     """Start a new post (a draft unless --publish); an empty TITLE makes a short note."""
@@ -137,7 +150,11 @@ def new_command(title: str, site_dir: Path, publish: bool) -> None:
 def keys_command(directory: Path, force: bool) -> None:
     """Make the blog actor's RSA-2048 key pair in DIRECTORY/.keys/ (mode 600)."""
     from fedicore.keys import generate_rsa_keypair, write_private_key
+    from sitegen.config import CONFIG_NAME
 
+    if not (directory / CONFIG_NAME).is_file():
+        raise ConfigError(f"no {CONFIG_NAME} here (run `fedipress init {directory}`)",
+                          path=str(directory))
     path = directory / ".keys" / "private.pem"
     if path.exists() and not force:
         raise FedipressError("a key already exists (use --force to replace it)", path=str(path))
@@ -151,7 +168,7 @@ def keys_command(directory: Path, force: bool) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help=f"Output folder [default: DIRECTORY/{DEFAULT_OUT}].")
 @click.option("--base-url", help="Override base_url (e.g. for a preview deploy).")
-@click.option("--quiet", "-q", is_flag=True)
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing unless something fails.")
 @click.option("--force", is_flag=True, help="Ignore the cache and render everything.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes.")
 def build_command(directory: Path, out: Path | None, base_url: str | None, quiet: bool,
@@ -162,27 +179,35 @@ def build_command(directory: Path, out: Path | None, base_url: str | None, quiet
 
 @click.command("serve")
 @site_argument
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port).")
 @click.option("--watch", is_flag=True, help="Rebuild when a file in the site changes.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Build and serve this folder [default: DIRECTORY/_site, or "
+                   f"DIRECTORY/{PREVIEW_OUT} when base_url is public or with --drafts].")
 @click.option("--drafts", is_flag=True,
               help="Preview drafts too (built into .fedipress-cache/preview, never _site).")
 def serve_command(directory: Path, host: str, port: int, watch: bool, out: Path | None,
                   drafts: bool) -> None:
     """Build, then serve the site with the content types the fediverse expects.
 
-    When base_url is a local address, the site is built for the address it is served at, so
-    its ActivityPub ids are URLs that answer."""
+    The site is built for the address it is served at, so every link and ActivityPub id
+    answers. A site whose base_url is public (https://blog.example) is built into
+    DIRECTORY/.fedipress-cache/preview for this: DIRECTORY/_site stays as published."""
     from sitegen.config import load_site
     from sitegen.serve import serve
 
-    out_dir = out or (directory / ".fedipress-cache" / "preview" if drafts
-                      else directory / DEFAULT_OUT)
     if port == 0:
         port = _free_port(host)
-    base_url = served_base_url(load_site(directory).base_url, host, port)
-    if base_url:
+    site_url = load_site(directory).base_url
+    base_url = served_base_url(site_url, host, port)
+    public = not is_local_url(site_url)
+    out_dir = out or directory / (PREVIEW_OUT if public or drafts else DEFAULT_OUT)
+    if public:
+        click.echo(f"previewing {site_url} as {base_url}, built into {out_dir} "
+                   f"({DEFAULT_OUT}/ is left as published)")
+    elif base_url:
         click.echo(f"building for {base_url} (base_url is local; ids must match where it is "
                    f"served)")
     known: dict[str, tuple[int, int]] | None = run_build(directory, out_dir, base_url=base_url,
@@ -207,26 +232,32 @@ def serve_command(directory: Path, host: str, port: int, watch: bool, out: Path 
 LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "::"})
 
 
+def is_local_url(url: str) -> bool:
+    """Whether ``url``'s host is this machine (localhost, a loopback or any address)."""
+    from ipaddress import ip_address
+    from urllib.parse import urlsplit
+
+    configured = (urlsplit(url).hostname or "").lower()
+    try:
+        return configured in LOCAL_NAMES or ip_address(configured).is_loopback
+    except ValueError:
+        return False
+
+
 def served_base_url(base_url: str, host: str, port: int) -> str | None:
     """The base URL to build with when serving at host:port; None keeps the configured one.
 
-    Only a local base_url is replaced (a public one is what the user means to preview);
-    listening on every address (0.0.0.0, ::) is reached through loopback."""
-    from ipaddress import ip_address
+    A public base_url is replaced too: the preview must link to itself, not to the real
+    site. Listening on every address (0.0.0.0, ::) is reached through loopback."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(base_url)
     configured = (parts.hostname or "").lower()
-    try:
-        local = configured in LOCAL_NAMES or ip_address(configured).is_loopback
-    except ValueError:
-        local = False
-    if not local:
-        return None
     shown = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host).lower()
     same_host = configured == shown or (configured == "localhost" and shown in ("127.0.0.1",
                                                                                  "::1"))
-    if parts.scheme == "http" and (parts.port or 80) == port and same_host:
+    if is_local_url(base_url) and parts.scheme == "http" and (parts.port or 80) == port \
+            and same_host:
         return None  # the configured URL already answers
     netloc = f"[{shown}]" if ":" in shown else shown
     return f"http://{netloc}:{port}" if port != 80 else f"http://{netloc}"

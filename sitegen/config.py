@@ -138,6 +138,11 @@ def load_site(root: Path, *, base_url: str | None = None) -> Site:
     except FileNotFoundError:
         raise ConfigError(f"no {CONFIG_NAME} here (run `fedipress init {root}`)",
                           path=str(root)) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text (save it as UTF-8)", path=str(path)) from None
+    except IsADirectoryError:
+        raise ConfigError("is a folder, not a file", path=str(path)) from None
+    text = text.replace("\r\n", "\n")
     shown = str(path)
     config = load_toml_text(text, SiteConfig, path=shown)
     if base_url:
@@ -146,12 +151,14 @@ def load_site(root: Path, *, base_url: str | None = None) -> Site:
     def fail(reason: str, *keys: str) -> ConfigError:
         return ConfigError(reason, path=shown, line=line_of_key(text, list(keys)))
 
-    base, host = _check_url(config.base_url, lambda r: fail(f"base_url {r}", "base_url"))
-    if config.inbox_url:
-        _check_url(config.inbox_url, lambda r: fail(f"inbox_url {r}", "inbox_url"),
-                   allow_path=True)
-    if not _USERNAME.match(config.username):
-        raise fail("username must be 1-64 of a-z, 0-9, _", "username")
+    problem = url_problem(config.base_url)
+    if problem:
+        raise fail(f"base_url {problem}", "base_url")
+    base, host = site_root_url(config.base_url)
+    if config.inbox_url and (problem := url_problem(config.inbox_url, allow_path=True)):
+        raise fail(f"inbox_url {problem}", "inbox_url")
+    if problem := username_problem(config.username):
+        raise fail(f"username {problem}", "username")
     for code in config.emoji:
         if not _SHORTCODE.match(code):
             raise fail(f"emoji shortcode {code!r} must be 2-64 of A-Z, a-z, 0-9, _", "emoji", code)
@@ -165,12 +172,34 @@ def load_site(root: Path, *, base_url: str | None = None) -> Site:
     return Site(root=root, config=config, base_url=base, host=host)
 
 
-def _check_url(value: str, fail, *, allow_path: bool = False) -> tuple[str, str]:
-    parts = urlsplit(value)
+# The rules `fedipress init` and the build share: what one accepts, the other accepts.
+
+def url_problem(value: str, *, allow_path: bool = False) -> str | None:
+    """Why ``value`` is not a usable base_url (or inbox_url, which may have a path)."""
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return "must be an http(s) URL like https://blog.example"
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise fail("must be an http(s) URL like https://blog.example")
+        return "must be an http(s) URL like https://blog.example"
     if (parts.path not in ("", "/") and not allow_path) or parts.query or parts.fragment:
-        raise fail("must be the site root, without a path")
+        return "must be the site root, without a path"
+    if port == 0:
+        return "has port 0"
+    return None
+
+
+def username_problem(value: str) -> str | None:
+    """Why ``value`` cannot be the `me` in `@me@blog.example`."""
+    if not _USERNAME.match(value):
+        return "must be 1-64 of a-z, 0-9, _ (like alice_1)"
+    return None
+
+
+def site_root_url(value: str) -> tuple[str, str]:
+    """(site URL without a trailing slash, host with a non-default port) of a checked URL."""
+    parts = urlsplit(value)
     host = parts.hostname.lower()
     if parts.port and parts.port != {"http": 80, "https": 443}[parts.scheme]:
         host = f"{host}:{parts.port}"

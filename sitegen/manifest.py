@@ -18,7 +18,7 @@ import msgspec
 
 MANIFEST_NAME = "manifest.msgpack"  # MessagePack: ~3x faster to read and write than JSON
 STAMPS_NAME = "stamps.msgpack"
-FORMAT = 6  # 6: posts record the handles they mention (publish resolves them)
+FORMAT = 7  # 7: posts record the handles they mention, and the outputs are stat-checked
 # A random token the build writes into the output folder and records in the manifest: an
 # output folder deleted or replaced since (``rm -rf _site``) no longer holds it, and the next
 # build renders everything instead of trusting a manifest that describes files now gone.
@@ -70,6 +70,7 @@ class Manifest(msgspec.Struct, kw_only=True):
     static_files: list[str] = []  # copied from static/ and the theme, relative to the output
     order: list[str] = []  # source names of the published posts, newest first
     output_token: str = ""  # the token written to OUTPUT_TOKEN in the output folder
+    outputs: dict[str, tuple[int, int]] = {}  # see output_stamps
 
 
 class Stamps(msgspec.Struct, kw_only=True, array_like=True):
@@ -82,9 +83,11 @@ class Stamps(msgspec.Struct, kw_only=True, array_like=True):
     inputs: dict[str, tuple[int, int]]
     posts: dict[str, tuple[int, int]]
     output_token: str = ""
+    outputs: dict[str, tuple[int, int]] = {}
 
 
 PostStamps = dict[str, tuple[int, int]]  # post file name -> (mtime_ns, size)
+BUNDLE_INDEX = "index.md"  # the post of a page bundle (as sitegen.posts.BUNDLE_INDEX)
 
 
 def manifest_path(site_root: Path) -> Path:
@@ -111,7 +114,7 @@ def save_manifest(site_root: Path, posts: PostStamps, manifest: Manifest) -> Non
     path.parent.mkdir(parents=True, exist_ok=True)
     stamps = Stamps(version=manifest.version, options=manifest.options,
                     next_due=manifest.next_due, inputs=manifest.stamps, posts=posts,
-                    output_token=manifest.output_token)
+                    output_token=manifest.output_token, outputs=manifest.outputs)
     for target, data in ((path, manifest), (path.with_name(STAMPS_NAME), stamps)):
         tmp = target.with_suffix(".tmp")
         tmp.write_bytes(msgspec.msgpack.encode(data))
@@ -138,26 +141,113 @@ def read_output_token(out_dir: Path) -> str:
         return ""
 
 
+#: Output folders holding one file per post or per page of posts: their own stamp (a file
+#: removed, added or replaced in them changes it) stands for the thousands of files inside.
+OUTPUT_FOLDERS = frozenset({"ap/posts", "ap/outbox"})
+
+
+def output_stamps(out_dir: Path) -> dict[str, tuple[int, int]]:
+    """What a no-change build compares in the output: the folder itself, every file and
+    folder at its top (`index.html`, `feed.xml`, `posts/` ...), the files one level down
+    (`ap/actor.json`, `.well-known/webfinger` ...) and `OUTPUT_FOLDERS`. Some 50 stats, so a
+    no-change build stays fast; a file removed inside one post's or tag's folder is not seen
+    (`--force` renders everything)."""
+    found = {".": stamp(out_dir)}
+    try:
+        top = list(os.scandir(out_dir))
+    except OSError:
+        return found
+    for entry in top:
+        found[entry.name] = stamp(Path(entry.path))
+        if not entry.is_dir():
+            continue
+        with os.scandir(entry.path) as inside:  # is_file() reads the entry type: no stat
+            for sub in inside:
+                relative = f"{entry.name}/{sub.name}"
+                if relative in OUTPUT_FOLDERS or sub.is_file():
+                    found[relative] = stamp(Path(sub.path))
+    return found
+
+
+def damaged_outputs(out_dir: Path, recorded: dict[str, tuple[int, int]]) -> set[str]:
+    """The recorded output paths whose stat differs now (removed, replaced, edited)."""
+    return {path for path, was in recorded.items()
+            if stamp(out_dir / path if path != "." else out_dir) != tuple(was)}
+
+
 def options_key(out_dir: Path, base_url: str | None) -> str:
     return f"{out_dir.resolve()}|{base_url or ''}"
 
 
 def scan_posts(posts_dir: Path) -> PostStamps:
-    """Stat every post file once; the no-change check and the build share the result."""
+    """Stat every post file once; the no-change check and the build share the result.
+
+    Posts may sit in subfolders (`2024/x.md`). A folder holding `index.md` is a page bundle:
+    that file is the post and every other file in it (not `.md`) is stamped too, under its
+    path (`x/photo.jpg`), as a file the build copies beside the post's page. Names starting
+    with `.` are skipped."""
     found: PostStamps = {}
     try:
         folder = os.open(posts_dir, os.O_RDONLY | os.O_DIRECTORY)
     except (FileNotFoundError, NotADirectoryError):
         return found
+    subfolders = []
     try:  # by folder descriptor: each stat looks up one name, not the whole path
         with os.scandir(folder) as entries:
             for entry in entries:
-                if entry.name.endswith(".md") and entry.is_file():
+                name = entry.name
+                if name.endswith(".md") and entry.is_file():
                     info = entry.stat()
-                    found[entry.name] = (info.st_mtime_ns, info.st_size)
+                    found[name] = (info.st_mtime_ns, info.st_size)
+                elif not name.startswith(".") and entry.is_dir():
+                    subfolders.append(name)
     finally:
         os.close(folder)
+    for name in subfolders:  # rare: most sites keep every post at the top
+        _scan_folder(posts_dir, f"{name}/", found)
     return found
+
+
+def _scan_folder(posts_dir: Path, prefix: str, found: PostStamps) -> None:
+    try:
+        entries = [e for e in os.scandir(posts_dir / prefix) if not e.name.startswith(".")]
+    except OSError:
+        return
+    if any(e.name == BUNDLE_INDEX and e.is_file() for e in entries):
+        for dirpath, dirnames, filenames in os.walk(posts_dir / prefix):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            relative = os.path.relpath(dirpath, posts_dir).replace(os.sep, "/")
+            for filename in filenames:
+                if filename.startswith(".") or (filename.endswith(".md")
+                                                and filename != BUNDLE_INDEX):
+                    continue
+                if filename == BUNDLE_INDEX and relative != prefix.rstrip("/"):
+                    continue  # a bundle inside a bundle is not a post
+                info = os.stat(os.path.join(dirpath, filename))
+                found[f"{relative}/{filename}"] = (info.st_mtime_ns, info.st_size)
+        return
+    for entry in entries:
+        if entry.name.endswith(".md") and entry.is_file():
+            info = entry.stat()
+            found[prefix + entry.name] = (info.st_mtime_ns, info.st_size)
+        elif entry.is_dir():
+            _scan_folder(posts_dir, f"{prefix}{entry.name}/", found)
+
+
+def is_post_name(name: str) -> bool:
+    """A post's name in a scan (`x.md`, `2024/x.md`, `x/index.md`), not a bundle's file."""
+    return name.endswith(".md")
+
+
+def bundle_of(name: str, posts: Iterable[str]) -> str | None:
+    """The `…/index.md` post whose bundle holds the file ``name``, if it is in ``posts``."""
+    known = set(posts) if not isinstance(posts, (set, dict)) else posts
+    head = name
+    while "/" in head:
+        head = head.rpartition("/")[0]
+        if f"{head}/{BUNDLE_INDEX}" in known:
+            return f"{head}/{BUNDLE_INDEX}"
+    return None
 
 
 def rescan(previous: PostStamps, posts_dir: Path, changed: Iterable[str]) -> PostStamps | None:
@@ -203,4 +293,6 @@ def is_up_to_date(site_root: Path, out_dir: Path, base_url: str | None, version:
             return False
     if posts is None:
         posts = scan_posts(site_root / "content" / "posts")
-    return posts == stamps.posts
+    if posts != stamps.posts:
+        return False
+    return not damaged_outputs(out_dir, stamps.outputs)  # removed or edited by hand

@@ -18,6 +18,7 @@ from fedicore.config import line_of_key, load_toml_text
 from fedicore.errors import FedipressError
 
 FENCE = "+++"
+BUNDLE_INDEX = "index.md"  # a page bundle: content/posts/<slug>/index.md and its files
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,199}$")
 _TAG = re.compile(r"^\w+$")
 
@@ -97,14 +98,26 @@ def parse_post(text: str, *, path: Path, static_dir: Path, shown: str | None = N
             raise fail(f"tag {tag!r} must be letters, digits or _ only", "tags")
         tags.append(name)
     images = []
+    bundle = path.parent if path.name == BUNDLE_INDEX else None
     for image in meta.images:
         relative = image.src.lstrip("/")
-        if ".." in Path(relative).parts or not (static_dir / relative).is_file():
-            raise fail(f"image {image.src!r} not found under static/", "images")
+        if ".." in Path(relative).parts:
+            raise fail(f"image {image.src!r} must not use ..", "images")
+        if bundle is not None and relative == image.src and (bundle / relative).is_file():
+            url_path = f"posts/{slug}/{relative}"  # beside index.md: copied beside the page
+        elif (static_dir / relative).is_file():
+            url_path = relative
+        else:
+            where_not = "beside index.md or under static/" if bundle else "under static/"
+            raise fail(f"image {image.src!r} not found {where_not}", "images")
         if not image.alt.strip():
             raise fail(f"image {image.src!r} needs alt text", "images")
         media = media_type(relative) or "application/octet-stream"
-        images.append(Image(relative, image.alt.strip(), media))
+        images.append(Image(url_path, image.alt.strip(), media))
+    if not meta.draft and not body.strip() and not images:
+        raise FedipressError("the post is empty: write its text below the closing +++ "
+                             "(or set draft = true)", path=where,
+                             line=offset + front.count("\n") + 2)
     return Post(
         source=where, slug=slug, title=meta.title or None, published=published, updated=updated,
         tags=tuple(dict.fromkeys(tags)), content_warning=meta.content_warning or None,
@@ -138,7 +151,7 @@ def media_type(path: str) -> str | None:
 
 def split_front_matter(text: str, where: str) -> tuple[str, str, int]:
     """Return (front matter TOML, Markdown body, line offset of the TOML)."""
-    text = text.removeprefix("\ufeff")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")  # Windows editors' CRLF
     first, _, rest = text.partition("\n")
     if first.strip() == "---":
         raise FedipressError("YAML front matter is not supported; put TOML between +++ lines",
@@ -171,9 +184,40 @@ def parse_date(value: object, fail) -> dt.datetime:
     return found.astimezone(dt.timezone.utc)
 
 
+_RELATIVE_LINK = re.compile(
+    r'(<(?:img|a|source|video|audio)\b[^>]*?\s(?:src|href|poster)=")'
+    r'(?![A-Za-z][A-Za-z0-9+.-]*:|/|#|\?)([^"]*)"')
+
+
+def rebase_links(html: str, base: str) -> str:
+    """Relative `src`/`href` in a page bundle's HTML made to start with ``base`` (the post's
+    folder), so they work in listings and, absolute, in the ActivityPub document."""
+    if 'src="' not in html and 'href="' not in html:
+        return html
+    return _RELATIVE_LINK.sub(lambda m: f'{m.group(1)}{base}{m.group(2)}"', html)
+
+
 def slug_from_filename(path: Path) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
-    return slug or "post"
+    """`café.md` -> `cafe`; a page bundle `x/index.md` takes its folder's name."""
+    stem = path.parent.name if path.name == BUNDLE_INDEX else path.stem
+    return slugify(stem) or "post"
+
+
+SLUG_LENGTH = 80
+
+
+def slugify(text: str) -> str:
+    """Lower-case ASCII words joined by `-`: `Café` -> `cafe`, `Ελληνικά` -> `ellinika`,
+    `日本語` -> `ribenyu` (anyascii's transliteration); "" when nothing is left."""
+    if not text.isascii():
+        from anyascii import anyascii  # ISC licence, no dependencies, every script
+
+        text = anyascii(text)
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if len(slug) > SLUG_LENGTH:
+        slug = slug[:SLUG_LENGTH].rsplit("-", 1)[0] if "-" in slug[:SLUG_LENGTH] \
+            else slug[:SLUG_LENGTH]
+    return slug
 
 
 def iso(moment: dt.datetime) -> str:

@@ -21,10 +21,10 @@ from fedicore.errors import FedipressError
 from fedicore.html_policy import clean_html, is_http_url, plain_text
 from sitegen.config import Site, load_site
 from sitegen.manifest import PostRecord, card_hash
-from sitegen.markup import Markup, shorten
+from sitegen.markup import Markup, Rendered, shorten
 from sitegen.mentions import load_targets, mentions_key
 from sitegen.output import write_if_changed
-from sitegen.posts import Post, iso, media_type, parse_post
+from sitegen.posts import BUNDLE_INDEX, Post, iso, media_type, parse_post, rebase_links
 from sitegen.presentation import absolute_urls, present
 from sitegen.theme import environment, site_context
 
@@ -81,6 +81,10 @@ class PostRenderer:
         if post.draft and not self.drafts:
             return record
         rendered = self.markup.render(post.body)
+        if source.name.endswith(f"/{BUNDLE_INDEX}"):  # its pictures sit beside its page
+            rendered = Rendered(rebase_links(rendered.page_html, f"/posts/{post.slug}/"),
+                                rebase_links(rendered.ap_html, self.site.post_url(post.slug)),
+                                rendered.found)
         found = rendered.found
         record.tags = list(dict.fromkeys([*post.tags, *found.tags]))
         record.mentions = found.handles

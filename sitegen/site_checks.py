@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
 MAX_PAGES = 200
 MAX_POSTS = 500
+#: Mastodon (and others) refuse to read an ActivityPub document larger than this.
+MAX_DOCUMENT_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -102,9 +104,14 @@ class _Checker:
             return None
         return got
 
-    def get_json(self, check: str, url: str, media: tuple[str, ...]) -> dict | None:
+    def get_json(self, check: str, url: str, media: tuple[str, ...],
+                 max_bytes: int | None = None) -> dict | None:
         got = self.get(check, url, media)
         if got is None:
+            return None
+        if max_bytes is not None and len(got.body) > max_bytes:
+            self.fail(check, url, f"{len(got.body) / 1e6:.1f} MB: Mastodon refuses "
+                      "ActivityPub documents over 1 MB")
             return None
         try:
             doc = json.loads(got.body)
@@ -118,7 +125,8 @@ class _Checker:
 
     def get_ap(self, check: str, url: str) -> dict | None:
         """An ActivityPub document whose `id` must equal the URL it was fetched from."""
-        doc = self.get_json(check, url, ("application/activity+json", "application/ld+json"))
+        doc = self.get_json(check, url, ("application/activity+json", "application/ld+json"),
+                            MAX_DOCUMENT_BYTES)
         if doc is None:
             return None
         if doc.get("id") != url:

@@ -262,7 +262,8 @@ def list_command(ctx: click.Context, which: str, actor: str | None, show_all: bo
 
 @click.command("audit")
 @actor_option
-@click.option("--limit", type=click.IntRange(1, 10000), default=50)
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True,
+              help="How many entries to show.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
 @config_option
 @click.pass_context

@@ -30,6 +30,7 @@ from fedicore.httpsig import HttpRequest, sign_request
 from fedicore.netguard import forbidden_address_reason, forbidden_host_reason
 from fedicore.vocab import ACCEPT_ACTIVITY
 from sitegen.http_read import ACCEPT_ENCODING, BodyProblem, read_body
+from fedicore.words import count
 from sitegen.config import load_site
 from sitegen.social.client import InboxClient
 from sitegen.manifest import load_manifest
@@ -379,7 +380,7 @@ def pull_site(root: Path, *, out: Path | None = None, now: float | None = None,
     report = PullReport(posts=len(posts), with_interactions=len(interactions),
                         replies=sum(len(e["replies"]) for e in interactions.values()),
                         followers=followers, changed=changed)
-    echo(f"pulled {report.posts} posts: {report.replies} replies on "
-         f"{report.with_interactions} posts, {report.followers} followers"
+    echo(f"pulled {count(report.posts, 'post')}: {count(report.replies, 'reply', 'replies')} on "
+         f"{count(report.with_interactions, 'post')}, {count(report.followers, 'follower')}"
          f"{'' if changed else ' (no change)'}")
     return report

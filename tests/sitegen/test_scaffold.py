@@ -58,3 +58,14 @@ def test_build_into_another_folder_with_another_base_url(tmp_path, capsys):
     assert code == 0, err
     jrd = json.loads((tmp_path / "out/.well-known/webfinger").read_text("utf-8"))
     assert jrd["subject"].endswith("@preview.example")
+
+
+def test_build_summary_counts_drafts_apart_and_says_they_were_skipped(tmp_path, capsys):
+    site = tmp_path / "b"
+    run_cli(capsys, "init", str(site))
+    run_cli(capsys, "new", "Later", "--site", str(site))
+    run_cli(capsys, "new", "Much later", "--site", str(site))
+    code, out, _err = run_cli(capsys, "build", str(site))
+    assert code == 0
+    assert "built 1 post (1 rendered, " in out
+    assert "2 drafts skipped" in out

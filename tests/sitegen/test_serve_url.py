@@ -23,6 +23,7 @@ def test_local_base_url_follows_the_served_address(configured, host, port, expec
     assert served_base_url(configured, host, port) == expected
 
 
-def test_public_base_url_is_kept_for_a_preview():
-    assert served_base_url("https://blog.example", "127.0.0.1", 9000) is None
+def test_public_base_url_is_replaced_by_the_served_address_for_a_preview():
+    assert served_base_url("https://blog.example", "127.0.0.1", 9000) == "http://127.0.0.1:9000"
+    assert served_base_url("https://blog.example", "0.0.0.0", 80) == "http://127.0.0.1"
 

@@ -108,6 +108,7 @@ async def test_likes_boosts_and_followers_are_counted(tmp_path):
         world.build()
     assert result.exit_code == 0, result.output
     assert "2 followers" in result.output
+    assert "0 replies on 1 post, " in result.output  # not "1 posts"
     entry = interactions(world)["first"]
     assert (entry["likes"], entry["boosts"], entry["replies"]) == (2, 1, [])
     host = remote.base.split("//")[1]
