@@ -20,7 +20,7 @@ from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from inbox.api import actors, collections, followers, hooks, inbox, moderation, ops, outbox, queue
+from inbox.api import actors, collections, desk, followers, hooks, inbox, moderation, ops, outbox, queue
 from inbox.api.fast_inbox import FastInbox, delivery_route
 from inbox.api.http import error_response, problem_of
 from inbox.background import Background, background_workers
@@ -42,7 +42,7 @@ log = logging.getLogger("inbox.app")
 
 def _route_handlers() -> list[Any]:
     return [*ops.ROUTES, *inbox.ROUTES, *queue.ROUTES, *collections.ROUTES, *followers.ROUTES,
-            *actors.ROUTES, *outbox.ROUTES, *moderation.ROUTES, *hooks.ROUTES]
+            *actors.ROUTES, *outbox.ROUTES, *moderation.ROUTES, *hooks.ROUTES, *desk.ROUTES]
 
 
 def _http_error(request: Request, exc: HTTPException) -> Response:

@@ -28,6 +28,7 @@ from inbox.handlers.reaction import ReactionIntent
 from inbox.handlers.undo import UndoIntent
 from inbox.handlers.update_delete import ActorChangedIntent, ActorGoneIntent, DeleteNoteIntent, UpdateNoteIntent
 from inbox.moderation import decide_for
+from inbox.moderation.author_service import settle_queued
 from inbox.settings import Settings
 from inbox.storage import actors as actor_store
 from inbox.storage import followers as follower_store
@@ -233,6 +234,9 @@ class Effects:
                     note_id: str | None = None, content_html: str | None = None) -> str:
         sender, _ = await self.sender_of(author, actor, now=now)
         outcome = await self.moderation(actor, sender, activity["type"], now=now)
+        if outcome == "queue":  # the author's defaults and rules (docs/moderation.md)
+            outcome = (await settle_queued(self.db, actor_mention=actor.mention, kind=kind,
+                                           author=author, sender=sender, now=now)).outcome
         if outcome == "block":
             return f"{kind} blocked"
         state = "approved" if outcome == "allow" else "queued"
