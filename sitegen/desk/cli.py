@@ -78,9 +78,14 @@ def _print(rows: list[dict[str, Any]], as_json: bool, line: Callable[[dict], str
 @click.command("queue")
 @click.argument("site", default=".", type=click.Path(file_okay=False, path_type=Path))
 @json_option
-def queue_command(site: Path, as_json: bool) -> None:
+@click.option("--new-feed-url", is_flag=True,
+              help="Make a new secret URL for your private feed (the old one stops working).")
+def queue_command(site: Path, as_json: bool, new_feed_url: bool) -> None:
     """List what waits for your approval: id, age, kind, who, which post, an excerpt."""
     with desk_for(site) as desk:
+        if new_feed_url:
+            click.echo(desk.rotate_feed())
+            return
         _print(desk.items("queued"), as_json, item_line, "nothing waits for approval")
 
 

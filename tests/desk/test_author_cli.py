@@ -5,6 +5,7 @@ reply rules from fedipress.toml."""
 from __future__ import annotations
 
 import json
+from xml.etree import ElementTree
 
 import httpx
 from click.testing import CliRunner
@@ -179,3 +180,27 @@ async def test_reply_rules_approve_allowlisted_domains_and_can_be_turned_off(tmp
         await reply(world, client, bob, "after the rule went")
         code, out, _ = await fedipress(world, "queue", str(world.root))
         assert "after the rule went" in out and "friendly" not in out
+
+
+async def test_private_feed_lists_queue_items_under_a_rotatable_secret_url(tmp_path):
+    async with site_world(tmp_path) as world, FakeFediverse() as remote, \
+            httpx.AsyncClient(timeout=10) as client:
+        await world.call(register_site, world.root)
+        bob = remote.actor("bob")
+        await reply(world, client, bob, "Is &lt;this&gt; &amp; that right?")
+        await send(world, client, bob, bob.activity("Like", world.post_id("first")))
+        code, first_url, _ = await fedipress(world, "queue", str(world.root), "--new-feed-url")
+        first_url = first_url.strip()
+        assert code == 0 and first_url.startswith(world.inbox.base + "/feeds/")
+        feed = await client.get(first_url)
+        assert feed.status_code == 200 and feed.headers["content-type"].startswith("application/atom+xml")
+        assert f"{bob.handle} replied" in feed.text and "(waits for your approval)" in feed.text
+        assert "Is &lt;this&gt; &amp; that right?" in feed.text and f"{bob.handle} liked" in feed.text
+        assert feed.headers["cache-control"] == "private, no-store"
+        entries = ElementTree.fromstring(feed.content).findall("{http://www.w3.org/2005/Atom}entry")
+        assert len(entries) == 2
+        code, second_url, _ = await fedipress(world, "queue", str(world.root), "--new-feed-url")
+        assert (await client.get(first_url)).status_code == 404
+        assert (await client.get(second_url.strip())).status_code == 200
+        guessed = await client.get(world.inbox.base + "/feeds/" + "a" * 32)
+        assert guessed.status_code == 404 and guessed.json()["error"] == "unknown_feed"
