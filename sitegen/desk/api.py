@@ -33,7 +33,8 @@ def token(activity_id: str) -> str:
 
 
 def block_pattern(target: str) -> str:
-    """``@user@host`` as it is, a bare ``domain`` as ``@*@domain`` (this blog's own list)."""
+    """``@user@host`` as it is; a bare ``domain`` as ``@*@*.domain`` (it and its subdomains),
+    on this blog's own list."""
     target = target.strip()
     if target.startswith("@"):
         if target.count("@") != 2 or not all(target[1:].split("@")):
@@ -41,7 +42,7 @@ def block_pattern(target: str) -> str:
         return target
     if not re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?", target) or "." not in target:
         raise ConfigError(f"{target!r}: expected @user@host or a domain")
-    return f"@*@{target.lower()}"
+    return f"@*@*.{target.lower()}"  # the domain and its subdomains
 
 
 @dataclass

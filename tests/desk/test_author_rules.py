@@ -42,3 +42,14 @@ def test_allowlisted_domains_cover_subdomains_not_lookalikes():
 def test_bad_rules_are_refused_with_a_reason(body):
     with pytest.raises(ValueError):
         parse_rules(body)
+
+
+def test_block_target_is_a_person_or_a_whole_domain_with_subdomains():
+    from fedicore.errors import ConfigError
+    from sitegen.desk.api import block_pattern
+
+    assert block_pattern("@troll@spam.example") == "@troll@spam.example"
+    assert block_pattern("Spam.example") == "@*@*.spam.example"
+    for bad in ("spam", "@troll", "@@x.example", "a b.example"):
+        with pytest.raises(ConfigError):
+            block_pattern(bad)
