@@ -36,6 +36,7 @@ LAZY_COMMANDS.update({name: (f"sitegen.desk.cli:{name}_command", text) for name,
     ("approve", "Approve queued items."), ("reject", "Reject queued items."),
     ("block", "Block @user@host or a domain on this blog (--for 7d)."),
     ("followers", "List or remove your followers."), ("replies", "Recent replies to your posts."),
+    ("reply", "Start an answer, from the blog, to a reply."),
 ]})
 
 

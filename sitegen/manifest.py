@@ -46,6 +46,7 @@ class PostRecord(msgspec.Struct, kw_only=True, array_like=True, gc=False):
     digest: str = ""  # hash of the page and document bytes: feed and outbox change with it
     card: str = ""  # hash of what a listing shows (title, date, excerpt, tags ...)
     interactions: str = ""  # hash of this post's entry in data/interactions.json
+    in_reply_to: str | None = None  # an answer: not listed (written and published, though)
 
 
 def card_hash(record: PostRecord) -> str:

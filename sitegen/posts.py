@@ -39,6 +39,8 @@ class FrontMatter(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     pinned: bool = False
     images: list[ImageRef] = []
     slug: str | None = None
+    in_reply_to: str | None = None  # an answer from the blog (docs/social-loop.md)
+    to_followers: bool = True  # an answer: also to the blog's followers, or only the thread
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class Post:
     pinned: bool
     images: tuple[Image, ...]
     body: str = field(repr=False)
+    in_reply_to: str | None = None
+    to_followers: bool = True
 
 
 def parse_post(text: str, *, path: Path, static_dir: Path, shown: str | None = None) -> Post:
@@ -104,7 +108,17 @@ def parse_post(text: str, *, path: Path, static_dir: Path, shown: str | None = N
         tags=tuple(dict.fromkeys(tags)), content_warning=meta.content_warning or None,
         summary=meta.summary or None, draft=meta.draft, language=meta.language,
         pinned=meta.pinned, images=tuple(images), body=body,
+        in_reply_to=_reply_target(meta.in_reply_to, fail), to_followers=meta.to_followers,
     )
+
+
+def _reply_target(value: str | None, fail) -> str | None:
+    if value is None:
+        return None
+    if not re.match(r"^https?://[^\s/]+", value.strip()):
+        raise fail(f"in_reply_to {value!r} must be the http(s) URL of a reply or post",
+                   "in_reply_to")
+    return value.strip()
 
 
 #: Media types of files people attach to posts; `mimetypes` (which reads the system's tables,

@@ -178,3 +178,19 @@ def replies_command(site: Path, every: bool, as_json: bool) -> None:
         _print(rows, as_json, lambda i: item_line(i) + ("" if i["state"] == "approved"
                                                          else f"  [{i['state']}]"),
                "no replies yet")
+
+
+@click.command("reply")
+@click.argument("item_id")
+@site_option
+def reply_command(item_id: str, site: Path) -> None:
+    """Start an answer to a queued or approved item: writes content/posts/re-ID.md with
+    in_reply_to and a mention of its author. Edit it, then build and publish."""
+    from sitegen.desk.answers import scaffold_answer
+
+    with desk_for(site) as desk:
+        item = desk.resolve(item_id, state="all")
+        path = scaffold_answer(desk.client.site, item, item["id"], now=time.time())
+        waiting = " (the reply still waits: `fedipress approve " + item["id"] + "`)" \
+            if item["state"] == "queued" else ""
+        click.echo(f"wrote {path}{waiting}")

@@ -26,6 +26,7 @@ from fedicore.errors import FedipressError
 from fedicore.html_policy import clean_html, is_http_url, plain_text
 from fedicore.netguard import forbidden_address_reason, forbidden_host_reason
 from sitegen.config import load_site
+from sitegen.desk.answers import answer_of, with_own_answers
 from sitegen.social.client import InboxClient
 from sitegen.manifest import load_manifest
 from sitegen.output import write_if_changed
@@ -210,6 +211,13 @@ class Puller:
         return int(answer.data.get("totalItems") or 0)
 
 
+def own_answers(root: Path, out: Path | None, now: float, site) -> list[dict[str, Any]]:
+    if out is None and load_manifest(root) is None:
+        return []
+    found = (answer_of(doc, site) for _slug, doc in live_posts(root, output_dir(root, out), now).values())
+    return [answer for answer in found if answer is not None]
+
+
 def posts_to_pull(root: Path, out: Path | None, now: float) -> dict[str, str]:
     """post id -> slug: what was published (``.fedipress/published.json``, committed, so a
     fresh CI checkout knows it before any build) plus what the last build made live."""
@@ -244,7 +252,9 @@ def pull_site(root: Path, *, out: Path | None = None, now: float | None = None,
         ids = sorted(posts)
         with ThreadPoolExecutor(max_workers=THREADS) as pool:
             entries = list(pool.map(puller.post_entry, ids))
-        interactions = {posts[i]: entry for i, entry in zip(ids, entries) if entry}
+        answers = own_answers(root, out, now, client.site)  # the blog's, from the build
+        interactions = {posts[i]: with_own_answers(entry, i, answers, thread) if answers else entry
+                        for i, entry in zip(ids, entries) if entry}
         followers = puller.followers()
     finally:
         if own:
