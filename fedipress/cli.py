@@ -37,6 +37,7 @@ LAZY_COMMANDS.update({name: (f"sitegen.desk.cli:{name}_command", text) for name,
     ("block", "Block @user@host or a domain on this blog (--for 7d)."),
     ("followers", "List or remove your followers."), ("replies", "Recent replies to your posts."),
     ("reply", "Start an answer, from the blog, to a reply."),
+    ("desk", "Serve the moderation desk on 127.0.0.1."),
 ]})
 
 

@@ -114,6 +114,9 @@ class Desk:
             f"/notes?{urlencode({'target': target})}")), "reading notes")
         return data["items"]
 
+    def notes_all(self) -> list[dict]:
+        return self._ok(self.client.get(self.client.actor_path("/notes")), "reading notes")["items"]
+
     def add_note(self, target: str, body: str) -> None:
         self._ok(self.client.post(self.client.actor_path("/notes"),
                                   {"target": target, "body": body}), "adding a note")

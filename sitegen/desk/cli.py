@@ -194,3 +194,27 @@ def reply_command(item_id: str, site: Path) -> None:
         waiting = " (the reply still waits: `fedipress approve " + item["id"] + "`)" \
             if item["state"] == "queued" else ""
         click.echo(f"wrote {path}{waiting}")
+
+
+@click.command("desk")
+@click.argument("site", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--port", type=click.IntRange(0, 65535), default=8484, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+def desk_command(site: Path, port: int) -> None:
+    """Serve the moderation desk on 127.0.0.1: the queue, replies, followers, reports and the
+    audit log, every action signed with the blog's key on this machine."""
+    from sitegen.desk.server import DeskApp, DeskServer
+
+    with desk_for(site) as desk:
+        try:
+            server = DeskServer(DeskApp(desk), port)
+        except OSError as exc:
+            fail(ConfigError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}"))
+            return
+        click.echo(f"Desk for {desk.client.site.handle} at {server.url} (Ctrl-C to stop)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
