@@ -245,7 +245,8 @@ def _reply_view(raw: object) -> dict | None:
     handle = plain_text(raw.get("author_handle"), 200)
     depth = raw.get("depth")
     return {
-        "id": reply_id, "url": _url(raw.get("url")) or reply_id,
+        "id": reply_id,  # withheld (fedicore.consent): no link that names the author
+        "url": None if raw.get("withheld") else _url(raw.get("url")) or reply_id,
         "published": _when(raw.get("published")),
         "author_name": plain_text(raw.get("author_name"), 120) or handle or "Someone",
         "author_handle": handle or None, "author_url": _url(raw.get("author_url")),

@@ -19,8 +19,11 @@ import msgspec
 from litestar import Request, Response, get, post, put
 from litestar.params import FromPath
 
+from fedicore.consent import withheld_reason
+from inbox.activity_json import decode_json_object
 from inbox.api.http import ApiError, mention_of, request_body
 from inbox.auth import require_owner_or_admin
+from inbox.handlers.apply import signing_key
 from inbox.moderation.author_rules import parse_rules
 from inbox.moderation.author_service import rules_of
 from inbox.moderation.effects import guess_sender
@@ -78,7 +81,31 @@ async def desk_items(request: Request, actor: FromPath[str]) -> dict[str, Any]:
     kinds = tuple(k for k in (query.get("kind") or "").split(",") if k) or None
     rows = await store.items_view(request.app.state.db, mention, states=STATES[state],
                                   kinds=kinds, since=None, limit=limit)
-    return {"actor": mention, "state": state, "items": [item_view(row) for row in rows]}
+    views = [item_view(row) for row in rows]
+    await _with_consent(request, mention, rows, views)
+    return {"actor": mention, "state": state, "items": views}
+
+
+async def _with_consent(request: Request, mention: str, rows: list[dict[str, Any]],
+                        views: list[dict[str, Any]]) -> None:
+    """``public_page`` of each reply: how the blog will show it (fedicore.consent), and why.
+    Author documents come from the fetcher's cache (fetched at most once per author)."""
+    state = request.app.state
+    rules = await rules_of(state.db, mention)
+    local = await get_actor(state.db, mention)
+    authors: dict[str, Any] = {}
+    for row, view in zip(rows, views):
+        if row["kind"] != "reply" or local is None:
+            continue
+        if row["author"] not in authors:
+            found = await state.fetcher.fetch_document(row["author"], signer=signing_key(local))
+            authors[row["author"]] = found if isinstance(found, dict) else None
+        activity = decode_json_object(bytes(row["raw"]))
+        note = activity.get("object") if isinstance(activity, dict) else None
+        why = withheld_reason(note, authors[row["author"]], rules.noblog_tag)
+        view["public_page"] = ({"shown": "in full"} if why is None else
+                               {"shown": "not at all" if rules.unconsented == "hide"
+                                else "without name and avatar", "why": why})
 
 
 @get("/v1/{actor:str}/desk/followers", summary="Followers with their handle and since when")

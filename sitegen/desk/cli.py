@@ -62,7 +62,10 @@ def age(timestamp: float, now: float | None = None) -> str:
 def item_line(item: dict[str, Any]) -> str:
     about = "" if item["kind"] == "follow" else f" on {item['object_id']}"
     text = f"  “{item['excerpt']}”" if item.get("excerpt") else ""
-    return f"{item['id']}  {age(item['created_at']):>4}  {item['kind']:<6} {item['author_handle']}{about}{text}"
+    public = item.get("public_page") or {}
+    consent = f"  [on the blog {public['shown']}: {public['why']}]" if public.get("why") else ""
+    return (f"{item['id']}  {age(item['created_at']):>4}  {item['kind']:<6} "
+            f"{item['author_handle']}{about}{text}{consent}")
 
 
 def _print(rows: list[dict[str, Any]], as_json: bool, line: Callable[[dict], str], empty: str) -> None:

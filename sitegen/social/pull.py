@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from fedicore.consent import author_objection, note_objection
 from fedicore.errors import FedipressError
 from fedicore.html_policy import clean_html, is_http_url, plain_text
 from fedicore.netguard import forbidden_address_reason, forbidden_host_reason
@@ -35,6 +36,7 @@ from sitegen.social.publish import live_posts, load_state, output_dir
 PAGE = 100
 MAX_DEPTH = 6
 THREADS = 8
+ANONYMOUS = "Someone who asked not to be named"
 
 
 def clean_reply_html(html: str) -> str:
@@ -57,6 +59,7 @@ class Author:
     handle: str
     url: str | None
     avatar: str | None
+    objection: str | None = None  # fedicore.consent: why they do not want to be shown
 
 
 def fallback_author(actor_url: str) -> Author:
@@ -76,7 +79,8 @@ def author_from(document: Any, actor_url: str) -> Author:
     page = page if isinstance(page, str) else None
     return Author(name=_plain(document.get("name")) or user or fallback.name,
                   handle=f"@{user}@{urlsplit(actor_url).netloc}" if user else fallback.handle,
-                  url=_http_url(page) or _http_url(actor_url), avatar=avatar)
+                  url=_http_url(page) or _http_url(actor_url), avatar=avatar,
+                  objection=author_objection(document))
 
 
 def thread(replies: list[dict[str, Any]], root_id: str) -> list[dict[str, Any]]:
@@ -183,16 +187,23 @@ class Puller:
             return None
         author = self.author(str(actor_url))
         url = note.get("url")
+        rules = self.client.site.config.replies
+        withheld = note_objection(note, rules.noblog_tag) or author.objection
+        if withheld and rules.unconsented == "hide":
+            return None
+        if withheld:  # shown, without who wrote it
+            author = Author(ANONYMOUS, "", None, None)
         return {
             "id": note_id,
-            "url": _http_url(url if isinstance(url, str) else None) or note_id,
+            "url": None if withheld else _http_url(url if isinstance(url, str) else None) or note_id,
             "in_reply_to": note.get("inReplyTo") if isinstance(note.get("inReplyTo"), str) else None,
             "published": note.get("published") if isinstance(note.get("published"), str) else "",
-            "author_name": author.name, "author_handle": author.handle,
-            "author_url": author.url or actor_url, "author_avatar": author.avatar,
+            "author_name": author.name, "author_handle": author.handle or None,
+            "author_url": None if withheld else author.url or actor_url,
+            "author_avatar": author.avatar,
             "content_warning": _plain(note.get("summary"), 500) or None,
             "content_html": clean_reply_html(str(note.get("content") or "")),
-        }
+        } | ({"withheld": withheld} if withheld else {})
 
     def post_entry(self, post_id: str) -> dict[str, Any] | None:
         _total, notes = self._collection("replies", post_id, items=True)

@@ -204,3 +204,52 @@ async def test_private_feed_lists_queue_items_under_a_rotatable_secret_url(tmp_p
         assert (await client.get(second_url.strip())).status_code == 200
         guessed = await client.get(world.inbox.base + "/feeds/" + "a" * 32)
         assert guessed.status_code == 404 and guessed.json()["error"] == "unknown_feed"
+
+
+async def test_replies_from_people_who_opted_out_are_shown_without_name_and_the_queue_says_why(tmp_path):
+    async with site_world(tmp_path) as world, FakeFediverse() as remote, \
+            httpx.AsyncClient(timeout=10) as client:
+        await world.call(register_site, world.root)
+        shy = remote.actor("shy", extra={"indexable": False, "name": "Shy Person",
+                                         "icon": {"type": "Image", "url": f"{remote.base}/s.png"}})
+        bob = remote.actor("bob")
+        shy_reply = await reply(world, client, shy, "quietly agreeing")
+        bob_reply = await reply(world, client, bob, "loudly agreeing")
+        code, out, _ = await fedipress(world, "queue", str(world.root))
+        [shy_line] = [line for line in out.splitlines() if "quietly" in line]
+        assert "[on the blog without name and avatar: their account is not indexable]" in shy_line
+        [bob_line] = [line for line in out.splitlines() if "loudly" in line]
+        assert "[on the blog" not in bob_line
+        await world.approve(shy_reply["id"])
+        await world.approve(bob_reply["id"])
+        await world.call(pull_site, world.root, allow_private=True)
+        world.build()
+    replies = {r["content_html"]: r for r in interactions(world)["first"]["replies"]}
+    shown = replies["<p>quietly agreeing</p>"]
+    assert shown["author_url"] is None and shown["author_avatar"] is None
+    assert shown["author_handle"] is None and "Shy" not in json.dumps(shown)
+    assert shown["url"] is None
+    assert replies["<p>loudly agreeing</p>"]["author_url"] == bob.id
+    page = (world.out / "posts" / "first" / "index.html").read_text()
+    assert "quietly agreeing" in page and "Shy Person" not in page and "/users/shy" not in page
+
+
+async def test_a_noblog_reply_is_not_shown_at_all_when_the_site_says_hide(tmp_path):
+    async with site_world(tmp_path) as world, FakeFediverse() as remote, \
+            httpx.AsyncClient(timeout=10) as client:
+        config = world.root / "fedipress.toml"
+        config.write_text(config.read_text() + '\n[replies]\nunconsented = "hide"\n')
+        await world.call(register_site, world.root)
+        bob = remote.actor("bob")
+        hidden = await reply(world, client, bob, "just for you #NoBlog")
+        kept = await reply(world, client, bob, "for everyone")
+        code, out, _ = await fedipress(world, "queue", str(world.root), "--json")
+        why = {i["excerpt"]: i["public_page"] for i in json.loads(out)}
+        assert why["just for you #NoBlog"] == {"shown": "not at all",
+                                               "why": "the reply carries #noblog"}
+        assert why["for everyone"] == {"shown": "in full"}
+        await world.approve(hidden["id"])
+        await world.approve(kept["id"])
+        await world.call(pull_site, world.root, allow_private=True)
+    texts = [r["content_html"] for r in interactions(world)["first"]["replies"]]
+    assert texts == ["<p>for everyone</p>"]

@@ -53,3 +53,15 @@ def test_block_target_is_a_person_or_a_whole_domain_with_subdomains():
     for bad in ("spam", "@troll", "@@x.example", "a b.example"):
         with pytest.raises(ConfigError):
             block_pattern(bad)
+
+
+def test_consent_objections_explicit_false_and_the_opt_out_tag_only():
+    from fedicore.consent import withheld_reason
+
+    assert withheld_reason({"content": "hi"}, {"indexable": False}) == "their account is not indexable"
+    assert withheld_reason({"content": "hi"}, {"discoverable": False}).endswith("not discoverable")
+    assert withheld_reason({"content": "hi"}, {}) is None  # missing is no objection
+    tagged = {"content": "hi", "tag": [{"type": "Hashtag", "name": "#NoBlog"}]}
+    assert withheld_reason(tagged, None) == "the reply carries #noblog"
+    assert withheld_reason({"content": "<p>#noblogging is a word</p>"}, None) is None
+    assert withheld_reason({"content": "<p>ok #private</p>"}, None, "private") is not None
