@@ -166,9 +166,10 @@ class DeskHandler(BaseHTTPRequestHandler):
             return self._refuse(404, "not found")
         try:
             body = self.server.app.page(PAGES[path]).encode("utf-8")
-        except FedipressError as exc:
+        except Exception as exc:  # noqa: BLE001 - the author sees one line, never a blank page
             body = self.server.app.env.get_template("trouble.html").render(
-                error=str(exc), site=self.server.app.desk.client.site).encode("utf-8")
+                error=str(exc) if isinstance(exc, FedipressError) else f"{type(exc).__name__}: {exc}",
+                site=self.server.app.desk.client.site).encode("utf-8")
             return self._send(502, body, "text/html; charset=utf-8")
         self._send(200, body, "text/html; charset=utf-8")
 

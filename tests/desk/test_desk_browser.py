@@ -27,7 +27,7 @@ from tests.support.remote import FakeFediverse
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
+needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
                                 reason="Debian chromium not installed (scripts/test installs it)")
 
 
@@ -77,6 +77,7 @@ async def fits_390(page) -> bool:
     return await page.evaluate("document.documentElement.scrollWidth <= 390")
 
 
+@needs_chromium
 async def test_author_approves_in_the_browser_and_the_reply_becomes_public(tmp_path):
     async with site_world(tmp_path) as world, FakeFediverse() as remote, \
             httpx.AsyncClient(timeout=10) as client:
@@ -163,3 +164,30 @@ async def test_forms_from_elsewhere_are_refused(tmp_path):
                 assert ok.status_code == 303
                 after = await client.get(desk.url)
                 assert "Not done: no queued item x" in after.text
+
+
+def test_desk_command_serves_on_loopback_and_says_when_the_inbox_is_down(tmp_path):
+    import subprocess
+    import sys
+
+    from sitegen.cli import run_build
+    from sitegen.scaffold import init_site
+    from tests.support.server import free_port
+
+    root = tmp_path / "site"
+    init_site(root, base_url="https://blog.example", username="alice", display_name="Alice",
+              inbox_url=f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    run_build(root, quiet=True)
+    desk = subprocess.Popen([sys.executable, "-u", "-m", "fedipress", "desk", str(root), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parents[2])
+    try:
+        line = desk.stdout.readline()
+        assert line.startswith("Desk for @alice@blog.example at http://127.0.0.1:"), line
+        url = line.split(" at ", 1)[1].split()[0]
+        page = httpx.get(url, timeout=10)
+        assert page.status_code == 502 and "The inbox did not answer" in page.text
+        assert "unreachable" in page.text
+    finally:
+        desk.terminate()
+        desk.wait(timeout=10)
