@@ -9,8 +9,7 @@ the author's list. A block is never softened; only ``queue`` is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import msgspec
 
@@ -23,7 +22,7 @@ class AuthorRules(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     moderate_reactions: bool = False
     approve_known: bool = False
-    approve_followers_days: int | None = msgspec.field(default=None)
+    approve_followers_days: int | None = None
     approve_domains: list[str] = msgspec.field(default_factory=list)
     # Consent for the public page: what ``pull`` does with a reply whose author did not
     # agree to be shown (not indexable/discoverable, or #noblog): "anonymous" or "hide".
@@ -58,7 +57,6 @@ class Facts:
     domain: str
     approved_before: bool = False
     follower_since: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

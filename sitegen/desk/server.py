@@ -14,9 +14,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import threading
-import time
 from collections import defaultdict
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
