@@ -253,3 +253,17 @@ async def test_a_noblog_reply_is_not_shown_at_all_when_the_site_says_hide(tmp_pa
         await world.call(pull_site, world.root, allow_private=True)
     texts = [r["content_html"] for r in interactions(world)["first"]["replies"]]
     assert texts == ["<p>for everyone</p>"]
+
+
+async def test_desk_routes_refuse_bad_input_with_a_json_reason(tmp_path):
+    async with site_world(tmp_path) as world, httpx.AsyncClient(timeout=10) as client:
+        await world.call(register_site, world.root)
+        for suffix, error in [("/desk/items?state=nope", "bad_state"),
+                              ("/desk/items?limit=0", "bad_limit"),
+                              ("/desk/followers?limit=x", "bad_limit")]:
+            answer = await world.as_blog("GET", suffix)
+            assert answer.status == 400 and answer.data["error"] == error, answer.text
+        bad = await world.as_blog("PUT", "/rules", {"approve_followers_days": "soon"})
+        assert bad.status == 400 and bad.data["error"] == "invalid_rules"
+        unsigned = await client.get(world.inbox.url(f"/v1/{world.mention}/desk/items"))
+        assert unsigned.status_code == 401 and "error" in unsigned.json()
