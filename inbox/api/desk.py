@@ -25,7 +25,7 @@ from inbox.api.http import ApiError, mention_of, request_body
 from inbox.auth import require_owner_or_admin
 from inbox.handlers.apply import signing_key
 from inbox.moderation.author_rules import parse_rules
-from inbox.moderation.author_service import rules_of
+from inbox.moderation.author_service import forget, rules_of
 from inbox.moderation.effects import guess_sender
 from inbox.notifications import atom_feed
 from inbox.storage import desk as store
@@ -135,6 +135,7 @@ async def put_rules(request: Request, actor: FromPath[str]) -> dict[str, Any]:
         raise ApiError(400, "invalid_rules", str(exc)) from None
     state = request.app.state
     await store.put_rules(state.db, mention, msgspec.json.encode(rules).decode(), now=state.clock())
+    forget(state.db, mention)
     return msgspec.to_builtins(rules)
 
 

@@ -3,6 +3,7 @@ asks it. Called only for activities the lists would queue, so the common paths c
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,14 +12,33 @@ from inbox.storage import desk as store
 from inbox.storage.db import Database
 
 
+# Rules read in the last CACHE_SECONDS, per database file and actor: processing asks for every
+# queued item. ``PUT /rules`` in this process forgets its entry at once (another process's
+# change applies within CACHE_SECONDS, as for the moderation answers).
+CACHE_SECONDS = 10.0
+_cache: dict[tuple[int, str, str], tuple[float, AuthorRules]] = {}
+
+
+def forget(db: Database, actor_mention: str) -> None:
+    _cache.pop((id(db), str(db.path), actor_mention), None)
+
+
 async def rules_of(db: Database, actor_mention: str) -> AuthorRules:
+    key = (id(db), str(db.path), actor_mention)
+    cached = _cache.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
     found = await store.get_rules(db, actor_mention)
-    if found is None:
-        return DEFAULT
-    try:
-        return parse_rules(found[0])
-    except ValueError:  # written by an older version: the defaults, rather than nothing
-        return DEFAULT
+    rules = DEFAULT
+    if found is not None:
+        try:
+            rules = parse_rules(found[0])
+        except ValueError:  # written by an older version: the defaults, rather than nothing
+            rules = DEFAULT
+    if len(_cache) > 10_000:
+        _cache.clear()
+    _cache[key] = (time.monotonic() + CACHE_SECONDS, rules)
+    return rules
 
 
 async def settle_queued(db: Database, *, actor_mention: str, kind: str, author: str, sender: Any,
