@@ -32,6 +32,15 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "inbox": ("inbox.cli:inbox_group", "Run and operate the inbox server."),
     "up": ("fedipress.up:up_command", "Build a site and serve it with its inbox."),
 }
+# The author's desk (issue 15): moderate and answer, signed with the blog's key.
+LAZY_COMMANDS.update({name: (f"sitegen.desk.cli:{name}_command", text) for name, text in [
+    ("queue", "List replies and requests waiting for your approval."),
+    ("approve", "Approve queued items."), ("reject", "Reject queued items."),
+    ("block", "Block @user@host or a domain on this blog (--for 7d)."),
+    ("followers", "List or remove your followers."), ("replies", "Recent replies to your posts."),
+    ("reply", "Start an answer, from the blog, to a reply."),
+    ("desk", "Serve the moderation desk on 127.0.0.1."),
+]})
 
 
 class LazyGroup(click.Group):

@@ -20,8 +20,8 @@ from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from inbox.api import (actors, collections, followers, hooks, inbox, instance, moderation, ops, outbox,
-                       queue, quotes)
+from inbox.api import (actors, collections, desk, followers, hooks, inbox, instance, moderation, ops,
+                       outbox, queue, quotes)
 from inbox.api.instance import InstanceActor
 from inbox.api.fast_inbox import FastInbox, delivery_route
 from inbox.api.http import error_response, problem_of
@@ -45,7 +45,7 @@ log = logging.getLogger("inbox.app")
 def _route_handlers() -> list[Any]:
     return [*ops.ROUTES, *inbox.ROUTES, *queue.ROUTES, *collections.ROUTES, *followers.ROUTES,
             *actors.ROUTES, *instance.ROUTES, *outbox.ROUTES, *moderation.ROUTES, *hooks.ROUTES,
-            *quotes.ROUTES]
+            *quotes.ROUTES, *desk.ROUTES]
 
 
 def _http_error(request: Request, exc: HTTPException) -> Response:

@@ -16,7 +16,7 @@ from fedicore.errors import FedipressError
 from inbox.delivery import cli as delivery_cli
 from inbox import registration_cli
 from inbox.moderation import cli as moderation_cli
-from inbox.settings import Settings, load_settings
+from inbox.settings import Settings, database_origin, load_settings
 
 config_option = click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
                              help="inbox.toml (FEDIPRESS_* environment variables override it)")
@@ -39,6 +39,8 @@ def serve_command(config: str | None, host: str | None, port: int | None) -> Non
     from inbox.logs import configure_logging
 
     settings = load_settings(config, overrides={"host": host, "port": port})
+    click.echo(f"database: {Path(settings.database).absolute()} ({database_origin(config)})",
+               err=True)
     configure_logging(settings.log_level)
     app = create_app(settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,

@@ -17,6 +17,9 @@ import msgspec
 from fedicore.errors import ConfigError
 
 ENV_PREFIX = "FEDIPRESS_"
+# Where ``serve`` and every operator command look for inbox.toml when --config is not given,
+# after ``FEDIPRESS_CONFIG``: the working folder, then the path the Ansible role installs.
+CONFIG_SEARCH = ("inbox.toml", "/etc/fedipress/inbox.toml")
 
 
 class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -121,14 +124,40 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
     return found
 
 
+def find_config(config: str | Path | None, *, environ: Mapping[str, str] | None = None) -> Path | None:
+    """The inbox.toml to read: ``--config``, else ``FEDIPRESS_CONFIG``, else the first of
+    ``CONFIG_SEARCH`` that exists, else none (built-in defaults and the environment)."""
+    if config is not None:
+        return Path(config)
+    environ = os.environ if environ is None else environ
+    if environ.get(ENV_PREFIX + "CONFIG"):
+        return Path(environ[ENV_PREFIX + "CONFIG"])
+    return next((Path(c) for c in CONFIG_SEARCH if Path(c).is_file()), None)
+
+
+def database_origin(config: str | Path | None, *, environ: Mapping[str, str] | None = None) -> str:
+    """Where ``database`` came from, in words, for the line the operator commands print."""
+    environ = os.environ if environ is None else environ
+    if environ.get(ENV_PREFIX + "DATABASE"):
+        return f"from {ENV_PREFIX}DATABASE"
+    found = find_config(config, environ=environ)
+    if found is not None:
+        return f"from {found}"
+    return "the built-in default: no --config, FEDIPRESS_CONFIG or inbox.toml found"
+
+
 def load_settings(
     config: str | Path | None = None,
     *,
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Merge defaults, the TOML file (an ``[inbox]`` table or top-level keys) and the environment."""
+    """Merge defaults, the TOML file (an ``[inbox]`` table or top-level keys) and the environment.
+
+    Without ``config`` the file is found as ``find_config`` says, the same for ``serve`` and
+    every operator command, so they all open the same database."""
     data: dict[str, Any] = {}
+    config = find_config(config, environ=environ)
     if config is not None:
         path = Path(config)
         try:
@@ -164,3 +193,16 @@ def check_settings(settings: Settings) -> Settings:
     if settings.log_level.lower() not in {"debug", "info", "warning", "error"}:
         raise ConfigError(f"log_level must be debug, info, warning or error, got {settings.log_level!r}")
     return settings
+
+
+def existing_database(settings: Settings, config: str | Path | None, *,
+                      environ: Mapping[str, str] | None = None, origin: str | None = None) -> str:
+    """For a command that reads or changes the database: the line saying which file it opens.
+
+    A missing file is a ``ConfigError``: opening it would create a new, empty database that
+    the running server never reads, and report success."""
+    origin = origin or database_origin(config, environ=environ)
+    if not Path(settings.database).is_file():
+        raise ConfigError(f"no inbox database at {settings.database} ({origin}); point --config "
+                          "at the server's inbox.toml, or run `fedipress inbox migrate` to create it")
+    return f"database: {os.path.abspath(settings.database)} ({origin})"

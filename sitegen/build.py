@@ -138,11 +138,11 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
             pages = dict(old_pages)
         else:
             _check_unique_slugs(records)
-            published = sorted([r for r in records.values() if r.written],
+            published = sorted([r for r in records.values() if _listed(r)],
                                key=attrgetter("published", "slug"), reverse=True)
             plans = Layout(site, published, global_key).all_pages()
             pages = {}
-            live = {r.slug for r in published}
+            live = {r.slug for r in records.values() if r.written}
             for record in old_posts.values():
                 if record.written and record.slug not in live:
                     remove_output(out_dir, f"posts/{record.slug}/index.html")
@@ -193,7 +193,13 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
                        new_key=new_key, warnings=warnings, seconds=time.perf_counter() - started)
 
 
-_PLACE = attrgetter("slug", "published", "written", "pinned", "tags")  # what fixes where a post is
+_PLACE = attrgetter("slug", "published", "written", "pinned", "tags",
+                    "in_reply_to")  # what fixes where a post is
+
+
+def _listed(record: PostRecord) -> bool:
+    """Shown in listings: written, and not an answer to someone (those live in threads)."""
+    return record.written and not record.in_reply_to
 
 
 def _unmoved(old: Manifest, records: dict[str, PostRecord],
@@ -208,7 +214,7 @@ def _unmoved(old: Manifest, records: dict[str, PostRecord],
         newest_first = [records[name] for name in old.order]
     except KeyError:
         return None
-    if len(newest_first) != sum(1 for r in records.values() if r.written):
+    if len(newest_first) != sum(1 for r in records.values() if _listed(r)):
         return None
     return newest_first
 

@@ -12,6 +12,7 @@ import msgspec
 
 from fedicore.config import line_of_key, load_toml_text
 from fedicore.errors import ConfigError
+from sitegen.desk.rules import ReplyRules
 
 CONFIG_NAME = "fedipress.toml"
 _USERNAME = re.compile(r"^[a-z0-9_]{1,64}$")
@@ -50,6 +51,7 @@ class SiteConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     fields: list[ProfileField] = []
     emoji: dict[str, str] = {}
     quote_policy: Literal["public", "followers", "nobody"] = "public"  # who may quote posts
+    replies: ReplyRules = msgspec.field(default_factory=ReplyRules)  # sitegen/desk/rules.py
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ class PostRecord(msgspec.Struct, kw_only=True, array_like=True, gc=False):
     interactions: str = ""  # hash of this post's entry in data/interactions.json
     mentions: list[str] = []  # handles the post names, lower-cased (publish resolves them)
     mentions_key: str = ""  # hash of their entries in data/mentions.json
+    in_reply_to: str | None = None  # an answer: not listed (written and published, though)
 
 
 def card_hash(record: PostRecord) -> str:

@@ -43,6 +43,8 @@ class FrontMatter(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     quote_policy: Literal["public", "followers", "nobody"] | None = None  # else the site's
     object_type: Literal["auto", "note", "article"] | None = None
     minor_edit: bool = False
+    in_reply_to: str | None = None  # an answer from the blog (docs/social-loop.md)
+    to_followers: bool = True  # an answer: also to the blog's followers, or only the thread
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,8 @@ class Post:
     quote_policy: str | None = None  # who may quote it; None: the site's `quote_policy`
     object_type: str | None = None  # overrides the site's `object_type`
     minor_edit: bool = False  # a typo fix: `publish` sends no Update for it
+    in_reply_to: str | None = None
+    to_followers: bool = True
 
 
 def parse_post(text: str, *, path: Path, static_dir: Path, shown: str | None = None) -> Post:
@@ -125,7 +129,17 @@ def parse_post(text: str, *, path: Path, static_dir: Path, shown: str | None = N
         pinned=meta.pinned, images=tuple(images), body=body, quote_policy=meta.quote_policy,
         object_type=meta.object_type,
         minor_edit=meta.minor_edit,
+        in_reply_to=_reply_target(meta.in_reply_to, fail), to_followers=meta.to_followers,
     )
+
+
+def _reply_target(value: str | None, fail) -> str | None:
+    if value is None:
+        return None
+    if not re.match(r"^https?://[^\s/]+", value.strip()):
+        raise fail(f"in_reply_to {value!r} must be the http(s) URL of a reply or post",
+                   "in_reply_to")
+    return value.strip()
 
 
 #: Media types of files people attach to posts; `mimetypes` (which reads the system's tables,

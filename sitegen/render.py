@@ -74,7 +74,7 @@ class PostRenderer:
             sha=hashlib.sha256(raw).hexdigest(), slug=post.slug, title=post.title,
             published=iso(post.published), updated=iso(post.updated) if post.updated else None,
             pinned=post.pinned, draft=post.draft, content_warning=post.content_warning,
-            slug_line=_slug_line(text),
+            slug_line=_slug_line(text), in_reply_to=post.in_reply_to,
         )
         entry = interactions.get(post.slug) or interactions.get(self.site.post_id(post.slug))
         record.interactions = hashlib.sha256(json_bytes(entry)).hexdigest() if entry else ""
@@ -93,6 +93,9 @@ class PostRenderer:
         if post.published.timestamp() > now:
             return record
         document = self.document(post, rendered.ap_html, record.tags, found, entry)
+        if post.in_reply_to:  # re-rendered at each build: who it answers comes from a pull
+            address_answer(document, answered_author(post.in_reply_to, interactions))
+            record.interactions = "answer"
         page = self.page(post, rendered.page_html, record, entry)
         doc_bytes = json_bytes(document)
         # the feed shows the whole post (timelines may get a teaser): absolute, kept aside
@@ -150,7 +153,12 @@ class PostRenderer:
                 post.quote_policy or site.config.quote_policy, actor_id=site.actor_id,
                 followers=site.followers),
         )
-        return documents.post_document(info)
+        document = documents.post_document(info)
+        if post.in_reply_to:  # an answer from the blog, in someone's thread
+            document["inReplyTo"] = post.in_reply_to
+            if not post.to_followers:
+                document["cc"] = [c for c in document["cc"] if c != site.followers]
+        return document
 
     def page(self, post: Post, body_html: str, record: PostRecord, entry) -> bytes:
         context = {
@@ -185,6 +193,31 @@ def feed_content_path(site: Site, slug: str) -> Path:
 # --- replies: the pulled data is sanitised again here, whoever wrote the file ---------------
 
 MAX_DEPTH = 6  # as `fedipress pull` caps it: deeper answers stay at this indent on a phone
+
+
+def answered_author(reply_id: str, interactions: dict[str, object]) -> dict | None:
+    """The pulled reply an answer from the blog answers (its author), if it was pulled."""
+    for entry in interactions.values():
+        for reply in (entry.get("replies") or []) if isinstance(entry, dict) else []:
+            if isinstance(reply, dict) and reply.get("id") == reply_id:
+                return reply
+    return None
+
+
+def address_answer(document: dict, reply: dict | None) -> None:
+    """Address an answer to the person answered: a Mention of their actor and ``cc``."""
+    if not reply or not _url(reply.get("author_url")) or reply.get("own"):
+        return
+    href, name = str(reply["author_url"]), str(reply.get("author_handle") or reply["author_url"])
+    # the body's @handle, if any, was guessed by the markup: the pulled actor id replaces it
+    guessed = {t.get("href") for t in document["tag"]
+               if t.get("type") == "Mention" and str(t.get("name", "")).lower() == name.lower()}
+    document["tag"] = [t for t in document["tag"] if t.get("href") not in guessed - {href}]
+    document["cc"] = [c for c in document["cc"] if c not in guessed - {href}]
+    if href not in document["cc"]:
+        document["cc"].append(href)
+    if not any(t.get("type") == "Mention" and t.get("href") == href for t in document["tag"]):
+        document["tag"].append(documents.mention(name, href))
 
 
 def interactions_view(entry: object) -> dict | None:
@@ -291,7 +324,8 @@ def _reply_view(raw: object) -> dict | None:
     handle = plain_text(raw.get("author_handle"), 200)
     depth = raw.get("depth")
     return {
-        "id": reply_id, "url": _url(raw.get("url")) or reply_id,
+        "id": reply_id,  # withheld (fedicore.consent): no link that names the author
+        "url": None if raw.get("withheld") else _url(raw.get("url")) or reply_id,
         "published": _when(raw.get("published")),
         "author_name": plain_text(raw.get("author_name"), 120) or handle or "Someone",
         "author_handle": handle or None, "author_url": _url(raw.get("author_url")),

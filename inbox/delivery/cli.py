@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import click
@@ -41,11 +40,20 @@ def _when(timestamp: float | None) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def deliveries_command(config: str | None, database: str | None, revive: str | None, as_json: bool) -> None:
     """Show pending / delivered / failed counts and the hosts that keep failing."""
-    from inbox.settings import load_settings
+    from inbox.settings import existing_database, load_settings
+
+    from fedicore.errors import ConfigError
 
     settings = load_settings(config, overrides={"database": database})
-    if not Path(settings.database).is_file():
-        raise click.ClickException(f"no inbox database at {settings.database}")
+    try:
+        which = existing_database(settings, config,
+                                  origin="from --database" if database else None)
+    except ConfigError as exc:
+        failure = click.ClickException(str(exc))
+        failure.exit_code = 2
+        raise failure from None
+    if not as_json:
+        click.echo(which, err=True)
     report = asyncio.run(_report(settings.database, revive))
     if as_json:
         click.echo(json.dumps(report, indent=2))

@@ -34,6 +34,7 @@ from inbox.handlers.undo import UndoIntent
 from inbox.identity import name_confirmed
 from inbox.handlers.update_delete import ActorChangedIntent, ActorGoneIntent, DeleteNoteIntent, UpdateNoteIntent
 from inbox.moderation import decide_for
+from inbox.moderation.author_service import settle_queued
 from inbox.settings import Settings
 from inbox.storage import actors as actor_store
 from inbox.storage import followers as follower_store
@@ -258,6 +259,9 @@ class Effects:
                     visibility: str = "public") -> str:
         sender, _ = await self.sender_of(author, actor, now=now)
         outcome = await self.moderation(actor, sender, activity["type"], now=now, actor_url=author)
+        if outcome == "queue":  # the author's defaults and rules (docs/moderation.md)
+            outcome = (await settle_queued(self.db, actor_mention=actor.mention, kind=kind,
+                                           author=author, sender=sender, now=now)).outcome
         if outcome == "block":
             return f"{kind} blocked"
         if kind in ("like", "share") and not await self._blog_has(actor, object_id):

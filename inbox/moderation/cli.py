@@ -16,13 +16,14 @@ from typing import Any, TypeVar
 
 import click
 
-from fedicore.errors import FedipressError
+from fedicore.errors import ConfigError, FedipressError
 from inbox.moderation import service
 from inbox.moderation.blocklist_csv import BlocklistEntry
 from inbox.moderation.expiry import expiry_from, iso
 from inbox.moderation.patterns import parse_domain, parse_pattern
-from inbox.settings import Settings, load_settings
+from inbox.settings import Settings, existing_database, load_settings
 from inbox.storage import moderation as store
+from inbox.storage.actors import get_actor
 from inbox.storage.db import Database
 
 T = TypeVar("T")
@@ -39,12 +40,16 @@ def _settings(ctx: click.Context, config: str | None) -> Settings:
 
 
 def _run(ctx: click.Context, config: str | None,
-         work: Callable[[Database, Settings], Awaitable[T]]) -> T:
+         work: Callable[[Database, Settings], Awaitable[T]], *, scope: str | None = None) -> T:
     settings = _settings(ctx, config)
+    click.echo(existing_database(settings, config), err=True)
 
     async def main() -> T:
         db = await Database.open(settings.database)
         try:
+            if scope and await get_actor(db, scope) is None:
+                raise ConfigError(f"{scope} is not registered in this inbox database "
+                                  f"({existing_database(settings, config).partition(' ')[2]})")
             return await work(db, settings)
         finally:
             await db.close()
@@ -163,7 +168,7 @@ def block_command(ctx: click.Context, targets: tuple[str, ...], actor: str | Non
             lines.append(f"expires {iso(until)}")
         return "\n".join(lines)
 
-    click.echo(_run(ctx, config, work))
+    click.echo(_run(ctx, config, work, scope=scope))
 
 
 def _list_change(name: str, list_name: str, add: bool, help_text: str) -> click.Command:
@@ -203,7 +208,7 @@ def _list_change(name: str, list_name: str, add: bool, help_text: str) -> click.
                              f"{scope or 'the global list'}{_effects_line(change)}")
             return "\n".join(lines)
 
-        click.echo(_run(ctx, config, work))
+        click.echo(_run(ctx, config, work, scope=scope))
 
     return command
 
@@ -255,7 +260,7 @@ def list_command(ctx: click.Context, which: str, actor: str | None, show_all: bo
                              f"  next {iso(sub['next_fetch_at'])}  {sub['last_status']}")
         return "\n".join(lines)
 
-    output = _run(ctx, config, work)
+    output = _run(ctx, config, work, scope=scope)
     if output:
         click.echo(output)
 
@@ -275,7 +280,7 @@ def audit_command(ctx: click.Context, actor: str | None, limit: int, as_json: bo
     async def work(db: Database, settings: Settings) -> list[dict[str, Any]]:
         return await service.audit_view(db, scope=scope, now=CLOCK(), limit=limit)
 
-    for row in _run(ctx, config, work):
+    for row in _run(ctx, config, work, scope=scope):
         if as_json:
             click.echo(json.dumps({**row, "at": iso(row["at"]),
                                    "expires_at": iso(row["expires_at"])}, sort_keys=True))
@@ -308,7 +313,7 @@ def note_command(ctx: click.Context, target: str, text: str | None, actor: str |
         rows = await store.notes(db, scope=scope, target=service.normalise_target(target))
         return "\n".join(f"{iso(r['created_at'])} {r['author']}: {r['body']}" for r in rows)
 
-    output = _run(ctx, config, work)
+    output = _run(ctx, config, work, scope=scope)
     if output:
         click.echo(output)
 

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from fedicore import quotes
+from fedicore.consent import author_objection, note_objection
 from fedicore.errors import FedipressError
 from fedicore.html_policy import clean_html, is_http_url, plain_text
 from fedicore.httpsig import HttpRequest, sign_request
@@ -32,6 +33,7 @@ from fedicore.vocab import ACCEPT_ACTIVITY
 from sitegen.http_read import ACCEPT_ENCODING, BodyProblem, read_body
 from fedicore.words import count
 from sitegen.config import load_site
+from sitegen.desk.answers import answer_of, with_own_answers
 from sitegen.social.client import InboxClient
 from sitegen.manifest import load_manifest
 from sitegen.output import write_if_changed
@@ -43,6 +45,7 @@ THREADS = 8
 DOCUMENT_DEADLINE = 10.0   # seconds for a reply author's whole document, however it trickles
 MAX_DOCUMENT_BYTES = 1024 * 1024  # decoded bytes of a reply author's document
 FACEPILE = 12  # faces shown per kind under a post
+ANONYMOUS = "Someone who asked not to be named"
 
 
 def clean_reply_html(html: str) -> str:
@@ -65,6 +68,7 @@ class Author:
     handle: str
     url: str | None
     avatar: str | None
+    objection: str | None = None  # fedicore.consent: why they do not want to be shown
 
 
 def fallback_author(actor_url: str) -> Author:
@@ -84,7 +88,8 @@ def author_from(document: Any, actor_url: str) -> Author:
     page = page if isinstance(page, str) else None
     return Author(name=_plain(document.get("name")) or user or fallback.name,
                   handle=f"@{user}@{urlsplit(actor_url).netloc}" if user else fallback.handle,
-                  url=_http_url(page) or _http_url(actor_url), avatar=avatar)
+                  url=_http_url(page) or _http_url(actor_url), avatar=avatar,
+                  objection=author_objection(document))
 
 
 def thread(replies: list[dict[str, Any]], root_id: str) -> list[dict[str, Any]]:
@@ -227,16 +232,23 @@ class Puller:
             return None
         author = self.author(str(actor_url))
         url = note.get("url")
+        rules = self.client.site.config.replies
+        withheld = note_objection(note, rules.noblog_tag) or author.objection
+        if withheld and rules.unconsented == "hide":
+            return None
+        if withheld:  # shown, without who wrote it
+            author = Author(ANONYMOUS, "", None, None)
         return {
             "id": note_id,
-            "url": _http_url(url if isinstance(url, str) else None) or note_id,
+            "url": None if withheld else _http_url(url if isinstance(url, str) else None) or note_id,
             "in_reply_to": note.get("inReplyTo") if isinstance(note.get("inReplyTo"), str) else None,
             "published": note.get("published") if isinstance(note.get("published"), str) else "",
-            "author_name": author.name, "author_handle": author.handle,
-            "author_url": author.url or actor_url, "author_avatar": author.avatar,
+            "author_name": author.name, "author_handle": author.handle or None,
+            "author_url": None if withheld else author.url or actor_url,
+            "author_avatar": author.avatar,
             "content_warning": _plain(note.get("summary"), 500) or None,
             "content_html": clean_reply_html(str(note.get("content") or "")),
-        }
+        } | ({"withheld": withheld} if withheld else {})
 
     def reactions(self, post_id: str) -> list[dict[str, Any]]:
         """Emoji reactions, most used first: ``{"emoji", "count", "icon"}`` (icon: a custom
@@ -332,6 +344,13 @@ def write_stamps(root: Path, base_url: str, stamps: list[dict[str, Any]]) -> boo
     return changed
 
 
+def own_answers(root: Path, out: Path | None, now: float, site) -> list[dict[str, Any]]:
+    if out is None and load_manifest(root) is None:
+        return []
+    found = (answer_of(doc, site) for _slug, doc in live_posts(root, output_dir(root, out), now).values())
+    return [answer for answer in found if answer is not None]
+
+
 def posts_to_pull(root: Path, out: Path | None, now: float) -> dict[str, str]:
     """post id -> slug: what was published (``.fedipress/published.json``, committed, so a
     fresh CI checkout knows it before any build) plus what the last build made live."""
@@ -367,7 +386,9 @@ def pull_site(root: Path, *, out: Path | None = None, now: float | None = None,
         ids = sorted(posts)
         with ThreadPoolExecutor(max_workers=THREADS) as pool:
             entries = list(pool.map(puller.post_entry, ids))
-        interactions = {posts[i]: entry for i, entry in zip(ids, entries) if entry}
+        answers = own_answers(root, out, now, client.site)  # the blog's, from the build
+        interactions = {posts[i]: with_own_answers(entry, i, answers, thread) if answers else entry
+                        for i, entry in zip(ids, entries) if entry}
         followers = puller.followers()
     finally:
         if own:

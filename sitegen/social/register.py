@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from fedicore.errors import FedipressError
 from sitegen.config import load_site
+from sitegen.desk.rules import sync_rules
 from sitegen.social.client import InboxClient
 
 
@@ -68,9 +69,11 @@ def register_site(root: Path, *, client: InboxClient | None = None) -> str:
         body = registration_body(client)
         current = client.get(client.actor_path())
         if current.status == 200 and isinstance(current.data, dict) and _same(current.data, body):
+            sync_rules(client)
             return f"{client.mention} already registered with {client.base} (unchanged)"
         answer = client.post(client.actor_path(), body)
         if answer.status in (200, 201):
+            sync_rules(client)
             verb = "updated" if current.status == 200 else "registered"
             return f"{client.mention} {verb} with {client.base}"
         hint = ""

@@ -24,6 +24,7 @@ CSV = ("#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfusca
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Invoke `fedipress inbox <args>` on a fresh database; returns (exit code, output)."""
     database = tmp_path / "inbox.sqlite3"
+    registered(database, "@alice@blog.example")  # the server's database, with its blog
     monkeypatch.setenv("FEDIPRESS_DATABASE", str(database))
     monkeypatch.setattr(moderation_cli, "CLOCK", lambda: run.now)
     group = click.Group("inbox", commands={c.name: c for c in moderation_cli.COMMANDS})
@@ -34,11 +35,24 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             return 1, f"error: {result.exception}"
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception
-        return result.exit_code, result.output
+        return result.exit_code, result.stdout  # stderr says which database
 
     run.now = NOW
     run.database = database
     return run
+
+
+def registered(database: Path, mention: str) -> None:
+    async def go() -> None:
+        db = await Database.open(database)
+        try:
+            await db.execute(
+                "INSERT INTO actors (mention, actor_url, public_key_id, public_key_pem,"
+                " private_key_pem, manually_approves_followers, announce, created_at)"
+                " VALUES (?, 'https://blog.example/actor', 'k', 'p', 's', 0, 0, 1)", (mention,))
+        finally:
+            await db.close()
+    asyncio.run(go())
 
 
 def decide(database: Path, mention: str, now: float, actor: str = "@alice@blog.example") -> str:
