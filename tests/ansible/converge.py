@@ -391,8 +391,10 @@ class Converge:
                 pid, f"journalctl -b --no-pager -o short-monotonic -u {name} 2>&1 | tail -n 80"))
         return "".join(parts) + "\n"
 
-    def boot_and_probe(self, proxy: str, timeout: float = 240) -> dict[str, str]:
-        """Boot the root with systemd-nspawn; a oneshot unit probes it and powers off."""
+    def boot_and_probe(self, proxy: str, timeout: float = 240, *, label: str | None = None) -> dict[str, str]:
+        """Boot the root with systemd-nspawn; a oneshot unit probes it and powers off. The
+        answers are kept under ``label`` (default: the proxy's name)."""
+        label = label or proxy
         self.release_root()
         for stale in ("probe.out", "probe.journal"):
             (self.root / "root" / stale).unlink(missing_ok=True)
@@ -412,7 +414,7 @@ class Converge:
         link = wants / "converge-probe.service"
         if not link.is_symlink():
             link.symlink_to("/etc/systemd/system/converge-probe.service")
-        log = self.work / f"boot-{proxy}.log"
+        log = self.work / f"boot-{label}.log"
         started = time.monotonic()
         with log.open("w") as sink:
             nspawn = subprocess.Popen(
@@ -429,7 +431,7 @@ class Converge:
                     nspawn.wait()
                 sink.write(f"\n[converge] timed out after {timeout}s\n")
         boot_log = log.read_text()[-6000:]
-        self.timings[f"boot {proxy}"] = time.monotonic() - started
+        self.timings[f"boot {label}"] = time.monotonic() - started
         probe: dict[str, str] = {}
         out = self.root / "root/probe.out"
         if out.exists():
@@ -439,6 +441,6 @@ class Converge:
         journal = self.root / "root/probe.journal"
         if journal.exists():
             boot_log += "\n--- journal ---\n" + journal.read_text()[-6000:]
-        self.probes[proxy] = probe
-        self.boot_logs[proxy] = boot_log
+        self.probes[label] = probe
+        self.boot_logs[label] = boot_log
         return probe

@@ -57,6 +57,15 @@ def converge(tmp_path_factory: pytest.TempPathFactory):
                 state.boot_and_probe(proxy)
                 if proxy == "caddy":
                     _change_while_running(state, variables)
+            else:
+                # Without the site (the default) the proxy forwards every path to the inbox,
+                # which routes /metrics/, /metrics%2f and //metrics to its metrics.
+                for proxy in ("nginx", "caddy"):
+                    state.enter_root()
+                    nosite = {**variables, "fedipress_inbox_proxy": proxy,
+                              "fedipress_inbox_site_enabled": False}
+                    if _converged(state, f"{proxy}-nosite", nosite):
+                        state.boot_and_probe(proxy, label=f"{proxy}-nosite")
             yield state
             print("converge timings (s):", {k: round(v, 1) for k, v in state.timings.items()})
         finally:
@@ -222,7 +231,7 @@ def test_proxy_refuses_metrics_to_other_addresses(converge: Converge, proxy: str
     assert code == "403"
 
 
-@pytest.mark.parametrize("proxy", PROXIES)
+@pytest.mark.parametrize("proxy", [*PROXIES, "caddy-nosite", "nginx-nosite"])
 @pytest.mark.parametrize("variant", ["/metrics/", "/metrics%2f", "/metrics%2F", "//metrics", "/METRICS",
                                      "/Metrics/", "/./metrics", "/x/../metrics"])
 def test_proxy_refuses_metrics_however_the_path_is_spelled(
