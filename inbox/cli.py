@@ -38,13 +38,18 @@ def serve_command(config: str | None, host: str | None, port: int | None) -> Non
     from inbox.app import create_app
     from inbox.logs import configure_logging
 
+    from inbox import sd_notify
+    from inbox.storage.db import check_schema
+
     settings = load_settings(config, overrides={"host": host, "port": port})
     click.echo(f"database: {Path(settings.database).absolute()} ({database_origin(config)})",
                err=True)
+    if (refusal := check_schema(settings.database)) is not None:
+        raise refusal
     configure_logging(settings.log_level)
     app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
-                log_level=settings.log_level.lower(), proxy_headers=False, server_header=False)
+    sd_notify.serve(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
+                    log_level=settings.log_level.lower(), proxy_headers=False, server_header=False)
 
 
 @inbox_group.command("worker")
@@ -119,6 +124,20 @@ def backup_command(config: str | None, dest: str) -> None:
         raise FedipressError(f"{dest} exists; choose a new file name")
     backup_database(source, dest)
     click.echo(f"backed up {source} to {dest}")
+
+
+@inbox_group.command("check-config")
+@config_option
+def check_config_command(config: str | None) -> None:
+    """Check the settings (file and FEDIPRESS_* environment) and that this release can open the
+    database, without starting anything: exit 0 ok, 2 bad settings, 1 database too new."""
+    from inbox.storage.db import check_schema, newest_known_schema
+
+    settings = load_settings(config)
+    if (refusal := check_schema(settings.database)) is not None:
+        raise refusal
+    click.echo(f"settings ok ({config or 'defaults'}); this release knows schema up to"
+               f" {newest_known_schema():03d}")
 
 
 for _command in [*delivery_cli.COMMANDS, *moderation_cli.COMMANDS, *registration_cli.COMMANDS]:

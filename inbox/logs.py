@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -47,10 +48,38 @@ class JsonFormatter(logging.Formatter):
         return _PRIVATE_PEM.sub("[redacted]", text).replace("PRIVATE KEY", "[redacted]")
 
 
+# syslog priorities (sd-daemon.h): journald reads a "<N>" line prefix as the line's priority.
+_PRIORITIES = {logging.CRITICAL: 2, logging.ERROR: 3, logging.WARNING: 4, logging.INFO: 6,
+               logging.DEBUG: 7}
+
+
+class JournalFormatter(JsonFormatter):
+    """The JSON line behind a ``<N>`` syslog priority prefix, so ``journalctl -p err`` finds
+    the errors (journald strips the prefix; SyslogLevelPrefix= is on by default)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        priority = next((p for level, p in sorted(_PRIORITIES.items(), reverse=True)
+                         if record.levelno >= level), 7)
+        return f"<{priority}>{super().format(record)}"
+
+
+def writes_to_journal(stream, environ=None) -> bool:
+    """True when ``stream`` is the journald stream systemd connected (``$JOURNAL_STREAM`` names
+    its device:inode; a child that inherited the variable but writes elsewhere gets False)."""
+    expected = (os.environ if environ is None else environ).get("JOURNAL_STREAM", "")
+    try:
+        info = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return False
+    return bool(expected) and expected == f"{info.st_dev}:{info.st_ino}"
+
+
 def configure_logging(level: str = "info", stream=None) -> None:
-    """Route the inbox's and uvicorn's loggers to one JSON handler."""
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    """Route the inbox's and uvicorn's loggers to one JSON handler (with syslog priority
+    prefixes when the stream is the journal)."""
+    stream = stream or sys.stderr
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JournalFormatter() if writes_to_journal(stream) else JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

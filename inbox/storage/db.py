@@ -20,6 +20,8 @@ from typing import Any
 
 import aiosqlite
 
+from fedicore.errors import FedipressError
+
 MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 
 
@@ -35,6 +37,46 @@ def migration_files() -> list[tuple[int, str, str]]:
     if len(versions) != len(set(versions)):
         raise RuntimeError(f"two migrations share a version: {versions}")
     return found
+
+
+class SchemaTooNew(FedipressError):
+    """The database was migrated by a newer release than the one now starting."""
+
+
+def newest_known_schema() -> int:
+    """The highest migration version this release ships."""
+    files = migration_files()
+    return files[-1][0] if files else 0
+
+
+def schema_too_new(recorded: int) -> SchemaTooNew | None:
+    """Why this release must not open a database whose schema is at ``recorded``, or None."""
+    known = newest_known_schema()
+    if recorded <= known:
+        return None
+    return SchemaTooNew(
+        f"database schema is at {recorded:03d} but this release knows only up to {known:03d}:"
+        " a newer Fedipress migrated it; deploy that release again, or restore the backup"
+        " taken before the upgrade")
+
+
+def check_schema(path: str | Path) -> SchemaTooNew | None:
+    """Read the schema version recorded in the database at ``path`` (without changing it).
+
+    A missing file or one with no migrations yet is fine: this release will create or
+    migrate it."""
+    if str(path) == ":memory:" or not Path(path).is_file():
+        return None
+    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    try:
+        has_table = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").fetchone()
+        if not has_table:
+            return None
+        recorded = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0]
+    finally:
+        conn.close()
+    return schema_too_new(int(recorded or 0))
 
 
 def _configure(conn: sqlite3.Connection) -> None:
@@ -81,6 +123,9 @@ class Database:
         )
         rows = await self.fetchall("SELECT version FROM schema_migrations")
         done = {row["version"] for row in rows}
+        refusal = schema_too_new(max(done, default=0))
+        if refusal is not None:
+            raise refusal
         applied = []
         for version, name, sql in migration_files():
             if version in done:

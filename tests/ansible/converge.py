@@ -215,6 +215,47 @@ class Converge:
         }
         return extra
 
+    def make_wheel(self, version: str) -> Path:
+        """A Fedipress wheel of this checkout that says it is ``version`` (an upgrade to
+        deploy, then roll back from), built into the wheelhouse next to the others."""
+        source = self.work / f"source-{version}"
+        source.mkdir()
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copy2(REPO / name, source / name)
+        for package in ("fedipress", "fedicore", "sitegen", "inbox"):
+            shutil.copytree(REPO / package, source / package,
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        for name in ("pyproject.toml", "fedipress/__init__.py"):
+            path = source / name
+            path.write_text(re.sub(r'^(__)?version(__)? = "[^"]+"', lambda m: f'{m.group(0).split("=")[0]}= "{version}"',
+                                   path.read_text(), count=1, flags=re.MULTILINE))
+        subprocess.run(
+            [str(VENV_BIN / "python"), "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir",
+             str(self.work / "wheelhouse"), str(source)],
+            check=True, capture_output=True,
+        )
+        return next((self.work / "wheelhouse").glob(f"fedipress-{version}-*.whl"))
+
+    def make_constraints(self) -> Path:
+        """What CI would freeze from the environment it tested: name==version of every
+        dependency wheel."""
+        pins = sorted(
+            f"{wheel.name.split('-')[0].replace('_', '-').lower()}=={wheel.name.split('-')[1]}"
+            for wheel in (self.work / "wheelhouse").glob("*.whl")
+            if not wheel.name.startswith("fedipress-"))
+        path = self.work / "constraints.txt"
+        path.write_text("\n".join(pins) + "\n")
+        return path
+
+    def predownload_packages(self, packages: str) -> None:
+        """Fetch the role's Debian packages into the root's apt cache while the chroot has the
+        network: the booted container (--private-network) then installs them offline."""
+        subprocess.run(["chroot", str(self.root), "apt-get", "update", "-qq"], check=True,
+                       capture_output=True, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+        subprocess.run(["chroot", str(self.root), "apt-get", "install", "-y", "-qq", "--download-only",
+                        *packages.split()], check=True, capture_output=True,
+                       env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive"})
+
     def _write_inventory(self, path: Path, address: str) -> None:
         path.write_text(
             "all:\n  children:\n    fedipress:\n      hosts:\n        converge:\n"
@@ -224,8 +265,10 @@ class Converge:
             "          ansible_python_interpreter: /usr/bin/python3\n"
         )
 
-    def apply(self, label: str, variables: dict, *, pid: int | None = None) -> Run:
-        """Run site.yml into the chroot, or into the booted container whose init is `pid`."""
+    def apply(self, label: str, variables: dict, *, pid: int | None = None,
+              options: tuple[str, ...] = ()) -> Run:
+        """Run site.yml into the chroot, or into the booted container whose init is `pid`
+        (``options``: more ansible-playbook options, e.g. --check --diff)."""
         inventory = self.work / "inventory.yml"
         if pid is not None:
             inventory = self.work / "inventory-live.yml"
@@ -244,7 +287,7 @@ class Converge:
         started = time.monotonic()
         proc = subprocess.run(
             [str(VENV_BIN / "ansible-playbook"), "-i", str(inventory),
-             "-e", f"@{extra_vars}", str(ANSIBLE_DIR / "site.yml")],
+             "-e", f"@{extra_vars}", *options, str(ANSIBLE_DIR / "site.yml")],
             cwd=ANSIBLE_DIR, env=env, capture_output=True, text=True, timeout=600, check=False,
         )
         run = Run(proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started)
@@ -267,9 +310,7 @@ class Converge:
         self._mask_wait_online()
         log = (self.work / "boot-live.log").open("w")
         nspawn = subprocess.Popen(
-            ["systemd-nspawn", "--register=no", "--keep-unit", "--private-network",
-             "--console=pipe", "--quiet", "--boot", "-D", str(self.root)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            self._nspawn_argv(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
         )
         try:
             pid = self._container_init(nspawn.pid, timeout=30)
@@ -289,6 +330,19 @@ class Converge:
                     nspawn.kill()
                     nspawn.wait()
             log.close()
+
+    def _nspawn_argv(self) -> list[str]:
+        """Boot the root as a machine of its own name. nspawn keeps a folder per machine name
+        in /run/systemd/nspawn/propagate/ and, where /run is no tmpfs (as in this sandbox),
+        refuses to start when one of that name was left behind ("Attempted to remove disk
+        file system ... we can't allow that"): every root dir is "root", so a fresh name."""
+        self.boots = getattr(self, "boots", 0) + 1
+        machine = f"fedipress-converge-{os.getpid()}-{self.boots}"
+        # Left behind by an earlier boot of this run (on a disk /run nspawn does not remove it).
+        for stale in Path("/run/systemd/nspawn/propagate").glob(f"fedipress-converge-{os.getpid()}-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        return ["systemd-nspawn", "--register=no", "--keep-unit", "--private-network",
+                "--console=pipe", "--quiet", "--boot", f"--machine={machine}", "-D", str(self.root)]
 
     def _mask_wait_online(self) -> None:
         # The private network has only loopback: nothing would ever be "online", and
@@ -337,8 +391,10 @@ class Converge:
                 pid, f"journalctl -b --no-pager -o short-monotonic -u {name} 2>&1 | tail -n 80"))
         return "".join(parts) + "\n"
 
-    def boot_and_probe(self, proxy: str, timeout: float = 240) -> dict[str, str]:
-        """Boot the root with systemd-nspawn; a oneshot unit probes it and powers off."""
+    def boot_and_probe(self, proxy: str, timeout: float = 240, *, label: str | None = None) -> dict[str, str]:
+        """Boot the root with systemd-nspawn; a oneshot unit probes it and powers off. The
+        answers are kept under ``label`` (default: the proxy's name)."""
+        label = label or proxy
         self.release_root()
         for stale in ("probe.out", "probe.journal"):
             (self.root / "root" / stale).unlink(missing_ok=True)
@@ -358,13 +414,11 @@ class Converge:
         link = wants / "converge-probe.service"
         if not link.is_symlink():
             link.symlink_to("/etc/systemd/system/converge-probe.service")
-        log = self.work / f"boot-{proxy}.log"
+        log = self.work / f"boot-{label}.log"
         started = time.monotonic()
         with log.open("w") as sink:
             nspawn = subprocess.Popen(
-                ["systemd-nspawn", "--register=no", "--keep-unit", "--private-network",
-                 "--console=pipe", "--quiet", "--boot", "-D", str(self.root)],
-                stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT,
+                self._nspawn_argv(), stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT,
             )
             try:
                 nspawn.wait(timeout=timeout)
@@ -377,7 +431,7 @@ class Converge:
                     nspawn.wait()
                 sink.write(f"\n[converge] timed out after {timeout}s\n")
         boot_log = log.read_text()[-6000:]
-        self.timings[f"boot {proxy}"] = time.monotonic() - started
+        self.timings[f"boot {label}"] = time.monotonic() - started
         probe: dict[str, str] = {}
         out = self.root / "root/probe.out"
         if out.exists():
@@ -387,6 +441,6 @@ class Converge:
         journal = self.root / "root/probe.journal"
         if journal.exists():
             boot_log += "\n--- journal ---\n" + journal.read_text()[-6000:]
-        self.probes[proxy] = probe
-        self.boot_logs[proxy] = boot_log
+        self.probes[label] = probe
+        self.boot_logs[label] = boot_log
         return probe

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -30,6 +31,10 @@ CASES: dict[str, tuple[str, dict]] = {
     "config_no_proxy": ("inbox.toml.j2", {"fedipress_inbox_proxy": "none"}),
     "caddy": ("Caddyfile.j2", {"fedipress_inbox_metrics_allow": ["198.51.100.7"]}),
     "nginx": ("nginx.conf.j2", {"fedipress_inbox_metrics_allow": ["198.51.100.7"]}),
+    "unit": ("fedipress-inbox.service.j2", {}),
+    "worker": ("fedipress-worker.service.j2", {}),
+    "backup": ("backup.sh.j2", {}),
+    "wrapper": ("fedipress-inbox.sh.j2", {}),
 }
 
 
@@ -86,3 +91,53 @@ def test_metrics_allow_list_reaches_both_proxies(rendered) -> None:
     nginx = rendered["nginx"]
     assert "allow 198.51.100.7;" in nginx
     assert nginx.index("allow 198.51.100.7;") < nginx.index("deny all;")
+
+
+# Spellings of /metrics a normalising server still routes to the metrics endpoint, as the
+# proxies see them after decoding (%2f -> /) and, for nginx, merging slashes.
+METRICS_SPELLINGS = ["/metrics", "/metrics/", "/metrics/x", "//metrics", "/METRICS", "/Metrics/"]
+NOT_METRICS = ["/metricsx", "/v1/@metrics@blog.test/inbox", "/posts/metrics/"]
+
+
+def _refusal_pattern(rendered_config: str, marker: str) -> re.Pattern[str]:
+    line = next(line for line in rendered_config.splitlines() if marker in line)
+    pattern = line.split(marker, 1)[1].strip().rstrip("{").strip()
+    flags = re.IGNORECASE if "~*" in line else 0
+    return re.compile(pattern.replace("(?i)", ""), flags | (re.IGNORECASE if "(?i)" in pattern else 0))
+
+
+@pytest.mark.parametrize("spelling", METRICS_SPELLINGS)
+def test_caddy_refuses_every_spelling_of_the_metrics_path(rendered, spelling: str) -> None:
+    assert _refusal_pattern(rendered["caddy"], "path_regexp metrics").search(spelling)
+
+
+@pytest.mark.parametrize("spelling", [s for s in METRICS_SPELLINGS if "//" not in s])
+def test_nginx_refuses_every_spelling_of_the_metrics_path(rendered, spelling: str) -> None:
+    assert _refusal_pattern(rendered["nginx"], "location ~*").search(spelling)
+
+
+@pytest.mark.parametrize("path", NOT_METRICS)
+def test_metrics_rule_leaves_other_paths_alone(rendered, path: str) -> None:
+    assert not _refusal_pattern(rendered["caddy"], "path_regexp metrics").search(path)
+    assert not _refusal_pattern(rendered["nginx"], "location ~*").search(path)
+
+
+def test_caddy_admin_api_is_a_socket_not_a_port(rendered) -> None:
+    assert "admin unix//run/caddy/admin.sock" in rendered["caddy"]
+    assert "skip_install_trust" in rendered["caddy"]
+
+
+def test_inbox_unit_waits_for_readiness_and_keeps_files_private(rendered) -> None:
+    unit = rendered["unit"]
+    assert "Type=notify" in unit.splitlines()
+    assert "UMask=0077" in unit.splitlines()
+    assert "ExecStart=/opt/fedipress/current/bin/fedipress inbox serve" in unit
+
+
+def test_worker_unit_runs_the_worker_of_the_current_release(rendered) -> None:
+    assert "ExecStart=/opt/fedipress/current/bin/fedipress inbox worker --config /etc/fedipress/inbox.toml" in rendered["worker"]
+
+
+def test_helpers_write_copies_of_the_database_for_the_owner_only(rendered) -> None:
+    assert "umask 077" in rendered["backup"].splitlines()
+    assert "umask 077" in rendered["wrapper"].splitlines()
