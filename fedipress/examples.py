@@ -42,6 +42,22 @@ EXAMPLES: dict[str, list[str]] = {
     "inbox blocklist unsubscribe": [
         "fedipress inbox blocklist unsubscribe https://lists.example/blocklist.csv"],
     "inbox blocklist refresh": ["fedipress inbox blocklist refresh"],
+    "queue": ["fedipress queue myblog", "fedipress queue myblog --json"],
+    "approve": ["fedipress approve 3f2a9c01 --site myblog",
+                "fedipress approve --all-from @friend@social.example --site myblog"],
+    "reject": ["fedipress reject 3f2a9c01 --site myblog"],
+    "block": ["fedipress block @troll@social.example --for 7d", "fedipress block spam.example"],
+    "followers": ["fedipress followers myblog",
+                  "fedipress followers myblog --remove @someone@social.example"],
+    "replies": ["fedipress replies myblog"],
+    "reply": ["fedipress reply 3f2a9c01   # writes content/posts/re-3f2a9c01.md"],
+    "desk": ["fedipress desk myblog   # http://127.0.0.1:8484"],
+    "move": ["fedipress move myblog   # after setting moved_to in fedipress.toml"],
+    "inbox check-config": ["fedipress inbox check-config --config /etc/fedipress/inbox.toml"],
+    "inbox registration": ["fedipress inbox registration open @alice@blog.example"],
+    "inbox registration open": ["fedipress inbox registration open @alice@blog.example",
+                                "fedipress inbox registration open blogs.example"],
+    "inbox registration list": ["fedipress inbox registration list"],
 }
 
 
