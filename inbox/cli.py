@@ -42,10 +42,10 @@ def serve_command(config: str | None, host: str | None, port: int | None) -> Non
     from inbox.storage.db import check_schema
 
     settings = load_settings(config, overrides={"host": host, "port": port})
+    if (refusal := check_schema(settings.database)) is not None:
+        raise refusal  # one line, before anything else (the Ansible role reads it)
     click.echo(f"database: {Path(settings.database).absolute()} ({database_origin(config)})",
                err=True)
-    if (refusal := check_schema(settings.database)) is not None:
-        raise refusal
     configure_logging(settings.log_level)
     app = create_app(settings)
     sd_notify.serve(app, host=settings.host, port=settings.port, log_config=None, access_log=False,

@@ -299,10 +299,10 @@ class Puller:
             entry["reactions"] = reactions
         if quoted:
             entry["quotes"] = quoted
-        if likes:
-            entry["likers"] = self.faces("likes", post_id)
-        if boosts:
-            entry["boosters"] = self.faces("shares", post_id)
+        if likes and (likers := self.faces("likes", post_id)):
+            entry["likers"] = likers
+        if boosts and (boosters := self.faces("shares", post_id)):
+            entry["boosters"] = boosters
         return entry
 
     def stamp(self, raw: Any, post_id: str) -> dict[str, Any] | None:

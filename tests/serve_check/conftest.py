@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -52,6 +53,22 @@ def start_inbox(content_type: str = "application/activity+json") -> ThreadingHTT
     inbox = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=inbox.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return inbox
+
+
+def point_inbox_at(site: Path, inbox: ThreadingHTTPServer) -> None:
+    """Make the site's inbox_url that of ``inbox`` (a followers collection `check` can read)."""
+    config = site / "fedipress.toml"
+    text = re.sub(r'(?m)^inbox_url = .*$',
+                  f'inbox_url = "http://127.0.0.1:{inbox.server_address[1]}"', config.read_text())
+    config.write_text(text)
+
+
+@pytest.fixture
+def followers_inbox() -> Iterator[ThreadingHTTPServer]:
+    inbox = start_inbox()
+    yield inbox
+    inbox.shutdown()
+    inbox.server_close()
 
 
 @pytest.fixture

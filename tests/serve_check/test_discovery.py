@@ -16,6 +16,7 @@ from sitegen.cli import run_build
 from sitegen.discovery_checks import page_meta
 from sitegen.serve import make_server
 from sitegen.site_checks import Fetched, alternate_activity_links, check_documents
+from tests.serve_check.conftest import point_inbox_at, start_inbox
 from tests.support.example_site import copy_example
 
 BASE = "http://127.0.0.1:8000"
@@ -32,6 +33,8 @@ def example(tmp_path_factory) -> Path:
 def served(tmp_path_factory):
     """The example built for the port it is served on, as `fedipress serve` does."""
     site = copy_example(tmp_path_factory.mktemp("served") / "site")
+    inbox = start_inbox()  # `check` reads the followers collection on the inbox
+    point_inbox_at(site, inbox)
     (site / "_site").mkdir()  # the port must be known before building
     server = make_server(site / "_site", "127.0.0.1", 0, quiet=True)
     url = server.url.rstrip("/")
@@ -42,6 +45,8 @@ def served(tmp_path_factory):
     yield url
     server.shutdown()
     server.server_close()
+    inbox.shutdown()
+    inbox.server_close()
 
 
 def test_home_page_links_the_actor_so_a_pasted_blog_url_finds_it(example):

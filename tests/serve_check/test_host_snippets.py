@@ -19,6 +19,7 @@ import pytest
 
 from sitegen.check import run_check
 from sitegen.cli import run_build
+from tests.serve_check.conftest import point_inbox_at
 from tests.support.example_site import copy_example
 from tests.support.server import free_port
 
@@ -107,12 +108,14 @@ SERVERS = {"nginx": _nginx, "caddy": _caddy, "apache2": _apache}
 
 
 @pytest.mark.parametrize("server", sorted(SERVERS))
-def test_the_written_snippet_makes_the_real_server_pass_check(server, tmp_path, capsys):
+def test_the_written_snippet_makes_the_real_server_pass_check(server, tmp_path, capsys,
+                                                             followers_inbox):
     binary = shutil.which(server) or (f"/usr/sbin/{server}" if os.path.exists(
         f"/usr/sbin/{server}") else None)
     if binary is None:
         pytest.skip(f"{server} is not installed (scripts/test installs it as root)")
     site = copy_example(tmp_path / "site")
+    point_inbox_at(site, followers_inbox)  # `check` reads the followers collection there
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     # served from a folder the servers' unprivileged workers can read (pytest's is 0700)

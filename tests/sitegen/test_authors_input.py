@@ -18,7 +18,8 @@ def blog(tmp_path, capsys):
 
 
 def test_a_post_with_crlf_line_endings_builds(blog, capsys) -> None:
-    text = '+++\ntitle = "Windows"\ndate = 2024-01-01T10:00:00Z\ntags = ["os"]\n+++\n\n' \
+    text = '+++\ntitle = "Windows"\ndate = 2024-01-01T10:00:00Z\ntags = ["os"]\n' \
+           'object_type = "article"\n+++\n\n' \
            "Written in *Notepad*.\n\nSecond paragraph #crlf\n"
     (blog / "content/posts/windows.md").write_bytes(text.replace("\n", "\r\n").encode())
     code, _out, err = run_cli(capsys, "build", str(blog), "-q")
