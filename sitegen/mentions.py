@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fedicore.errors import FedipressError
 from fedicore.html_policy import is_http_url
+from sitegen.output import read_json_object
 
 MENTIONS_PATH = Path("data") / "mentions.json"
 
@@ -43,15 +43,7 @@ def handle_key(handle: str) -> str:
 
 def load_entries(root: Path) -> dict[str, dict[str, Any]]:
     """The raw cache (handle -> entry); {} when there is none yet."""
-    path = root / MENTIONS_PATH
-    try:
-        data = json.loads(path.read_bytes())
-    except FileNotFoundError:
-        return {}
-    except ValueError as exc:
-        raise FedipressError(f"not valid JSON: {exc}", path=str(path)) from None
-    if not isinstance(data, dict):
-        raise FedipressError("must be a JSON object keyed by @user@domain", path=str(path))
+    data = read_json_object(root / MENTIONS_PATH, "a JSON object keyed by @user@domain")
     return {handle_key(k): v for k, v in data.items() if isinstance(k, str) and isinstance(v, dict)}
 
 

@@ -10,8 +10,12 @@ on ext4.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
+
+from fedicore.errors import FedipressError
 
 
 def write_if_changed(path: Path, data: bytes, *, atomic: bool = True) -> bool:
@@ -108,3 +112,17 @@ def remove_output(out_dir: Path, relative: str) -> None:
     while parent != out_dir and parent.is_dir() and not any(parent.iterdir()):
         parent.rmdir()
         parent = parent.parent
+
+
+def read_json_object(path: Path, shape: str) -> dict[str, Any]:
+    """A site data file holding one JSON object; {} when it does not exist yet. Anything else
+    is one clear error naming the file and the ``shape`` it must have."""
+    try:
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return {}
+    except ValueError as exc:
+        raise FedipressError(f"not valid JSON: {exc}", path=str(path)) from None
+    if not isinstance(data, dict):
+        raise FedipressError(f"must be {shape}", path=str(path))
+    return data

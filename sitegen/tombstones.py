@@ -13,25 +13,16 @@ import json
 from pathlib import Path
 
 from fedicore import documents
-from fedicore.errors import FedipressError
 from sitegen.config import Site
 from sitegen.host_rules import GONE_LIST
-from sitegen.output import remove_output, write_if_changed
+from sitegen.output import read_json_object, remove_output, write_if_changed
 from sitegen.render import json_bytes
 
 REGISTRY = Path("data") / "tombstones.json"
 
 
 def load_registry(root: Path) -> dict[str, dict]:
-    path = root / REGISTRY
-    try:
-        data = json.loads(path.read_bytes())
-    except FileNotFoundError:
-        return {}
-    except ValueError as exc:
-        raise FedipressError(f"not valid JSON: {exc}", path=str(path)) from None
-    if not isinstance(data, dict):
-        raise FedipressError('must be {"<slug>": {"deleted": "<time>"}, ...}', path=str(path))
+    data = read_json_object(root / REGISTRY, '{"<slug>": {"deleted": "<time>"}, ...}')
     return {str(k): v if isinstance(v, dict) else {} for k, v in data.items()}
 
 
