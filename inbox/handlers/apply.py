@@ -6,7 +6,6 @@ they concern; the rest (Update, Delete, Move) are keyed by their author and appl
 
 from __future__ import annotations
 
-import asyncio
 
 import html
 import logging
@@ -89,9 +88,6 @@ class Effects:
         self.settings = settings
         self.cache = cache  # inbox.caches.LocalActorCache: local actors, moderation answers
         self._senders: dict[str, str] = {}  # actor URL -> handle already recorded this run
-        # Follows are decided one at a time: the per-host count of new followers is read, then
-        # a follower added; authors processed side by side must not both pass the same count.
-        self._follows = asyncio.Lock()
         # (actor, event) pairs with a hook, read once per processing batch (``read_hooks``);
         # None: ask the database at every event.
         self.hooks: frozenset[tuple[str, str]] | None = None
@@ -228,10 +224,6 @@ class Effects:
         return outcome
 
     async def _follow(self, intent: FollowIntent, actor: LocalActor, *, now: float) -> str:
-        async with self._follows:
-            return await self._follow_one(intent, actor, now=now)
-
-    async def _follow_one(self, intent: FollowIntent, actor: LocalActor, *, now: float) -> str:
         sender, document = await self.sender_of(intent.follower, actor, now=now)
         outcome = follow_outcome(await self.moderation(actor, sender, "Follow", now=now, actor_url=intent.follower),
                                  manually_approves=actor.manually_approves_followers)
