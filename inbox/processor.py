@@ -42,13 +42,19 @@ def pause_after_batch(spent: float, arrivals_per_second: float) -> float:
     return min(MAX_PAUSE_SECONDS, spent * (1 - SHARE_WHEN_BUSY) / SHARE_WHEN_BUSY)
 
 
+#: The longest one activity may take to apply (a thread walk is at most 3 bounded fetches). One
+#: that never finishes must not stall the processor: it is recorded as an error and logged.
+ACTIVITY_DEADLINE_SECONDS = 45.0
+
+
 class ActivityProcessor:
     def __init__(self, db: Database, effects: Effects, *, clock: Callable[[], float] = time.time,
-                 concurrency: int = 8) -> None:
+                 concurrency: int = 8, deadline: float = ACTIVITY_DEADLINE_SECONDS) -> None:
         self.db = db
         self.effects = effects
         self.clock = clock
         self.concurrency = concurrency
+        self.deadline = deadline
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._pruner: asyncio.Task[None] | None = None
@@ -140,7 +146,12 @@ class ActivityProcessor:
     async def _process(self, stored: activity_store.StoredActivity) -> str:
         """Apply one activity; its outcome is recorded with the rest of the batch."""
         try:
-            outcome = await self.effects.process(stored, now=self.clock())
+            outcome = await asyncio.wait_for(self.effects.process(stored, now=self.clock()),
+                                             self.deadline)
+        except TimeoutError:
+            log.error("activity took longer than the deadline; recorded as failed",
+                      extra={"activity_id": stored.id, "type": stored.type, "deadline": self.deadline})
+            outcome = "error: timeout"
         except Exception as exc:
             log.exception("activity failed", extra={"activity_id": stored.id})
             outcome = f"error: {type(exc).__name__}"

@@ -107,3 +107,25 @@ async def test_reply_insert_refuses_a_note_id_that_belongs_to_someone_else(tmp_p
         assert [row["author"] for row in rows] == [bob]
     finally:
         await db.close()
+
+
+class StuckOnOne(CountingEffects):
+    """Never finishes applying one activity (a fetch or lock that never answers)."""
+
+    async def process(self, stored, *, now: float) -> str:
+        if stored.id.endswith("/3"):
+            await asyncio.Event().wait()
+        return await super().process(stored, now=now)
+
+
+async def test_an_activity_that_never_finishes_does_not_stall_the_others(tmp_path) -> None:
+    db = await Database.open(tmp_path / "inbox.sqlite3")
+    try:
+        await _stored(db, 20)
+        processor = ActivityProcessor(db, StuckOnOne(), deadline=0.2)  # type: ignore[arg-type]
+        assert await asyncio.wait_for(processor.run_once(), 10) == 20
+        assert await activity_store.count_unprocessed(db) == 0
+        row = await db.fetchone("SELECT outcome FROM activities WHERE id = ?", ("https://r.example/a/3",))
+        assert row["outcome"] == "error: timeout"
+    finally:
+        await db.close()
