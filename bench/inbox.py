@@ -229,7 +229,7 @@ class Server:
             self.proc.wait()
         self.log.close()
 
-    def wait_processed(self, limit: float = 300.0) -> float | None:
+    def wait_processed(self, limit: float = 120.0) -> float | None:
         """Seconds until the inbox has processed every stored activity (None: no such column,
         the bare endpoint). Not done within ``limit`` is an error, not a figure."""
         started = time.monotonic()
@@ -242,7 +242,18 @@ class Server:
                 if left.fetchone()[0] == 0:
                     return time.monotonic() - started
                 time.sleep(0.05)
-        raise RuntimeError(f"{self.kind} had not processed every stored activity after {limit:.0f} s")
+            waiting = conn.execute("SELECT type, actor FROM activities WHERE processed_at IS NULL"
+                                   " LIMIT 20").fetchall()
+        raise RuntimeError(f"{self.kind} had not processed every stored activity after {limit:.0f} s;"
+                           f" waiting: {waiting}\n{self.tasks_dump()}")
+
+    def tasks_dump(self) -> str:
+        """The server's asyncio tasks, as it logs them on SIGUSR1 (``inbox/task_dump.py``)."""
+        if self.kind != "fedipress" or self.proc.poll() is not None:
+            return ""
+        self.proc.send_signal(signal.SIGUSR1)
+        time.sleep(1.0)
+        return self.log_text()[-12000:]
 
     def stored_ids(self) -> set[str]:
         with sqlite3.connect(self.database) as conn:

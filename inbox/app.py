@@ -38,6 +38,7 @@ from inbox.settings import Settings
 from inbox.storage import activities as activity_store
 from inbox.storage.db import Database
 from inbox.storage.group_commit import ActivityWriter
+from inbox import task_dump
 
 log = logging.getLogger("inbox.app")
 
@@ -141,6 +142,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         app.state.instance_actor = InstanceActor(db, settings.base_url, clock)
         app.state.any_signer = app.state.instance_actor.signer
         processor.start()
+        task_dump.install()
         background = Background({})
         if settings.run_worker:
             background = Background(background_workers(db, settings, clock=clock))

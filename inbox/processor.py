@@ -100,6 +100,12 @@ class ActivityProcessor:
             self._wakeup.clear()
             try:
                 await self.run_once()
+            except asyncio.CancelledError:
+                if _being_cancelled():
+                    raise
+                log.exception("processing pass raised a stray cancellation")
+                await asyncio.sleep(1)
+                self._wakeup.set()
             except Exception:  # never let one bad pass stop processing
                 log.exception("processing pass failed")
                 await asyncio.sleep(1)
@@ -152,6 +158,14 @@ class ActivityProcessor:
             log.error("activity took longer than the deadline; recorded as failed",
                       extra={"activity_id": stored.id, "type": stored.type, "deadline": self.deadline})
             outcome = "error: timeout"
+        except asyncio.CancelledError:
+            if _being_cancelled():
+                raise  # the processor is stopping
+            # Nobody cancelled us: a library leaked its own cancellation. Left to propagate it
+            # would end the processor's task and stall every activity after this one.
+            log.error("activity raised a stray cancellation; recorded as failed",
+                      extra={"activity_id": stored.id, "type": stored.type})
+            outcome = "error: cancelled"
         except Exception as exc:
             log.exception("activity failed", extra={"activity_id": stored.id})
             outcome = f"error: {type(exc).__name__}"
@@ -159,3 +173,10 @@ class ActivityProcessor:
             log.debug("activity processed", extra={"activity_id": stored.id, "type": stored.type,
                                                    "outcome": outcome})
         return outcome
+
+
+def _being_cancelled() -> bool:
+    """Is the running task being cancelled (``stop()``), rather than handed someone else's
+    CancelledError?"""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

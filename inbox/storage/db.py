@@ -148,14 +148,16 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error; one transaction at a time."""
         async with self._tx_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
             try:
+                await self.conn.execute("BEGIN IMMEDIATE")
                 yield self.conn
             except BaseException:
-                await self.conn.execute("ROLLBACK")
+                # Also when cancelled while BEGIN was queued: it still runs in aiosqlite's
+                # thread, and a BEGIN left open would hold the write lock for good.
+                await _to_the_end(self.conn, "ROLLBACK", ignore_errors=True)
                 raise
             else:
-                await self.conn.execute("COMMIT")
+                await _to_the_end(self.conn, "COMMIT")
 
     async def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> int:
         """Run one statement (autocommit); returns the number of rows changed."""
@@ -184,6 +186,27 @@ class Database:
         rows = await cursor.fetchall()
         await cursor.close()
         return list(rows)
+
+
+async def _to_the_end(conn: aiosqlite.Connection, sql: str, *, ignore_errors: bool = False) -> None:
+    """Run ``sql`` and wait until it has run, even if the caller is cancelled meanwhile (the
+    cancellation is raised afterwards): the lock must not pass on with the transaction open."""
+    step = asyncio.ensure_future(conn.execute(sql))
+    cancelled = False
+    while True:
+        try:
+            await asyncio.shield(step)
+            break
+        except asyncio.CancelledError:
+            if step.done():
+                break
+            cancelled = True
+        except sqlite3.Error:
+            if not ignore_errors:
+                raise
+            break
+    if cancelled:
+        raise asyncio.CancelledError()
 
 
 # Each aiosqlite call is a hop to its thread, and the hops (not SQLite) dominate small

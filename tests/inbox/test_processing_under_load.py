@@ -46,12 +46,12 @@ class CountingEffects:
         return "ok"
 
 
-async def _stored(db: Database, count: int) -> None:
+async def _stored(db: Database, count: int, *, start: int = 0) -> None:
     async with db.transaction() as conn:
         await conn.executemany(
             "INSERT INTO activities (id, actor, type, inbox_mention, raw, received_at) VALUES (?, ?, ?, ?, ?, ?)",
             [(f"https://r.example/a/{n}", f"https://r.example/u/{n % 7}", "Like", None, b"{}", n)
-             for n in range(count)])
+             for n in range(start, start + count)])
 
 
 async def _processed_while(arrivals_per_second: float, tmp_path) -> tuple[ActivityProcessor, CountingEffects]:
@@ -127,5 +127,43 @@ async def test_an_activity_that_never_finishes_does_not_stall_the_others(tmp_pat
         assert await activity_store.count_unprocessed(db) == 0
         row = await db.fetchone("SELECT outcome FROM activities WHERE id = ?", ("https://r.example/a/3",))
         assert row["outcome"] == "error: timeout"
+    finally:
+        await db.close()
+
+
+class CancelledInside(CountingEffects):
+    """Applying one activity raises CancelledError without anyone cancelling the processor (a
+    client library's cancel scope or a cancelled shared fetch can leak one)."""
+
+    async def process(self, stored, *, now: float) -> str:
+        if stored.id.endswith("/3"):
+            raise asyncio.CancelledError()
+        return await super().process(stored, now=now)
+
+
+async def test_a_stray_cancellation_inside_one_activity_does_not_stop_processing(tmp_path) -> None:
+    db = await Database.open(tmp_path / "inbox.sqlite3")
+    try:
+        await _stored(db, 20)
+        processor = ActivityProcessor(db, CancelledInside())  # type: ignore[arg-type]
+        processor.start()
+        try:
+            for _ in range(200):
+                if await activity_store.count_unprocessed(db) == 0:
+                    break
+                await asyncio.sleep(0.02)
+            assert await activity_store.count_unprocessed(db) == 0
+            row = await db.fetchone("SELECT outcome FROM activities WHERE id = ?", ("https://r.example/a/3",))
+            assert row["outcome"] == "error: cancelled"
+            # the processor is still alive: a later arrival is applied too
+            await _stored(db, 1, start=100)
+            processor.wake()
+            for _ in range(200):
+                if await activity_store.count_unprocessed(db) == 0:
+                    break
+                await asyncio.sleep(0.02)
+            assert await activity_store.count_unprocessed(db) == 0
+        finally:
+            await processor.stop()
     finally:
         await db.close()
