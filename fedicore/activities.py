@@ -65,7 +65,8 @@ def _wrap(kind: str, actor_url: str, obj: Mapping[str, Any], activity_id: str | 
           to: Iterable[str] | None, cc: Iterable[str] | None) -> dict[str, Any]:
     object_id = str(obj.get("id"))
     return {
-        "@context": AS_CONTEXT,
+        # the object's own terms (sensitive, Hashtag, interactionPolicy…) hold in the wrapper
+        "@context": obj.get("@context") or AS_CONTEXT,
         "id": activity_id or derived_id(actor_url, kind.lower(), object_id + "|" + str(obj.get("updated", ""))),
         "type": kind,
         "actor": actor_url,
