@@ -91,6 +91,9 @@ class Effects:
         # (actor, event) pairs with a hook, read once per processing batch (``read_hooks``);
         # None: ask the database at every event.
         self.hooks: frozenset[tuple[str, str]] | None = None
+        # (local actor, follower host) -> new followers being accepted right now: counted with
+        # the stored ones, so Follows applied side by side cannot all pass the per-host limit.
+        self._accepting: dict[tuple[str, str], int] = {}
 
     async def read_hooks(self) -> None:
         """Snapshot which hooks are set, for the batch about to be processed."""
@@ -232,8 +235,12 @@ class Effects:
         inbox, shared = own_inboxes(intent.follower, document)
         if not inbox:
             return "drop: follower has no inbox on its own host"
+        flood_key = (actor.mention, (origin(intent.follower) or intent.follower) + "/")
         if outcome == "accept" and await self._host_flooding(actor, intent.follower, now=now):
             outcome = "queue"  # more new followers from one host than usual: the author decides
+        if outcome == "accept":  # no await since the count: this reservation is atomic with it
+            self._accepting[flood_key] = self._accepting.get(flood_key, 0) + 1
+            return await self._accept(intent, actor, inbox, shared, now=now, reserved=flood_key)
         if outcome == "reject":
             await enqueue(self.db, actor=actor.mention, activity=builders.reject(actor.actor_url, intent.follow),
                           inboxes=[inbox], now=now)
@@ -249,8 +256,18 @@ class Effects:
                     None, _bounded(intent.follow), "queued", now))
                 await self._fire(actor=actor.mention, event="moderationqueued", activity=intent.follow, now=now)
                 return "follow queued"
-        await accept_follow(self.db, actor, intent.follow, inbox, shared, now=now,
-                            backfill=self.settings.backfill_count)
+        return await self._accept(intent, actor, inbox, shared, now=now)
+
+    async def _accept(self, intent: FollowIntent, actor: LocalActor, inbox: str, shared: str | None,
+                      *, now: float, reserved: tuple[str, str] | None = None) -> str:
+        try:
+            await accept_follow(self.db, actor, intent.follow, inbox, shared, now=now,
+                                backfill=self.settings.backfill_count)
+        finally:
+            if reserved is not None:  # stored now (or failed): the count no longer needs it
+                left = self._accepting.pop(reserved) - 1
+                if left:
+                    self._accepting[reserved] = left
         await self._fire(actor=actor.mention, event="follow", activity=intent.follow, now=now)
         return "follow accepted"
 
@@ -388,9 +405,10 @@ class Effects:
         the last hour? (A repeated Follow of a follower is never held.)"""
         if await follower_store.get_follower(self.db, actor.mention, follower) is not None:
             return False
-        recent = await follower_store.recent_from_host(self.db, actor.mention, (origin(follower) or follower) + "/",
-                                                       since=now - 3600)
-        return recent >= self.settings.new_followers_per_host_per_hour
+        host = (origin(follower) or follower) + "/"
+        recent = await follower_store.recent_from_host(self.db, actor.mention, host, since=now - 3600)
+        accepting = self._accepting.get((actor.mention, host), 0)
+        return recent + accepting >= self.settings.new_followers_per_host_per_hour
 
     async def _queue_full(self, actor: LocalActor, author: str) -> bool:
         """Has this sender (or its host) as many queued items here as it may hold?"""

@@ -23,8 +23,6 @@ async def test_follow_whose_inbox_points_at_a_third_party_sends_nothing_there(wo
 async def test_a_flood_of_new_followers_from_one_host_is_held_for_the_author(make_world) -> None:
     world = await make_world(settings={"new_followers_per_host_per_hour": 3, "backfill_count": 0})
     actors = [world.remote.actor(f"sock{n}", key_index=1) for n in range(6)]  # one key: cheap socks
-    # one after another: Follows from different authors processed in the same batch can both
-    # pass the per-host count (a known race, see docs/security.md)
     for actor in actors:
         assert (await actor.post(world.client, world.alice_inbox, actor.follow(world.alice.id))).status_code == 202
         await world.inbox.settle()
@@ -33,6 +31,16 @@ async def test_a_flood_of_new_followers_from_one_host_is_held_for_the_author(mak
     await world.inbox.settle()
     accepts = await world.inbox.count("deliveries")
     assert accepts == 3  # one Accept per accepted follower, none for the held ones
+
+
+async def test_a_burst_of_new_followers_from_one_host_processed_together_is_held_too(make_world) -> None:
+    world = await make_world(settings={"new_followers_per_host_per_hour": 3, "backfill_count": 0})
+    actors = [world.remote.actor(f"sock{n}", key_index=1) for n in range(6)]
+    for actor in actors:  # all stored before processing starts: one batch, six authors side by side
+        assert (await actor.post(world.client, world.alice_inbox, actor.follow(world.alice.id))).status_code == 202
+    await world.inbox.settle()
+    assert await world.inbox.count("followers") == 3
+    assert await world.inbox.count("inbox_items", "kind = 'follow' AND state = 'queued'") == 3
 
 
 async def test_follows_from_one_address_beyond_the_limit_get_429(make_world) -> None:
