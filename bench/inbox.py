@@ -70,6 +70,7 @@ class ActorServer:
         self.base = f"http://127.0.0.1:{self.port}"
         self.count, self.keys = count, keys
         self.fetches = 0
+        self.webfingers = 0
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         threading.Thread(target=self._serve, daemon=True).start()
@@ -95,10 +96,23 @@ class ActorServer:
                              "publicKeyPem": self.key_pair(index)[1]}}
         return web.Response(body=json.dumps(doc).encode(), content_type="application/activity+json")
 
+    async def _webfinger(self, request: web.Request) -> web.Response:
+        """``acct:aN@127.0.0.1:PORT`` names ``/users/aN``, as deployed servers answer."""
+        user, _, domain = request.query.get("resource", "").removeprefix("acct:").partition("@")
+        index = int(user[1:]) if user[:1] == "a" and user[1:].isdigit() else -1
+        if domain != f"127.0.0.1:{self.port}" or not 0 <= index < self.count:
+            return web.Response(status=404)
+        self.webfingers += 1
+        jrd = {"subject": f"acct:{user}@{domain}",
+               "links": [{"rel": "self", "type": "application/activity+json",
+                          "href": self.actor_id(index)}]}
+        return web.Response(body=json.dumps(jrd).encode(), content_type="application/jrd+json")
+
     def _serve(self) -> None:
         asyncio.set_event_loop(self._loop)
         app = web.Application()
         app.router.add_get("/users/{name}", self._document)
+        app.router.add_get("/.well-known/webfinger", self._webfinger)
         runner = web.AppRunner(app, access_log=None)
         self._loop.run_until_complete(runner.setup())
         self._loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.port).start())

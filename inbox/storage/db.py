@@ -241,8 +241,17 @@ def _all_rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any] | dict) 
 
 def create_private(path: str | Path) -> None:
     """Make sure the database file exists and only its owner can read it (it holds the local
-    actors' private keys); SQLite gives its -wal and -shm files the same mode."""
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    actors' private keys); SQLite gives its -wal and -shm files the same mode.
+
+    An existing file is only chmod-ed, never opened: closing any descriptor of a file drops
+    every POSIX lock this process holds on it, SQLite's too. A connection already open here
+    (the app's, when the delivery worker opens its own) would then look absent to other
+    processes, and the next one to close would delete the WAL under it, losing later writes."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+    except FileExistsError:
+        os.chmod(path, 0o600)
+        return
     try:
         os.fchmod(fd, 0o600)
     finally:
