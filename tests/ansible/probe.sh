@@ -45,6 +45,12 @@ say listening_8080 "$(awk '$4 == "0A" {print $2}' /proc/net/tcp /proc/net/tcp6 |
 for unit in fedipress-inbox.service "$proxy.service" fedipress-backup.timer; do
   say "active_$unit" "$(systemctl is-active "$unit")"
 done
+# What systemd enabled: the converged root boots for the first time, when systemd's
+# preset-all enables every installed unit the presets do not say otherwise of.
+for unit in fedipress-worker.service caddy.service nginx.service caddy-api.service; do
+  say "enabled_$unit" "$(systemctl is-enabled "$unit" 2>/dev/null)"
+  say "active_$unit" "$(systemctl is-active "$unit" 2>/dev/null)"
+done
 # Two backups a little apart: names carry the second, and keep=2 prunes older ones.
 if systemctl start fedipress-backup.service && sleep 1.2 && systemctl start fedipress-backup.service; then
   say backup_run ok

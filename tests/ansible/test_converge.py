@@ -310,11 +310,29 @@ def test_inbox_unit_exposure_is_rated_ok_by_systemd(converge: Converge) -> None:
 
 def test_caddy_admin_api_is_for_caddy_and_root_only(converge: Converge) -> None:
     probe = _probe(converge, "caddy")
+    # Debian's caddy-api.service (Caddy on 127.0.0.1:2019) would be enabled by the first
+    # boot's preset-all: the role masks it.
+    assert probe["enabled_caddy-api.service"] == "masked", probe.get("active_caddy-api.service")
     assert probe["caddy_admin_tcp"] == "000", "nothing listens on 127.0.0.1:2019"
     assert probe["caddy_admin_as_fedipress"] == "000", "the inbox's user cannot reach the socket"
     # Root reaches the API (Caddy answers, refusing this curl's Host header with 403); that
     # the API works for `caddy reload` is shown by the live run's in-place reload.
     assert probe["caddy_admin_as_root"] != "000"
+
+
+@pytest.mark.parametrize("proxy", PROXIES)
+def test_boot_keeps_the_worker_and_the_other_proxy_the_role_disabled(
+    converge: Converge, proxy: str
+) -> None:
+    # The caddy boot is the root's first: systemd's preset-all enables every installed unit
+    # unless a preset (the role's) says otherwise.
+    probe = _probe(converge, proxy)
+    other = "nginx" if proxy == "caddy" else "caddy"
+    assert probe["enabled_fedipress-worker.service"] == "disabled", "the inbox runs its own worker"
+    assert probe["active_fedipress-worker.service"] == "inactive"
+    assert probe[f"enabled_{proxy}.service"] == "enabled"
+    assert probe[f"enabled_{other}.service"] in {"disabled", ""}, "not installed or disabled"
+    assert probe[f"active_{other}.service"] == "inactive"
 
 
 def test_caddy_neither_tries_sudo_nor_leaves_a_ca_in_root(converge: Converge) -> None:
