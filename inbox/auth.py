@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from litestar import Request
 
 from fedicore.handles import Handle
-from inbox.api.http import ApiError, request_body, signature_request
+from inbox.api.http import ApiError, mention_of, request_body, signature_request
 from inbox.fetcher import RemoteKey, SigningKey
 from inbox.identity import name_confirmed
 from inbox.moderation.service import GLOBAL, domain_refused, is_admin
@@ -105,3 +105,13 @@ async def require_owner_or_admin(request: Request, actor_mention: str) -> Handle
     if not signer.is_owner and not signer.is_admin:
         raise ApiError(403, "forbidden", f"{signer.handle} may not manage {actor_mention}")
     return signer.handle
+
+
+async def require_owner_of_registered(request: Request, actor: str) -> str:
+    """The canonical mention of the route's ``actor`` once the signer is that actor or an admin
+    (401/403 otherwise) and the actor is registered here (404 otherwise)."""
+    mention = mention_of(actor)
+    await require_owner_or_admin(request, mention)
+    if await get_actor(request.app.state.db, mention) is None:
+        raise ApiError(404, "unknown_actor", f"{mention} is not registered here")
+    return mention

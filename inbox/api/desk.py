@@ -21,8 +21,8 @@ from litestar.params import FromPath
 
 from fedicore.consent import withheld_reason
 from inbox.activity_json import decode_json_object
-from inbox.api.http import ApiError, mention_of, request_body
-from inbox.auth import require_owner_or_admin
+from inbox.api.http import ApiError, request_body
+from inbox.auth import require_owner_of_registered
 from inbox.handlers.apply import signing_key
 from inbox.moderation.author_rules import parse_rules
 from inbox.moderation.author_service import forget, rules_of
@@ -62,17 +62,9 @@ def _limit(raw: str | None, default: int, most: int) -> int:
     return int(raw)
 
 
-async def _owned(request: Request, actor: str) -> str:
-    mention = mention_of(actor)
-    await require_owner_or_admin(request, mention)
-    if await get_actor(request.app.state.db, mention) is None:
-        raise ApiError(404, "unknown_actor", f"{mention} is not registered here")
-    return mention
-
-
 @get("/v1/{actor:str}/desk/items", summary="The author's items with their senders, newest first")
 async def desk_items(request: Request, actor: FromPath[str]) -> dict[str, Any]:
-    mention = await _owned(request, actor)
+    mention = await require_owner_of_registered(request, actor)
     query = request.query_params  # ``state`` is a name litestar keeps for itself
     state = query.get("state") or "queued"
     if state not in STATES:
@@ -110,7 +102,7 @@ async def _with_consent(request: Request, mention: str, rows: list[dict[str, Any
 
 @get("/v1/{actor:str}/desk/followers", summary="Followers with their handle and since when")
 async def desk_followers(request: Request, actor: FromPath[str]) -> dict[str, Any]:
-    mention = await _owned(request, actor)
+    mention = await require_owner_of_registered(request, actor)
     limit = _limit(request.query_params.get("limit"), 500, 5000)
     rows = await store.followers_view(request.app.state.db, mention, limit=limit)
     for row in rows:
@@ -122,13 +114,13 @@ async def desk_followers(request: Request, actor: FromPath[str]) -> dict[str, An
 
 @get("/v1/{actor:str}/rules", summary="The author's moderation rules")
 async def get_rules(request: Request, actor: FromPath[str]) -> dict[str, Any]:
-    mention = await _owned(request, actor)
+    mention = await require_owner_of_registered(request, actor)
     return msgspec.to_builtins(await rules_of(request.app.state.db, mention))
 
 
 @put("/v1/{actor:str}/rules", status_code=200, summary="Set the author's moderation rules")
 async def put_rules(request: Request, actor: FromPath[str]) -> dict[str, Any]:
-    mention = await _owned(request, actor)
+    mention = await require_owner_of_registered(request, actor)
     try:
         rules = parse_rules(await request_body(request))
     except ValueError as exc:
@@ -141,7 +133,7 @@ async def put_rules(request: Request, actor: FromPath[str]) -> dict[str, Any]:
 
 @post("/v1/{actor:str}/feed", status_code=200, summary="A new secret URL for the private feed")
 async def rotate_feed(request: Request, actor: FromPath[str]) -> dict[str, Any]:
-    mention = await _owned(request, actor)
+    mention = await require_owner_of_registered(request, actor)
     state = request.app.state
     secret = secrets.token_urlsafe(24)
     await store.put_feed_secret(state.db, mention, secret, now=state.clock())

@@ -16,10 +16,9 @@ from litestar import Request, delete, get, put
 from litestar.params import FromPath
 
 from inbox.activity_json import JsonProblem, decode_json_object
-from inbox.api.http import ApiError, mention_of, request_body
-from inbox.auth import require_owner_or_admin
+from inbox.api.http import ApiError, request_body
+from inbox.auth import require_owner_of_registered
 from inbox.storage import webhooks as store
-from inbox.storage.actors import get_actor
 from inbox.webhooks.envelope import EVENTS, parse_hook, secret_hint
 from inbox.webhooks.worker import refused_target
 
@@ -46,20 +45,12 @@ def _event(name: str) -> str:
     return lowered
 
 
-async def _owned(request: Request, actor: str) -> str:
-    mention = mention_of(actor)
-    await require_owner_or_admin(request, mention)
-    if await get_actor(request.app.state.db, mention) is None:
-        raise ApiError(404, "unknown_actor", f"{mention} is not registered here")
-    return mention
-
-
 @put("/v1/{actor:str}/hooks/{name:str}", status_code=200, summary="Set a webhook")
 async def put_hook(request: Request, actor: FromPath[str], name: FromPath[str]) -> dict[str, Any]:
     event = _event(name)
     state = request.app.state
     body = await request_body(request)
-    mention = await _owned(request, actor)
+    mention = await require_owner_of_registered(request, actor)
     value = decode_json_object(body)
     if isinstance(value, JsonProblem):
         raise ApiError(400, "invalid_json", value.detail)
@@ -87,7 +78,7 @@ async def put_hook(request: Request, actor: FromPath[str], name: FromPath[str]) 
 @get("/v1/{actor:str}/hooks/{name:str}", summary="Read a webhook and its latest calls")
 async def read_hook(request: Request, actor: FromPath[str], name: FromPath[str]) -> dict[str, Any]:
     event = _event(name)
-    mention = await _owned(request, actor)
+    mention = await require_owner_of_registered(request, actor)
     db = request.app.state.db
     hook = await store.get_hook(db, mention, event)
     if hook is None:
@@ -98,7 +89,7 @@ async def read_hook(request: Request, actor: FromPath[str], name: FromPath[str])
 @delete("/v1/{actor:str}/hooks/{name:str}", status_code=200, summary="Remove a webhook")
 async def remove_hook(request: Request, actor: FromPath[str], name: FromPath[str]) -> dict[str, Any]:
     event = _event(name)
-    mention = await _owned(request, actor)
+    mention = await require_owner_of_registered(request, actor)
     state = request.app.state
     if not await store.delete_hook(state.db, mention, event, now=state.clock()):
         raise ApiError(404, "no_hook", f"no {event} hook for {mention}")

@@ -1,7 +1,7 @@
 """Carrying intents out: storage, moderation, the delivery queue. The thin, effectful edge.
 
-Per-actor intents (Follow, Undo, reply, Like/Announce, Flag) are applied for each local actor
-they concern; the rest (Update, Delete, Move) are keyed by their author and applied once.
+Per-actor intents (Follow, Undo, reply, Like/Announce, Flag, Move) are applied for each local
+actor they concern; the rest (Update, Delete) are keyed by their author and applied once.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from inbox.storage import actors as actor_store
 from inbox.storage import followers as follower_store
 from inbox.storage import items as item_store
 from inbox.storage import moderation as moderation_store
+from inbox.storage import moves as move_store
 from inbox.storage import webhooks as webhook_store
 from inbox.storage.actors import LocalActor
 from inbox.storage.activities import StoredActivity
@@ -50,8 +51,9 @@ from inbox.webhooks import fire
 log = logging.getLogger("inbox.effects")
 # Applied for every local actor concerned (Undo too: an embedded Follow names its actor, and
 # removals are idempotent); the others are keyed by their author and applied once.
+# A Move is per actor: each blog's follow moves only after that blog's own checks.
 PER_ACTOR = (FollowIntent, ReplyIntent, ThreadReplyIntent, ReactionIntent, FlagIntent, UndoIntent,
-             QuoteRequestIntent)
+             QuoteRequestIntent, MoveIntent)
 # The webhook event of an approved item of each kind.
 # Emoji reactions fire ``like`` and quotes ``announce``: the same rebuild, no new hook names.
 KIND_EVENTS = {"reply": "reply", "like": "like", "share": "announce", "follow": "follow", "flag": "report",
@@ -436,7 +438,8 @@ class Effects:
                                  manually_approves=actor.manually_approves_followers)
         if outcome != "accept":
             return f"move: target not moved in ({outcome} as a follower)"
-        moved = await follower_store.move_follower(self.db, intent.origin, intent.target, inbox, shared)
+        moved = await move_store.move_follow(self.db, actor.mention, intent.origin, intent.target,
+                                             inbox, shared)
         return f"moved {moved} follows"
 
 
