@@ -230,8 +230,15 @@ def _fedipress_template(site: Path) -> None:
     shutil.copyfile(TEMPLATES_DIR / POST_TEMPLATE, site / "templates" / POST_TEMPLATE)
 
 
-def write_corpus(count: int, out: Path, *, pelican_theme: bool = True) -> list[SyntheticPost]:
-    """Write the three sites under ``out`` (replacing what was there); returns the posts."""
+def write_corpus(count: int, out: Path, *, pelican_theme: bool = True,
+                 make=None, tags: list[str] | None = None,
+                 images: dict[str, bytes] | None = None) -> list[SyntheticPost]:
+    """Write the three sites under ``out`` (replacing what was there); returns the posts.
+
+    ``make(index, tags)``, ``tags`` and ``images`` (name -> bytes under /images/) let another
+    generator (``bench/corpus_shapes.py``) write posts of other shapes into the same sites."""
+    make = make or make_post
+    images = images or {"photo.png": PIXEL_PNG}
     if count < 1:
         raise ValueError("N must be at least 1")
     for name in ("fedipress", "hugo", "pelican"):
@@ -243,7 +250,8 @@ def write_corpus(count: int, out: Path, *, pelican_theme: bool = True) -> list[S
                    hugo / "static" / "images", pel / "content" / "images"):
         folder.mkdir(parents=True, exist_ok=True)
     for folder in (fp / "static" / "images", hugo / "static" / "images", pel / "content" / "images"):
-        (folder / "photo.png").write_bytes(PIXEL_PNG)
+        for name, data in images.items():
+            (folder / name).write_bytes(data)
     (fp / "fedipress.toml").write_text(FEDIPRESS_CONFIG)
     (hugo / "config.toml").write_text(HUGO_CONFIG)
     for relative, text in HUGO_LAYOUTS.items():
@@ -254,8 +262,8 @@ def write_corpus(count: int, out: Path, *, pelican_theme: bool = True) -> list[S
     _fedipress_template(fp)
     if pelican_theme:
         _pelican_theme(pel)
-    tags = tag_pool()
-    posts = [make_post(i, tags) for i in range(count)]
+    tags = tags or tag_pool()
+    posts = [make(i, tags) for i in range(count)]
     for post in posts:
         name = f"{post.slug}.md"
         front = _toml_front(post)

@@ -2,11 +2,15 @@
 
     python bench/sitegen.py --sizes 1000,10000 --reps 3 --json results.json
     python bench/sitegen.py --quick           # 100 posts, 2 repetitions: a minute
+    python bench/sitegen.py --sizes 10000 --reps 5 --only fedipress,hugo --cold-only \
+        --corpus shapes                       # code blocks, long lists, many tags, images
 
-For each size the corpus is written once (``bench/corpus.py``); then, repetition after
-repetition, each generator in turn (the order rotates) runs the four scenarios:
+For each size the corpus is written once (``bench/corpus.py``, or ``bench/corpus_shapes.py``
+with ``--corpus shapes``); then, repetition after repetition, each generator in turn (the order
+rotates) runs the four scenarios (``--cold-only``: the first):
 
-- cold: output and caches deleted, full build;
+- cold: output and caches deleted, the disk flushed (`sync`, then a settle until writeback is
+  done), full build;
 - nochange: the same command again;
 - edit_post: one post's body changed, rebuilt (Hugo: its ``--watch`` rebuild, as its users
   experience it; the figure is Hugo's own "Total in" log line);
@@ -34,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import corpus  # noqa: E402
+from bench import corpus, corpus_shapes  # noqa: E402
 from bench.measure import Run, median, run  # noqa: E402
 
 TRASH = ".bench-trash"
@@ -46,6 +50,32 @@ def empty_trash(work: Path) -> None:
         shutil.rmtree(trash, ignore_errors=True)
 
 GENERATORS = ("fedipress", "hugo", "pelican")
+CORPORA = {"blog": corpus.write_corpus, "shapes": corpus_shapes.write_corpus}
+SETTLE_SECONDS = 2.0  # after `sync`, before a cold build: let the disk go quiet
+
+
+def dirty_kb() -> int:
+    """Dirty + Writeback memory (kB): what the kernel has still to write to disk."""
+    try:
+        found = 0
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith(("Dirty:", "Writeback:")):
+                found += int(line.split()[1])
+        return found
+    except (OSError, ValueError):
+        return 0
+
+
+def flush(settle: float = SETTLE_SECONDS) -> None:
+    """Before a cold build: write back what earlier builds left dirty (theirs, or another
+    generator's), then wait ``settle`` seconds, longer (up to 30 s) while writeback goes on,
+    so no build pays for the one before it."""
+    os.sync()
+    deadline = time.monotonic() + 30
+    time.sleep(settle)
+    while dirty_kb() > 4096 and time.monotonic() < deadline:
+        os.sync()
+        time.sleep(0.25)
 SCENARIOS = ("cold", "nochange", "edit_post", "edit_template")
 HUGO_TEMPLATE = "themes/minimal/layouts/_default/single.html"
 PELICAN_TEMPLATE = "theme/templates/article.html"
@@ -236,10 +266,16 @@ class Watcher:
             self.proc.wait()
 
 
-def one_round(gen: Generator, slug: str, marker: str) -> dict[str, Run | float]:
-    """The four scenarios for one generator; edits carry ``marker`` so each round differs."""
+def one_round(gen: Generator, slug: str, marker: str,
+              scenarios: tuple[str, ...] = SCENARIOS) -> dict[str, Run | float]:
+    """The scenarios for one generator; edits carry ``marker`` so each round differs.
+    Every cold build starts after `flush` (and so only after the disk went quiet)."""
     gen.clean()
-    found: dict[str, Run | float] = {"cold": gen.build(), "nochange": gen.build()}
+    flush()
+    found: dict[str, Run | float] = {"cold": gen.build()}
+    if scenarios == ("cold",):
+        return found
+    found["nochange"] = gen.build()
     if gen.name == "fedipress":
         watch = Watcher.fedipress(gen)
         try:
@@ -270,9 +306,10 @@ def one_round(gen: Generator, slug: str, marker: str) -> dict[str, Run | float]:
 
 
 def measure_size(count: int, work: Path, found: dict[str, list[str]], names: list[str],
-                 reps: int, log) -> dict:
+                 reps: int, log, *, write=corpus.write_corpus,
+                 scenarios: tuple[str, ...] = SCENARIOS) -> dict:
     folder = work / f"n{count}"
-    corpus.write_corpus(count, folder)
+    write(count, folder, pelican_theme="pelican" in names)
     pel_conf = folder / "pelican" / "pelicanconf.py"
     pel_conf.write_text(pel_conf.read_text() + PELICAN_CACHE)
     gens = [Generator(n, found[n], folder / n, folder / f"out-{n}") for n in names]
@@ -281,7 +318,7 @@ def measure_size(count: int, work: Path, found: dict[str, list[str]], names: lis
     for rep in range(reps):
         order = gens[rep % len(gens):] + gens[:rep % len(gens)]  # alternate who goes first
         for gen in order:
-            result = one_round(gen, slug, f"bench-edit-{count}-{rep}")
+            result = one_round(gen, slug, f"bench-edit-{count}-{rep}", scenarios)
             for key, value in result.items():
                 bucket = samples[gen.name]
                 if isinstance(value, Run):
@@ -292,7 +329,10 @@ def measure_size(count: int, work: Path, found: dict[str, list[str]], names: lis
                 else:
                     bucket.setdefault(key, []).append(value)
             log(f"  n={count} rep {rep + 1}/{reps} {gen.name}: " + ", ".join(
-                f"{k} {v.seconds if isinstance(v, Run) else v:.3f}s" for k, v in result.items()))
+                f"{k} {v.seconds if isinstance(v, Run) else v:.3f}s" for k, v in result.items())
+                + (f" (cold CPU {result['cold'].cpu_seconds:.2f}s)" if "cold" in result else "")
+                + f"; load {os.getloadavg()[0]:.2f}")
+            samples[gen.name].setdefault("load", []).append(os.getloadavg()[0])
     summary = {}
     for name, bucket in samples.items():
         summary[name] = {key: (max(values) if key.endswith("_mb") else median(values))
@@ -333,6 +373,10 @@ def markdown(results: dict, command: str) -> str:
                      for o in ("hugo", "pelican")]
             lines.append("| edit_post in watch mode, edit to done line | " + " | ".join(
                 [f"{w:.3f}" if w else "–" for w in walls] + rel_w) + " |")
+        loads = [summary[g].get("load") for g in summary]
+        if all(loads):
+            lines.append("| load average (1 min) after the round | " + " | ".join(
+                f"{v:.2f}" for v in loads) + " | | |")
         cpu = [summary[g].get("cold_cpu") for g in summary]
         if all(cpu):
             cpu_rel = [f"{summary['fedipress']['cold_cpu'] / summary[o]['cold_cpu']:.3g}×"
@@ -376,6 +420,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated subset of fedipress,hugo,pelican")
     parser.add_argument("--work", type=Path, default=Path("/tmp/fedipress-bench"))
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--corpus", choices=sorted(CORPORA), default="blog",
+                        help="blog: bench/corpus.py; shapes: bench/corpus_shapes.py (code, long "
+                             "lists, many tags, images)")
+    parser.add_argument("--cold-only", action="store_true",
+                        help="only the cold build (each after a flush), for quick comparisons")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = set(names) - set(GENERATORS)
@@ -413,7 +462,9 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes:
         log(f"n={size}: writing the corpus")
         try:
-            results["sizes"][str(size)] = measure_size(size, args.work, found, names, reps, log)
+            results["sizes"][str(size)] = measure_size(
+                size, args.work, found, names, reps, log, write=CORPORA[args.corpus],
+                scenarios=("cold",) if args.cold_only else SCENARIOS)
         except RuntimeError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1

@@ -163,7 +163,8 @@ class Layout:
     def feed(self) -> PageJob:
         latest = self.newest_first[: self.feed_size]
         return PageJob("feed.xml", _key(self.global_key, "feed",
-                                        ",".join([p.digest for p in latest])), "feed", (), latest)
+                                        ",".join([p.digest for p in latest])), "feed",
+                       tuple(p.source for p in latest), latest)
 
     def outbox_page(self, number: int, digests: list[str] | None = None) -> PageJob:
         """Page 1 holds the oldest posts, so old pages never change when new posts come."""
@@ -269,7 +270,8 @@ def render_page(renderer: PostRenderer, job: PageJob) -> bytes:
     if job.kind == "feed":
         latest = cards(job.posts)
         entries = [dict(c.context(), document=_document(out, c.slug),
-                        content=_feed_content(site, out, c.slug)) for c in latest]
+                        content=renderer.feed_html(source))
+                   for c, source in zip(latest, job.params)]
         updated = max((c.updated or c.published for c in latest), default="1970-01-01T00:00:00Z")
         return env.get_template("feed.xml").render(site=context, entries=entries,
                                                    updated=updated).encode()
@@ -361,16 +363,6 @@ def create_item(doc_bytes: bytes) -> dict:
     return {"id": f"{head.id}#create", "type": "Create", "actor": head.attributedTo,
             "published": head.published, "to": head.to, "cc": head.cc,
             "object": msgspec.Raw(b"{" + doc_bytes[len(_CONTEXT_PREFIX):])}
-
-
-def _feed_content(site: Site, out_dir: Path, slug: str) -> str:
-    """The whole post for the feed; the document's content if the cache was cleared."""
-    from sitegen.render import feed_content_path
-
-    try:
-        return feed_content_path(site, slug).read_text("utf-8")
-    except FileNotFoundError:
-        return _document(out_dir, slug).get("content", "")
 
 
 def _document_bytes(out_dir: Path, slug: str) -> bytes:

@@ -49,6 +49,7 @@ class PostRecord(msgspec.Struct, kw_only=True, array_like=True, gc=False):
     mentions: list[str] = []  # handles the post names, lower-cased (publish resolves them)
     mentions_key: str = ""  # hash of their entries in data/mentions.json
     in_reply_to: str | None = None  # an answer: not listed (written and published, though)
+    document_size: int = 0  # bytes of its ActivityPub document, as last written
 
 
 def card_hash(record: PostRecord) -> str:

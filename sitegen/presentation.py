@@ -45,14 +45,38 @@ def absolute_urls(fragment: str, page_url: str) -> str:
     Only attributes as the Markdown renderer writes them (double-quoted, escaped) are touched;
     URLs with a scheme (`https:`, `mailto:`) stay as they are."""
 
+    origin = _origin(page_url)
+
     def fix(match: re.Match) -> str:
-        value = html.unescape(match["value"])
-        fixed = urljoin(page_url, value)
+        value = match["value"]
+        if "&" in value:
+            value = html.unescape(value)
+        fixed = origin + value if origin and _PLAIN_ROOT_PATH.fullmatch(value) \
+            else urljoin(page_url, value)
         if fixed == value:
             return match[0]
         return f"{match['lead']}{html.escape(fixed, quote=True)}{match['end']}"
 
     return _ATTRIBUTE.sub(fix, fragment)
+
+
+# A path from the site's root that `urljoin` would only prefix with the origin: no dot
+# segments or empty segments to resolve, no whitespace or control characters to strip, no
+# `;params` or empty query/fragment that `urlunparse` would rewrite. Anything else goes
+# through `urljoin` (tests/sitegen/test_presentation.py compares the two on many values).
+_PLAIN_ROOT_PATH = re.compile(r"/(?![/.])(?:[^\x00-\x20\x7f/.;?#]|/(?![/.])|\.(?![./?#]|$))*"
+                              r"(?:\?[^\x00-\x20\x7f#]+)?(?:#[^\x00-\x20\x7f]+)?")
+
+
+def _origin(page_url: str) -> str:
+    """``https://host[:port]`` of an http(s) page URL, or "" (then `urljoin` decides)."""
+    scheme, sep, rest = page_url.partition("://")
+    if not sep or scheme not in ("http", "https"):
+        return ""
+    host = rest.split("/", 1)[0]
+    if not host or any(c in host for c in "?#@\\") or host != host.strip():
+        return ""
+    return f"{scheme}://{host}"
 
 
 def plain_length(fragment: str) -> int:

@@ -98,16 +98,26 @@ class PostRenderer:
             record.interactions = "answer"
         page = self.page(post, rendered.page_html, record, entry)
         doc_bytes = json_bytes(document)
-        # the feed shows the whole post (timelines may get a teaser): absolute, kept aside
-        write_if_changed(feed_content_path(self.site, post.slug), absolute_urls(
-            rendered.page_html, self.site.post_url(post.slug)).encode(), atomic=self.atomic)
         write_if_changed(self.out / "posts" / post.slug / "index.html", page, atomic=self.atomic)
         write_if_changed(self.out / "ap" / "posts" / f"{post.slug}.json", doc_bytes,
                          atomic=self.atomic)
+        record.document_size = len(doc_bytes)
         record.digest = hashlib.sha256(page + doc_bytes).hexdigest()[:32]
         record.card = card_hash(record)
         record.written = True
         return record
+
+    def feed_html(self, source: str) -> str:
+        """A published post's whole HTML with absolute URLs, as its feed entry shows it
+        (timelines may get a teaser). Made again from the source for the few posts a feed
+        shows, instead of each post's render keeping a copy on disk for it."""
+        path = self.site.content_dir / source
+        post = parse_post(path.read_bytes().decode("utf-8"), path=path,
+                          static_dir=self.site.static_dir, shown=f"content/posts/{source}")
+        body = self.markup.render(post.body).page_html
+        if source.endswith(f"/{BUNDLE_INDEX}"):
+            body = rebase_links(body, f"/posts/{post.slug}/")
+        return absolute_urls(body, self.site.post_url(post.slug))
 
     def _excerpt(self, post: Post, page_html: str, first_paragraph: str) -> str:
         if post.title:
@@ -183,11 +193,6 @@ def page_description(post: Post, record: PostRecord) -> str:
     if post.content_warning:
         return f"Content warning: {post.content_warning}"
     return html.unescape(re.sub(r"<[^>]+>", "", record.excerpt_html)).strip()[:300]
-
-
-def feed_content_path(site: Site, slug: str) -> Path:
-    """Where a post's whole HTML, with absolute URLs, waits for the Atom feed."""
-    return site.cache_dir / "feed" / f"{slug}.html"
 
 
 # --- replies: the pulled data is sanitised again here, whoever wrote the file ---------------

@@ -48,3 +48,35 @@ def test_fedipress_builds_the_corpus(tmp_path):
     report = build_site(tmp_path / "fedipress", tmp_path / "out", version="test", jobs=1)
     assert report.posts == 3
     assert (tmp_path / "out" / "posts" / "post-000001" / "index.html").is_file()
+
+
+def test_shapes_corpus_is_deterministic_and_has_its_promised_shapes(tmp_path):
+    from bench import corpus_shapes
+
+    posts = corpus_shapes.write_corpus(4, tmp_path / "a", pelican_theme=False)
+    corpus_shapes.write_corpus(4, tmp_path / "b", pelican_theme=False)
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+    pool = corpus_shapes.tag_pool()
+    assert len(set(pool)) == corpus_shapes.TAG_POOL
+    for index in range(20):
+        post = corpus_shapes.make_post(index, pool)
+        assert 5 <= len(post.tags) <= 12 and set(post.tags) <= set(pool)
+        assert post.body.count("```") >= 4  # two code blocks at least
+        assert post.body.count("\n- ") >= 25 and "\n  - " in post.body  # a long, nested list
+        assert post.body.count("](/images/shot-") >= 3
+    for post in posts:  # every image a post shows is in every site's static files
+        for name in corpus_shapes.IMAGES:
+            if f"/images/{name}" in post.body:
+                assert (tmp_path / "a" / "fedipress" / "static" / "images" / name).is_file()
+                assert (tmp_path / "a" / "hugo" / "static" / "images" / name).is_file()
+
+
+def test_fedipress_builds_the_shapes_corpus(tmp_path):
+    from bench import corpus_shapes
+    from sitegen.build import build_site
+
+    corpus_shapes.write_corpus(3, tmp_path, pelican_theme=False)
+    report = build_site(tmp_path / "fedipress", tmp_path / "out", version="test", jobs=1)
+    assert report.posts == 3
+    page = (tmp_path / "out" / "posts" / "post-000001" / "index.html").read_text()
+    assert 'src="/images/shot-' in page and "<code class=\"language-" in page

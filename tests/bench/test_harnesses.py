@@ -80,3 +80,14 @@ def test_plot_writes_a_png_from_sitegen_results(tmp_path):
     out = tmp_path / "plot.png"
     assert plot.main([str(source), "--out", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sitegen_harness_cold_only_on_the_shapes_corpus_reports_cold_and_load(tmp_path):
+    out = tmp_path / "results.json"
+    code = sitegen.main(["--sizes", "4", "--reps", "1", "--only", "fedipress", "--cold-only",
+                         "--corpus", "shapes", "--work", str(tmp_path / "work"),
+                         "--json", str(out)])
+    assert code == 0
+    summary = json.loads(out.read_text())["sizes"]["4"]["fedipress"]
+    assert summary["cold"] > 0 and summary["cold_cpu"] > 0 and "load" in summary
+    assert "nochange" not in summary

@@ -159,3 +159,27 @@ def test_text_behind_a_content_warning_stays_out_of_page_and_feed_titles(site):
     titles = re.findall(r"<title>(.*)</title>", feed)
     assert not any("local election" in t or "politics" in t for t in titles)
     assert "A post from 4 May 2024" in titles
+
+
+@pytest.mark.parametrize("page_url", ["https://blog.example/posts/a-b/",
+                                      "http://127.0.0.1:8000/posts/x/",
+                                      "https://blog.example/sub/posts/x/"])
+def test_absolute_urls_agrees_with_urljoin_on_every_kind_of_link(page_url):
+    """The shortcut for root paths (`/images/a.png`) gives what urljoin gives, dot segments,
+    doubled slashes, params, empty queries and stray whitespace included."""
+    import html
+    import random
+    from urllib.parse import urljoin
+
+    from sitegen.presentation import absolute_urls
+
+    pieces = list("/.;?#&=ab %~_-:\t") + ["..", "//", "é", "&amp;", "http://x/", "mailto:a@b"]
+    rng = random.Random(7)
+    for _ in range(20000):
+        value = rng.choice(["/", "", "./", "../", "#", "?"]) + "".join(
+            rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        escaped = html.escape(value, quote=True)
+        fixed = urljoin(page_url, html.unescape(escaped))
+        shown = escaped if fixed == html.unescape(escaped) else html.escape(fixed, quote=True)
+        expected = f'<a href="{shown}">'
+        assert absolute_urls(f'<a href="{escaped}">', page_url) == expected, value
