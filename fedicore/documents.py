@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from fedicore.integrity import DATA_INTEGRITY_CONTEXT, MULTIKEY_CONTEXT
+from fedicore.integrity import DATA_INTEGRITY_CONTEXT, DID_CONTEXT, MULTIKEY_CONTEXT
 from fedicore.quotes import POLICY_CONTEXT
 from fedicore.vocab import ACTIVITY_JSON, AS_CONTEXT, PUBLIC, SECURITY_CONTEXT
 
@@ -112,8 +112,9 @@ def actor_document(info: ActorInfo) -> dict:
     if info.moved_to:
         doc["movedTo"] = info.moved_to
     if info.assertion_methods:  # the keys that sign object integrity proofs
-        doc["@context"] = [AS_CONTEXT, SECURITY_CONTEXT, MULTIKEY_CONTEXT,
-                           DATA_INTEGRITY_CONTEXT, EXTENSION_CONTEXT]
+        # Fedify's order; did/v1 defines `assertionMethod` (without it JSON-LD drops the keys)
+        doc["@context"] = [AS_CONTEXT, SECURITY_CONTEXT, DATA_INTEGRITY_CONTEXT, DID_CONTEXT,
+                           MULTIKEY_CONTEXT, EXTENSION_CONTEXT]
         doc["assertionMethod"] = list(info.assertion_methods)
     return doc
 

@@ -30,6 +30,7 @@ CRYPTOSUITE = "eddsa-jcs-2022"
 PROOF_TYPE = "DataIntegrityProof"
 DATA_INTEGRITY_CONTEXT = "https://w3id.org/security/data-integrity/v1"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
+DID_CONTEXT = "https://www.w3.org/ns/did/v1"  # defines `assertionMethod` for JSON-LD readers
 KEY_FRAGMENT = "#ed25519-key"
 _ED25519_PUB_PREFIX = b"\xed\x01"
 _ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"

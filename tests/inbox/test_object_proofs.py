@@ -4,12 +4,16 @@ third party forwards (its HTTP signature is not the actor's)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+
+import pytest
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from fedicore import integrity
 from inbox.storage.proofs import proof_of
+from tests.interop.conftest import _session_peer, peer  # noqa: F401 - fixtures
 from tests.support.remote import FakeFediverse, RemoteActor
 from tests.support.server import eventually
 
@@ -106,3 +110,13 @@ async def test_a_forwarded_proof_made_with_the_forwarders_own_key_is_refused(wor
         forged = signed_reply(bob, mallory_key, world.post_url())
         answer = await relay.post(world.client, world.alice_inbox, forged)
     assert answer.status_code == 401 and answer.json()["error"] == "actor_mismatch"
+
+
+@pytest.mark.interop
+async def test_proofs_the_fedify_peer_sends_verify_in_our_inbox(world, peer) -> None:  # noqa: F811
+    world.alice.extra = {"inbox": world.alice_inbox,
+                         "endpoints": {"sharedInbox": world.inbox.url("/v1/inbox")}}
+    sent = await asyncio.to_thread(peer.reply, world.post_url(), "<p>signed twice</p>")
+    recorded = await eventually(lambda: proof_of(world.inbox.db, sent["id"]), timeout=10)
+    assert recorded["result"] == "verified", recorded
+    assert recorded["verification_method"].startswith(peer.actor_url + "#")
