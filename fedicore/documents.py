@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from fedicore.integrity import DATA_INTEGRITY_CONTEXT, DID_CONTEXT, MULTIKEY_CONTEXT
 from fedicore.quotes import POLICY_CONTEXT
 from fedicore.vocab import ACTIVITY_JSON, AS_CONTEXT, PUBLIC, SECURITY_CONTEXT
 
@@ -63,6 +64,7 @@ class ActorInfo:
     webfinger: str | None = None  # FEP-2c59: "acct:user@host"
     also_known_as: Sequence[str] = ()
     moved_to: str | None = None
+    assertion_methods: Sequence[dict] = ()  # FEP-521a Multikeys (fedicore.integrity)
 
 
 def actor_document(info: ActorInfo) -> dict:
@@ -109,6 +111,11 @@ def actor_document(info: ActorInfo) -> dict:
         doc["alsoKnownAs"] = list(info.also_known_as)
     if info.moved_to:
         doc["movedTo"] = info.moved_to
+    if info.assertion_methods:  # the keys that sign object integrity proofs
+        # Fedify's order; did/v1 defines `assertionMethod` (without it JSON-LD drops the keys)
+        doc["@context"] = [AS_CONTEXT, SECURITY_CONTEXT, DATA_INTEGRITY_CONTEXT, DID_CONTEXT,
+                           MULTIKEY_CONTEXT, EXTENSION_CONTEXT]
+        doc["assertionMethod"] = list(info.assertion_methods)
     return doc
 
 

@@ -11,7 +11,8 @@ EXAMPLES: dict[str, list[str]] = {
     "init": ["fedipress init myblog --base-url https://blog.example --username me"],
     "new": ['fedipress new "Sunset over the harbour" --site myblog   # a draft',
             'fedipress new "" --site myblog --publish                # a short note'],
-    "keys": ["fedipress keys myblog            # once; back up myblog/.keys/"],
+    "keys": ["fedipress keys myblog            # once; back up myblog/.keys/",
+             "fedipress keys myblog --proof --force  # rotate the Ed25519 proof key, then build"],
     "build": ["fedipress build myblog", "fedipress build myblog --base-url https://preview.example"
               " --out preview"],
     "serve": ["fedipress serve myblog --watch   # http://127.0.0.1:8000, rebuilds on change"],

@@ -15,6 +15,9 @@ REQUESTS = Counter("fedipress_inbox_requests_total", "HTTP requests by route, me
 SIGNATURE_FAILURES = Counter("fedipress_inbox_signature_failures_total",
                              "Refused inbox deliveries by reason (signature codes, blocked, json ...)",
                              ["reason"])
+PROOFS_CHECKED = Counter("fedipress_inbox_object_proofs_total",
+                         "Object integrity proofs (FEP-8b32) on stored deliveries, by result",
+                         ["result"])
 ACTIVITIES = Counter("fedipress_inbox_activities_total", "Accepted deliveries by type and freshness",
                      ["type", "result"])
 QUEUE_DEPTH = Gauge("fedipress_inbox_queue_depth", "Items waiting, by queue", ["queue"])

@@ -22,6 +22,7 @@ from fedicore.httpsig import HttpRequest, SignatureFailure, check_without_key, p
 from inbox.activity_json import JsonProblem, parse_activity
 from inbox.fetcher import FetchFailure, Fetcher, RemoteKey, SigningKey
 from inbox.handlers.common import same_origin
+from inbox.proofs import ProofOutcome, check_proof, has_proof
 
 log = logging.getLogger("inbox.verification")
 
@@ -53,6 +54,8 @@ class Skipped:
 class Verified:
     activity: dict[str, Any]
     key: RemoteKey
+    proof: ProofOutcome | None = None  # what its object integrity proof came to, if it had one
+    forwarded: bool = False  # signed by another than its actor, accepted on its proof
 
 
 DomainBlocked = Callable[[str], Awaitable[bool]]
@@ -151,10 +154,22 @@ async def verify_delivery(
     activity = parse_activity(req.body)
     if isinstance(activity, JsonProblem):
         return Refusal(400, "invalid_activity", activity.detail, activity.reason)
-    if activity["actor"] != key.owner:
+    forwarded = activity["actor"] != key.owner
+    if forwarded and not has_proof(activity):
         return Refusal(401, "actor_mismatch", "the activity's actor is not the signer", "actor_mismatch")
     if not same_origin(activity["id"], activity["actor"]):
         # Refused before anything is stored: a stored foreign id would shadow the real
         # activity of whoever owns that id (its later delivery looked like a duplicate).
         return Refusal(400, "foreign_id", "the activity's id is not on its actor's host", "foreign_id")
-    return Verified(activity=activity, key=key)
+    if forwarded:  # FEP-8b32: a third party may pass on what the actor signed (inbox.proofs)
+        actor_domain = domain_of_url(activity["actor"])
+        if actor_domain is None or await domain_blocked(actor_domain):
+            return Refusal(403, "blocked", f"{actor_domain} is blocked", "blocked")
+    if not has_proof(activity):
+        return Verified(activity=activity, key=key)
+    proof = await check_proof(activity, fetcher=fetcher, signer=signer,
+                              actor=None if forwarded else key.actor)
+    if forwarded and not proof.verified:
+        return Refusal(401, "actor_mismatch", "the activity's actor is not the signer, and its "
+                       f"proof does not verify ({proof.detail})", "actor_mismatch")
+    return Verified(activity=activity, key=key, proof=proof, forwarded=forwarded)

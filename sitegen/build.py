@@ -23,7 +23,9 @@ import msgspec
 from fedicore.errors import FedipressError
 from sitegen import content_types, tombstones
 from sitegen.config import CONFIG_NAME, load_site
+from fedicore import integrity
 from sitegen.federation import ensure_keys, site_documents, theme_assets
+from sitegen.proofs import ensure_proof_key
 from sitegen.listings import Layout, PageJob, pack_jobs, write_pages, write_pages_in_worker
 from sitegen.mentions import load_targets, mentions_key
 from sitegen.manifest import (OUTPUT_TOKEN, Manifest, PostRecord, PostStamps, bundle_of,
@@ -86,8 +88,12 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
         public_pem, new_key = ensure_keys(site)
         key_stamp = stamp(site.key_path)
     stamps[".keys/private.pem"] = key_stamp
+    proof_key, new_proof_key = ensure_proof_key(site)  # Ed25519: cheap to load
+    stamps[".keys/ed25519.pem"] = stamp(site.proof_key_path)
+    multikey = integrity.multikey(proof_key.public_key())
     options = options_key(out_dir, base_url)
     global_key = _hash(version, options, drafts, (root / CONFIG_NAME).read_bytes(), public_pem,
+                       multikey,  # every proof changes with the key
                        (root / "content" / "about.md").is_file(),  # the nav on every page
                        sorted((k, v) for k, v in stamps.items() if "templates" in k))
     # The output holds the token of the build that wrote it; any other (deleted, emptied, an
@@ -163,7 +169,7 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
             remove_output(out_dir, path)
 
         discovery = site_documents(renderer, public_pem, post_count=len(published),
-                                   version=version)
+                                   version=version, proof_key=proof_key)
         for path, data in discovery.items():
             write_if_changed(out_dir / path, data)
         if "about/index.html" not in discovery:
@@ -190,7 +196,7 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
                        written=sum(1 for r in rendered if r.written),
                        pages=len(pending), drafts=drafts,
                        scheduled=sum(1 for r in records.values() if not r.written) - drafts,
-                       new_key=new_key, warnings=warnings, seconds=time.perf_counter() - started)
+                       new_key=new_key or new_proof_key, warnings=warnings, seconds=time.perf_counter() - started)
 
 
 _PLACE = attrgetter("slug", "published", "written", "pinned", "tags",

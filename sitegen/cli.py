@@ -147,18 +147,20 @@ def new_command(title: str, site_dir: Path, publish: bool) -> None:
 @click.command("keys")
 @site_argument
 @click.option("--force", is_flag=True, help="Replace an existing key (followers must refetch).")
-def keys_command(directory: Path, force: bool) -> None:
+@click.option("--proof", is_flag=True,
+              help="The Ed25519 key of object integrity proofs instead (docs/signatures.md).")
+def keys_command(directory: Path, force: bool, proof: bool) -> None:
     """Make the blog actor's RSA-2048 key pair in DIRECTORY/.keys/ (mode 600)."""
-    from fedicore.keys import generate_rsa_keypair, write_private_key
+    from fedicore.keys import generate_ed25519_keypair, generate_rsa_keypair, write_private_key
     from sitegen.config import CONFIG_NAME
 
     if not (directory / CONFIG_NAME).is_file():
         raise ConfigError(f"no {CONFIG_NAME} here (run `fedipress init {directory}`)",
                           path=str(directory))
-    path = directory / ".keys" / "private.pem"
+    path = directory / ".keys" / ("ed25519.pem" if proof else "private.pem")
     if path.exists() and not force:
         raise FedipressError("a key already exists (use --force to replace it)", path=str(path))
-    private_pem, _public = generate_rsa_keypair(2048)
+    private_pem, _public = generate_ed25519_keypair() if proof else generate_rsa_keypair(2048)
     write_private_key(path, private_pem)
     click.echo(f"wrote {path}")
 

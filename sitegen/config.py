@@ -124,6 +124,11 @@ class Site:
         return self.root / ".keys" / "private.pem"
 
     @property
+    def proof_key_path(self) -> Path:
+        """The Ed25519 key of object integrity proofs (sitegen.proofs), beside the RSA key."""
+        return self.root / ".keys" / "ed25519.pem"
+
+    @property
     def cache_dir(self) -> Path:
         return self.root / ".fedipress-cache"
 

@@ -11,6 +11,7 @@ from fedicore import documents
 from fedicore.errors import FedipressError
 from sitegen.config import Site
 from sitegen.posts import media_type
+from sitegen.proofs import assertion_methods
 from sitegen.render import PostRenderer, json_bytes
 
 
@@ -32,7 +33,7 @@ def ensure_keys(site: Site) -> tuple[str, bool]:
 
 
 def site_documents(renderer: PostRenderer, public_pem: str, *, post_count: int,
-                   version: str) -> dict[str, bytes]:
+                   version: str, proof_key=None) -> dict[str, bytes]:
     """Output path -> bytes for every discovery document."""
     site = renderer.site
     config = site.config
@@ -58,6 +59,7 @@ def site_documents(renderer: PostRenderer, public_pem: str, *, post_count: int,
         discoverable=config.discoverable, tags=tags, indexable=config.indexable,
         attribution_domains=attribution_domains(site), webfinger=f"acct:{site.acct}",
         also_known_as=list(config.also_known_as), moved_to=config.moved_to,
+        assertion_methods=assertion_methods(site, proof_key) if proof_key else (),
     )
     jrd = documents.webfinger_jrd(acct=site.acct, actor_id=site.actor_id,
                                   profile_url=f"{site.base_url}/")

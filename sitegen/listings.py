@@ -20,6 +20,7 @@ from fedicore.vocab import PUBLIC
 from sitegen.config import Site
 from sitegen.manifest import PostRecord
 from sitegen.output import write_if_changed
+from sitegen.proofs import signed_outbox_page
 from sitegen.render import PostRenderer, json_bytes
 
 
@@ -279,10 +280,13 @@ def render_page(renderer: PostRenderer, job: PageJob) -> bytes:
     if job.kind == "outbox_page":
         number, is_last = job.params
         items = [create_item(_document_bytes(out, p.slug)) for p in reversed(job.posts)]
-        return json_bytes(documents.ordered_collection_page(
+        page = documents.ordered_collection_page(
             _outbox_page_url(site, number), part_of=outbox_id, items=items,
             next=_outbox_page_url(site, number - 1) if number > 1 else None,
-            prev=None if is_last else _outbox_page_url(site, number + 1)))
+            prev=None if is_last else _outbox_page_url(site, number + 1))
+        if renderer.proof_key is not None:
+            page = signed_outbox_page(site, renderer.proof_key, page)
+        return json_bytes(page)
     if job.kind == "outbox":
         count, total_pages = job.params
         return json_bytes(documents.ordered_collection(

@@ -288,6 +288,8 @@ def is_up_to_date(site_root: Path, out_dir: Path, base_url: str | None, version:
         return False
     if stamps.next_due is not None and time.time() >= stamps.next_due:
         return False
+    if not (site_root / ".keys" / "ed25519.pem").exists():
+        return False  # a site built before proofs: the build makes its proof key
     if not stamps.output_token or read_output_token(out_dir) != stamps.output_token:
         return False  # the output folder is not the one the manifest describes
     for name, recorded in stamps.inputs.items():

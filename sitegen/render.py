@@ -26,6 +26,7 @@ from sitegen.mentions import load_targets, mentions_key
 from sitegen.output import write_if_changed
 from sitegen.posts import BUNDLE_INDEX, Post, iso, media_type, parse_post, rebase_links
 from sitegen.presentation import absolute_urls, present
+from sitegen.proofs import load_proof_key, sign_document
 from sitegen.theme import environment, site_context
 
 
@@ -57,6 +58,8 @@ class PostRenderer:
         self.bio = self.markup.render(site.config.bio) if site.config.bio else None
         self.context = site_context(site, self.bio.page_html if self.bio else "")
         self.template = self.env.get_template("post.html")
+        self.proof_key = (load_proof_key(site) if site.proof_key_path.exists()
+                          else None)  # FEP-8b32 proofs (sitegen.proofs)
 
     def render(self, source: SourceFile, now: float,
                interactions: dict[str, object]) -> PostRecord:
@@ -96,6 +99,8 @@ class PostRenderer:
         if post.in_reply_to:  # re-rendered at each build: who it answers comes from a pull
             address_answer(document, answered_author(post.in_reply_to, interactions))
             record.interactions = "answer"
+        if self.proof_key is not None:
+            document = sign_document(self.site, self.proof_key, document)
         page = self.page(post, rendered.page_html, record, entry)
         doc_bytes = json_bytes(document)
         write_if_changed(self.out / "posts" / post.slug / "index.html", page, atomic=self.atomic)

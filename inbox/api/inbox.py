@@ -18,11 +18,12 @@ from litestar.params import FromPath
 
 from inbox.api.http import ApiError, DeliveryRequest, mention_of, read_body, signature_request
 from inbox.fetcher import SigningKey
-from inbox.metrics import ACTIVITIES_BY, SIGNATURE_FAILURES
+from inbox.metrics import ACTIVITIES_BY, PROOFS_CHECKED, SIGNATURE_FAILURES
 from inbox.storage.actors import LocalActor, was_removed
 from inbox.storage.group_commit import ReceivedActivity
 from inbox.storage.activities import knows_remote_actor
-from inbox.verification import Refusal, Skipped, verify_delivery
+from inbox.storage.proofs import record_proof
+from inbox.verification import Refusal, Skipped, Verified, verify_delivery
 
 log = logging.getLogger("inbox.receive")
 
@@ -112,9 +113,23 @@ async def receive(request: Request, local: LocalActor | None) -> int:
         raise ApiError(503, "overloaded", "the activity could not be stored; retry later",
                        headers={"Retry-After": "30"}) from None
     ACTIVITIES_BY.inc(row.type if row.type in COUNTED_TYPES else "other", "new" if new else "duplicate")
+    if new and verified.proof is not None:
+        await _record_proof(state, activity["id"], verified, now)
     if new:
         state.processor.wake()
     return ACCEPTED
+
+
+async def _record_proof(state, activity_id: str, verified: Verified, now: float) -> None:
+    proof = verified.proof
+    assert proof is not None
+    PROOFS_CHECKED.labels(result=proof.result).inc()
+    try:
+        await record_proof(state.db, activity_id, result=proof.result, detail=proof.detail,
+                           verification_method=proof.verification_method,
+                           forwarded=verified.forwarded, now=now)
+    except Exception as exc:  # the activity is stored; its proof note is not worth a retry
+        log.error("could not record a proof check", extra={"error": repr(exc)})
 
 
 async def local_actor(state, segment: str) -> LocalActor:

@@ -29,6 +29,7 @@ from fedicore.errors import FedipressError
 from fedicore.vocab import PUBLIC
 from sitegen.config import Site, load_site
 from sitegen.manifest import load_manifest
+from sitegen.proofs import load_proof_key, sign_activity
 from sitegen.social.client import InboxClient
 
 STATE_PATH = Path(".fedipress") / "published.json"
@@ -308,8 +309,11 @@ def publish_site(root: Path, *, out: Path | None = None, dry_run: bool = False,
     client = client or InboxClient(site)
     try:
         outbox = client.actor_path("/outbox")
+        proof_key = load_proof_key(site) if site.proof_key_path.exists() else None
         for action in actions:
-            answer = client.post(outbox, action.activity)
+            activity = action.activity if proof_key is None else \
+                sign_activity(site, proof_key, action.activity, now)  # FEP-8b32
+            answer = client.post(outbox, activity)
             if answer.status not in (200, 201, 202):
                 report.failure = (f"{action.line()}: HTTP {answer.status} "
                                   f"{answer.error_line()}")

@@ -14,10 +14,10 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import {
-  createFederation, generateCryptoKeyPair, MemoryKvStore,
+  createFederation, generateCryptoKeyPair, MemoryKvStore, verifyObject,
 } from "@fedify/fedify";
 import {
-  Accept, Activity, Announce, Create, Delete, Endpoints, Follow, Like, Mention, Note,
+  Accept, Activity, Announce, Object as APObject, Create, Delete, Endpoints, Follow, Like, Mention, Note,
   PUBLIC_COLLECTION, Person, Tombstone, Undo, Update,
 } from "@fedify/fedify/vocab";
 
@@ -200,6 +200,16 @@ const routes = {
     if (!follow) throw new ControlError(409, "not_following", target.id.href);
     follows.delete(target.id.href);
     return await send(ctx, [target], new Undo({ id: newId("undos"), actor: me(ctx), object: follow }));
+  },
+  // FEP-8b32: verify the object integrity proofs of a document (fetched from `url`, or the
+  // `document` given, e.g. a mirrored copy) the way Fedify does for what it receives.
+  "POST /control/verify-object": async (body) => {
+    const ctx = ctxFor();
+    const doc = body.document ?? (await ctx.documentLoader(need(body, "url"))).document;
+    const options = { documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader };
+    const proofs = Array.isArray(doc.proof) ? doc.proof.length : doc.proof == null ? 0 : 1;
+    const obj = await verifyObject(APObject, doc, options);
+    return { verified: obj != null, proofs, type: obj == null ? null : obj.constructor.name };
   },
   "POST /control/like": async (body) => {
     const ctx = ctxFor();

@@ -88,6 +88,11 @@ class Peer:
     def delete(self, note_id: str) -> dict:
         return self.control("delete", {"id": note_id})
 
+    def verify_object(self, url: str | None = None, document: dict | None = None) -> dict:
+        """Fedify's own FEP-8b32 verification of a document at ``url`` or given whole."""
+        body = {"url": url} if document is None else {"document": document}
+        return self.control("verify-object", body)
+
     def send(self, inbox: str, activity: dict) -> dict:
         return self.control("send", {"inbox": inbox, "activity": activity})
 
