@@ -70,10 +70,12 @@ def diagnose(visit: Visit) -> Report:
         actor = None
         if not focused:
             check_tls(report, base, "site")
-            actor = check_site(report, http, base)
+            if site and _origin(site.inbox_base) != _origin(base):
+                check_tls(report, site.inbox_base, "inbox")
+            actor = check_site(report, http, base, site.actor_id if site else None)
         inbox_base = site.inbox_base if site else (
             _origin(actor["inbox"]) if actor and isinstance(actor.get("inbox"), str) else None)
-        if not focused and inbox_base and _origin(inbox_base) != _origin(base):
+        if not focused and not site and inbox_base and _origin(inbox_base) != _origin(base):
             check_tls(report, inbox_base, "inbox")
         if actor is not None:
             handle = site.handle if site else f"@{actor.get('preferredUsername')}@{urlsplit(base).netloc}"

@@ -48,22 +48,40 @@ def fix_for(check: str, message: str) -> str:
     return "rebuild (fedipress build) and deploy again; if it stays, report it with this output"
 
 
-def check_site(report: Report, client: httpx.Client, base: str) -> dict[str, Any] | None:
-    """Add ``check``'s findings (with fixes); return the actor document when it was readable."""
+AP_TYPES = ("application/activity+json", "application/ld+json")
+
+
+def check_site(report: Report, client: httpx.Client, base: str,
+               actor_url: str | None = None) -> dict[str, Any] | None:
+    """Add ``check``'s findings (with fixes); return the actor document when it was readable.
+    ``actor_url`` (known from the site folder) is looked at even when WebFinger fails, which
+    stops ``check`` before the actor."""
     found = check_documents(url_fetcher(client), base, check_types=True,
                             negotiate=negotiating_fetcher(client))
-    actor_url = None
+    checked = None
     for f in found:
         report.add("site", f.ok, f"{f.check}: {f.message}", fix_for(f.check, f.message), url=f.url)
-        if f.check == "actor" and f.ok:
-            actor_url = f.url
-    if actor_url is None:
+        if f.check == "actor":
+            checked = f.url if f.ok else ""
+    if checked == "" or (checked is None and actor_url is None):
         return None
-    got = url_fetcher(client)(actor_url)
+    got = url_fetcher(client)(checked or actor_url or "")
     try:
-        actor = json.loads(got.body)
+        actor = json.loads(got.body) if got.status == 200 else None
     except ValueError:
-        return None
+        actor = None
+    if checked is None:  # check never reached the actor: say what a server would meet there
+        media = got.headers.get("content-type", "").split(";")[0].strip().lower()
+        if got.status != 200:
+            message = f"HTTP {got.status}" if got.status else \
+                f"could not fetch: {got.body.decode(errors='replace')}"
+            report.add("site", False, f"actor: {message}", fix_for("actor", message), url=actor_url)
+            return None
+        if media not in AP_TYPES:
+            message = f"served as {got.headers.get('content-type')!r}, expected {AP_TYPES[0]}"
+            report.add("site", False, f"actor: {message}", fix_for("actor", message), url=actor_url)
+        else:
+            report.add("site", True, f"actor: served as {media}", url=actor_url)
     return actor if isinstance(actor, dict) else None
 
 

