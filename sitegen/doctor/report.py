@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass(frozen=True)
 class Finding:
-    """One thing looked at. ``ok`` None: not looked at (``what`` says why)."""
+    """One thing looked at. ``ok`` None: information, or not looked at (``what`` says why)."""
 
     area: str
     ok: bool | None
@@ -47,7 +47,7 @@ class Report:
                            "sections": self.sections}, indent=2)
 
 
-MARKS = {True: "ok  ", False: "FAIL", None: "skip"}
+MARKS = {True: "ok  ", False: "FAIL", None: "info"}
 
 
 def render_text(report: Report) -> str:

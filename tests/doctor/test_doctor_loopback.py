@@ -95,3 +95,80 @@ async def test_a_skewed_clock_is_measured_and_explains_the_refused_signature(tmp
     [trip] = [f for f in report.findings if f.area == "round trip"]
     assert trip.ok is False and "HTTP 401" in trip.what and "fix the clock first" in trip.fix
     assert report.exit_code == 1
+
+
+async def fedipress(world, *args: str):
+    def run():
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    result = await world.call(run)
+    return result.exit_code, result.stdout, result.stderr
+
+
+async def test_a_blocked_host_is_named_with_the_block_and_how_to_lift_it(tmp_path):
+    import httpx
+
+    from tests.support.remote import FakeFediverse
+
+    async with site_world(tmp_path) as world, FakeFediverse() as remote, \
+            httpx.AsyncClient(timeout=10) as http:
+        await world.call(register_site, world.root)
+        host = remote.base.split("://", 1)[1]
+        code, out, err = await fedipress(world, "block", host, "--site", str(world.root))
+        assert code == 0, err
+        bob = remote.actor("bob")
+        refused = await bob.post(http, world.inbox.url(f"/v1/{world.mention}/inbox"),
+                                 bob.follow(f"{world.base_url}/ap/actor.json"))
+        assert refused.status_code == 403  # the block is real: bob cannot follow
+        code, out, _ = await fedipress(world, "doctor", str(world.root), "--host", host)
+        print(out)
+        assert code == 1
+        assert f"anyone on {host} is blocked: actor block matched @*@*.{host}" in out
+        assert "fix: it is on this blog's own block list: lift it in `fedipress desk`" in out
+        code, out, _ = await fedipress(world, "doctor", str(world.root), "--peer", bob.handle, "--json")
+        data = json.loads(out)
+        assert code == 1 and data["healthy"] is False
+        [block] = [f for f in data["findings"] if f["ok"] is False and "blocked" in f["what"]]
+        assert block["what"].startswith(f"{bob.handle} is blocked")
+
+
+async def test_a_failing_follower_shows_its_attempts_status_codes_and_next_retry(tmp_path):
+    import httpx
+
+    from sitegen.social import publish_site
+    from tests.social.site_world import write_post
+    from tests.support.remote import FakeFediverse
+    from tests.support.server import eventually
+
+    async with site_world(tmp_path) as world, FakeFediverse() as remote, \
+            httpx.AsyncClient(timeout=10) as http:
+        await world.call(register_site, world.root)
+        await world.call(publish_site, world.root, mark_only=True, allow_private=True)
+        bob = remote.actor("bob")
+        answer = await bob.post(http, world.inbox.url(f"/v1/{world.mention}/inbox"),
+                                bob.follow(f"{world.base_url}/ap/actor.json"))
+        assert answer.status_code == 202
+        await eventually(lambda: remote.delivered("Accept"), timeout=10, message="no Accept")
+        remote.inbox_status = 500
+        write_post(world.root, "second", title="Second", body="Again.")
+        world.build()
+        await world.call(publish_site, world.root, allow_private=True)
+        await eventually(lambda: world.inbox.count("deliveries", "last_status = 500"), timeout=10,
+                         message="the Create was never tried")
+        code, out, _ = await fedipress(world, "doctor", str(world.root), "--peer", bob.handle)
+        print(out)
+    assert code == 1
+    host = remote.base.split("://", 1)[1]
+    assert f"{bob.handle} follows the blog since" in out
+    assert f"FAIL {host} failed the last 1 deliveries (last error: HTTP 500)" in out
+    assert f"FAIL Create to {bob.shared_inbox}: pending after 1 attempt, last answer HTTP 500; next retry" in out
+    assert f"{host} last delivered a signed activity to the blog" in out
+    assert "no block applies" in out
+
+
+async def test_usage_mistakes_exit_2_with_one_line(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["doctor", str(tmp_path)])
+    assert result.exit_code == 2 and "not a site folder" in result.stderr
+    result = runner.invoke(cli, ["doctor", "https://blog.example", "--peer", "@a@b.example",
+                                 "--host", "b.example"])
+    assert result.exit_code == 2 and "not both" in result.stderr
