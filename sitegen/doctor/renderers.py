@@ -31,6 +31,8 @@ class _Text(HTMLParser):
         self.href: str | None = None
         self.link_text: list[str] = []
         self.links: list[str] = []
+        self.plain_links: list[str] = []  # not a mention or hashtag: what a link card may use
+        self.tagged = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("p", "div", "blockquote", "ul", "ol", "h1", "h2", "h3", "h4", "pre"):
@@ -44,8 +46,11 @@ class _Text(HTMLParser):
         elif tag in ("strong", "b"):
             self.out.append("*")
         elif tag == "a":
-            self.href = dict(attrs).get("href") or ""
+            found = dict(attrs)
+            self.href = found.get("href") or ""
             self.link_text = []
+            marks = f"{found.get('class') or ''} {found.get('rel') or ''}".lower().split()
+            self.tagged = bool({"mention", "hashtag", "tag", "u-url"} & set(marks))
         elif tag == "img":
             self.out.append(f"[image: {dict(attrs).get('alt') or 'no description'}]")
 
@@ -58,6 +63,8 @@ class _Text(HTMLParser):
                 self.out.append(f" <{self.href}>")
             if self.href:
                 self.links.append(self.href)
+                if not self.tagged and not text.startswith(("@", "#")):
+                    self.plain_links.append(self.href)
             self.href = None
         elif tag in ("p", "div", "blockquote", "h1", "h2", "h3", "h4", "pre"):
             self.out.append("\n\n")
@@ -66,6 +73,13 @@ class _Text(HTMLParser):
         if self.href is not None:
             self.link_text.append(data)
         self.out.append(data)
+
+
+def card_links(fragment: str | None) -> list[str]:
+    """Links a server may make a preview card of: not mentions, not hashtags."""
+    parser = _Text()
+    parser.feed(fragment or "")
+    return parser.plain_links
 
 
 def as_text(fragment: str | None) -> tuple[str, list[str]]:
@@ -105,7 +119,7 @@ def view(renderer: str, doc: dict[str, Any]) -> str:
     kind = doc.get("type")
     name = _plain(doc.get("name"))
     summary = _plain(doc.get("summary"))
-    content, links = as_text(doc.get("content"))
+    content, _ = as_text(doc.get("content"))
     url = doc.get("url") if isinstance(doc.get("url"), str) else doc.get("id", "")
     media = _attachments(doc)
     if renderer == "Mastodon":
@@ -113,7 +127,8 @@ def view(renderer: str, doc: dict[str, Any]) -> str:
             body = "\n\n".join(p for p in (f"## {name}" if name else "", summary, url) if p)
             return body + "\n[the post's text is not shown: Mastodon shows an " \
                 f"{kind} as its title, summary and link]" + media
-        card = f"\n[link preview card for {links[-1]}]" if links and not media else ""
+        plain_links = card_links(doc.get("content"))
+        card = f"\n[link preview card for {plain_links[0]}]" if plain_links and not media else ""
         body = content + media + card
         return _fold(summary, body) if summary else body
     if renderer == "GoToSocial":
@@ -139,9 +154,9 @@ def form_of(doc: dict[str, Any]) -> str:
         return "a Note behind a content warning"
     if doc.get("type") == "Article":
         return "an Article (title, teaser as summary, the whole post as content)"
-    text, links = as_text(doc.get("content"))
-    if links and doc.get("url") in links and len(text) < 1200:
-        return "a Note, title and teaser with a link (or a short post that links itself)"
+    _, links = as_text(doc.get("content"))
+    if doc.get("url") in links:
+        return "a Note teaser: title, teaser and a link to the whole post"
     return "a Note with the whole text"
 
 
