@@ -172,3 +172,23 @@ async def test_usage_mistakes_exit_2_with_one_line(tmp_path):
     result = runner.invoke(cli, ["doctor", "https://blog.example", "--peer", "@a@b.example",
                                  "--host", "b.example"])
     assert result.exit_code == 2 and "not both" in result.stderr
+
+
+async def test_a_server_reading_the_followers_collection_is_remembered_per_host(tmp_path):
+    import httpx
+
+    async with site_world(tmp_path) as world:
+        await world.call(register_site, world.root)
+        code, out, _ = await fedipress(world, "doctor", str(world.root), "--host", "social.example")
+        assert "the inbox never saw social.example deliver to the blog or read from it" in out
+        agent = "http.rb/5.1.1 (Mastodon/4.2.0; +https://social.example/)"
+        async with httpx.AsyncClient() as http:
+            for _ in range(3):
+                answer = await http.get(world.inbox.url(f"/v1/{world.mention}/followers"),
+                                        headers={"User-Agent": agent})
+                assert answer.status_code == 200
+        code, out, _ = await fedipress(world, "doctor", str(world.root), "--host", "social.example")
+        print(out)
+        assert "social.example last read the blog's followers collection" in out
+        assert "(once since" in out  # one write a minute: the other two wait in memory
+        assert code == 0
