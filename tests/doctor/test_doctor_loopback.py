@@ -192,3 +192,31 @@ async def test_a_server_reading_the_followers_collection_is_remembered_per_host(
         assert "social.example last read the blog's followers collection" in out
         assert "(once since" in out  # one write a minute: the other two wait in memory
         assert code == 0
+
+
+async def test_a_blog_that_approves_followers_by_hand_is_told_where_follows_wait(tmp_path):
+    import re
+
+    async with site_world(tmp_path) as world:
+        config = world.root / "fedipress.toml"
+        config.write_text(re.sub(r"(?m)^(username = .*)$", r"\1\nmanually_approves_followers = true",
+                                 config.read_text()))
+        world.build()
+        await world.call(register_site, world.root)
+        report = await doctor(world)
+        print(render_text(report))
+        [accept] = [f for f in report.problems if f.area == "round trip"]
+        assert accept.what.startswith("accept: the Follow waits in your queue")
+        instance = world.inbox.url("/actor")
+        assert await world.inbox.count("inbox_items", "author = ?", (instance,)) == 0  # cleaned up
+        assert await world.inbox.count("followers", "follower_id = ?", (instance,)) == 0
+
+
+async def test_a_blog_the_inbox_does_not_know_is_told_to_register(tmp_path):
+    async with site_world(tmp_path) as world:
+        report = await doctor(world)
+    print(render_text(report))
+    [reach] = [f for f in report.problems if f.area == "inbox"]
+    assert "does not know" in reach.what and reach.fix.startswith("register the blog")
+    [trip] = [f for f in report.findings if f.area == "round trip"]
+    assert trip.ok is False and "HTTP 404" in trip.what and "fedipress register" in trip.fix
