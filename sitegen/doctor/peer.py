@@ -145,7 +145,7 @@ def _sightings(report: Report, sightings: list[dict[str, Any]], host: str, now: 
              "fetch": "read the blog's followers collection"}
     for s in sightings:
         report.add(AREA, True, f"{host} last {words.get(s['kind'], s['kind'])} "
-                   f"{when(s['last_at'], now)} ({_times(s['times'])} since {when(s['first_at'], now)})")
+                   f"{when(s['last_at'], now)}; {_times(s['times'])} since {when(s['first_at'], now)}")
     if not sightings:
         report.add(AREA, None, f"the inbox never saw {host} deliver to the blog or read from it "
                    "(the actor document is a static file: your web host's access log shows who "

@@ -190,7 +190,7 @@ async def test_a_server_reading_the_followers_collection_is_remembered_per_host(
         code, out, _ = await fedipress(world, "doctor", str(world.root), "--host", "social.example")
         print(out)
         assert "social.example last read the blog's followers collection" in out
-        assert "(once since" in out  # one write a minute: the other two wait in memory
+        assert "; once since" in out  # one write a minute: the other two wait in memory
         assert code == 0
 
 
