@@ -46,20 +46,22 @@ class PendingAccepts:
     """Follow ids the doctor waits on -> the future its Accept (or Reject) resolves."""
 
     def __init__(self) -> None:
-        self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._waiting: dict[str, tuple[str, asyncio.Future[dict[str, Any]]]] = {}
 
-    def expect(self, follow_id: str) -> asyncio.Future[dict[str, Any]]:
+    def expect(self, follow_id: str, followed: str) -> asyncio.Future[dict[str, Any]]:
+        """Wait for the answer of ``followed`` (only that actor's) to the Follow ``follow_id``."""
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._waiting[follow_id] = future
+        self._waiting[follow_id] = (followed, future)
         return future
 
     def forget(self, follow_id: str) -> None:
         self._waiting.pop(follow_id, None)
 
     def answered(self, activity: dict[str, Any], signer: str) -> bool:
-        """An Accept or Reject arrived (signature verified by ``signer``); True if awaited."""
-        future = self._waiting.get(id_of(activity.get("object")) or "")
-        if future is None or future.done():
+        """An Accept or Reject arrived, its signature verified by ``signer``, a key of the
+        activity's actor; True if it is the awaited answer of the followed actor."""
+        followed, future = self._waiting.get(id_of(activity.get("object")) or "", ("", None))
+        if future is None or future.done() or activity.get("actor") != followed:
             return False
         future.set_result({"type": activity.get("type"), "actor": activity.get("actor"),
                            "signer": signer})
@@ -110,7 +112,7 @@ class RoundTrip:
         follow = {"@context": AS_CONTEXT, "id": f"{self.instance.id}/doctor/follow/{token}",
                   "type": "Follow", "actor": self.instance.id, "object": actor_url}
         pending: PendingAccepts = self.state.doctor_accepts
-        answer = pending.expect(follow["id"])
+        answer = pending.expect(follow["id"], actor_url)
         try:
             if not await self._post("follow", sender, inbox, follow):
                 return
