@@ -220,3 +220,15 @@ async def test_a_blog_the_inbox_does_not_know_is_told_to_register(tmp_path):
     assert "does not know" in reach.what and reach.fix.startswith("register the blog")
     [trip] = [f for f in report.findings if f.area == "round trip"]
     assert trip.ok is False and "HTTP 404" in trip.what and "fedipress register" in trip.fix
+
+
+async def test_a_url_alone_gets_the_public_checks_and_says_the_round_trip_needs_the_folder(tmp_path):
+    async with site_world(tmp_path) as world:
+        await world.call(register_site, world.root)
+        code, out, _ = await fedipress(world, "doctor", world.base_url, "--json")
+    data = json.loads(out)
+    assert code == 0 and data["healthy"] is True
+    areas = {f["area"] for f in data["findings"]}
+    assert {"site", "inbox", "clock"} <= areas
+    [trip] = [f for f in data["findings"] if f["area"] == "round trip"]
+    assert trip["ok"] is None and "give the site folder" in trip["what"]
