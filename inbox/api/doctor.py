@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -24,8 +23,6 @@ from inbox.doctor.peer import peer_report
 from inbox.doctor.round_trip import RoundTrip
 from inbox.storage.actors import get_actor
 from inbox.verification import Refusal, verify_signed_request
-
-log = logging.getLogger("inbox.doctor")
 
 
 async def _owned(request: Request, actor: str):

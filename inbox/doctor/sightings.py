@@ -8,7 +8,7 @@ host costs one small upsert a minute, and nothing on the hot path waits for more
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 from inbox.storage import doctor as store
@@ -21,17 +21,16 @@ _AGENT_HOST = re.compile(r"\+?https?://([A-Za-z0-9.-]+(?::[0-9]{1,5})?)")
 _KEY_ID = re.compile(r'keyId="([^"]+)"')
 
 
-def host_of_request(headers: dict[str, str] | object) -> tuple[str | None, str | None]:
+def host_of_request(headers: Mapping[str, str]) -> tuple[str | None, str | None]:
     """(host, what said so) of a GET: the Signature's keyId, else the User-Agent's own URL.
     What the request *says*: the doctor reports it as a claim."""
-    get = getattr(headers, "get")
-    signature = get("signature") or ""
+    signature = headers.get("signature") or ""
     found = _KEY_ID.search(signature)
     if found:
         host = urlsplit(found.group(1)).netloc.lower()
         if host:
             return host, f"keyId {found.group(1)}"[:300]
-    agent = get("user-agent") or ""
+    agent = headers.get("user-agent") or ""
     found = _AGENT_HOST.search(agent)
     if found:
         return found.group(1).lower(), f"User-Agent {agent}"[:300]

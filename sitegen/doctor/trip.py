@@ -51,8 +51,15 @@ def run_trip(report: Report, client: Any, *, wait: float, skew: float | None) ->
     steps = answer.data.get("steps") or []
     follower = answer.data.get("follower", "the instance actor")
     for step in steps:
-        report.add("round trip", step["ok"], f"{step['step']}: {step['detail']}",
-                   STEP_FIXES.get(step["step"], ""), ms=step.get("ms"))
+        fix = STEP_FIXES.get(step["step"], "")
+        if step["step"] == "accept" and "Reject" in step["detail"]:
+            fix = ("the blog refused the Follow: a block covers the inbox's own host (see "
+                   "fedipress doctor SITE --host with the inbox's host)")
+        elif step["step"] == "accept" and "queue" in step["detail"]:
+            fix = ("nothing to fix if you mean to approve followers by hand: real follows wait "
+                   "in `fedipress queue` too (manually_approves_followers in fedipress.toml)")
+        report.add("round trip", step["ok"], f"{step['step']}: {step['detail']}", fix,
+                   ms=step.get("ms"))
     if steps and all(step["ok"] for step in steps):
         total = sum(step.get("ms") or 0 for step in steps)
         report.add("round trip", True, f"{follower} followed and unfollowed the blog as a remote "
