@@ -25,6 +25,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("sitegen.cli:build_command", "Build the HTML and ActivityPub files."),
     "serve": ("sitegen.cli:serve_command", "Build and serve a local preview on 127.0.0.1."),
     "check": ("sitegen.cli:check_command", "Check a built folder or URL as Mastodon would."),
+    "doctor": ("sitegen.doctor.cli:doctor_command", "Explain what is wrong, each finding with its fix."),
     "register": ("sitegen.social_cli:register_command", "Register the blog actor with its inbox."),
     "publish": ("sitegen.social_cli:publish_command", "Send new, edited and deleted posts to followers."),
     "pull": ("sitegen.social_cli:pull_command", "Fetch replies, likes, boosts and followers into the site."),

@@ -20,13 +20,15 @@ from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from inbox.api import (actors, collections, desk, followers, hooks, inbox, instance, moderation, ops,
-                       outbox, queue, quotes)
+from inbox.api import (actors, collections, desk, doctor, followers, hooks, inbox, instance, moderation,
+                       ops, outbox, queue, quotes)
 from inbox.api.instance import InstanceActor
 from inbox.api.fast_inbox import FastInbox, delivery_route
 from inbox.api.http import error_response, problem_of
 from inbox.background import Background, background_workers
 from inbox.caches import LocalActorCache
+from inbox.doctor.round_trip import PendingAccepts
+from inbox.doctor.sightings import Sightings
 from inbox.fetcher import Fetcher
 from inbox.handlers.apply import Effects
 from inbox.logs import REQUEST_ID
@@ -46,7 +48,7 @@ log = logging.getLogger("inbox.app")
 def _route_handlers() -> list[Any]:
     return [*ops.ROUTES, *inbox.ROUTES, *queue.ROUTES, *collections.ROUTES, *followers.ROUTES,
             *actors.ROUTES, *instance.ROUTES, *outbox.ROUTES, *moderation.ROUTES, *hooks.ROUTES,
-            *quotes.ROUTES, *desk.ROUTES]
+            *quotes.ROUTES, *desk.ROUTES, *doctor.ROUTES]
 
 
 def _http_error(request: Request, exc: HTTPException) -> Response:
@@ -141,6 +143,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         # The inbox's own fetches are signed by its instance actor, never by a tenant.
         app.state.instance_actor = InstanceActor(db, settings.base_url, clock)
         app.state.any_signer = app.state.instance_actor.signer
+        app.state.doctor_accepts = PendingAccepts()  # `fedipress doctor` round trips
+        app.state.sightings = Sightings(db, clock)
         processor.start()
         task_dump.install()
         background = Background({})

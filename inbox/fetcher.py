@@ -243,6 +243,15 @@ class Fetcher:
         self._webfinger[url] = (now + (self.cache_ttl if found else self.failure_ttl), found)
         return found
 
+    async def fetch_jrd(self, url: str) -> dict[str, Any] | FetchFailure:
+        """A WebFinger answer at ``url``, uncached, or why not (``fedipress doctor`` reports
+        the reason a remote server would meet)."""
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await self._follow(url, None, jrd=True)
+        except TimeoutError:
+            return FetchFailure("unreachable", f"timed out fetching {url}", transient=True)
+
     async def _get_json(self, url: str, signer: SigningKey | None) -> dict[str, Any] | FetchFailure:
         try:
             async with asyncio.timeout(self.timeout):

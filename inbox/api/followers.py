@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery
 from fedicore.handles import Handle
 from fedicore.vocab import AS_CONTEXT
 from inbox.api.http import ApiError, activity_response, mention_of, paging
+from inbox.doctor.sightings import host_of_request
 from inbox.auth import require_owner_or_admin, signed_by_owner_or_admin
 from inbox.handlers.apply import reject_follow
 from inbox.moderation.effects import guess_sender
@@ -27,6 +28,9 @@ async def followers(request: Request, actor: FromPath[str], skip: FromQuery[int 
     if await get_actor(db, mention) is None:
         raise ApiError(404, "unknown_actor", f"{mention} is not registered here")
     url = f"{request.app.state.settings.base_url}/v1/{mention}/followers"
+    seen, said = host_of_request(request.headers)
+    if seen:  # who reads the blog's followers collection (fedipress doctor --host)
+        await request.app.state.sightings.saw(mention, seen, "fetch", said)
     total = await store.count_followers(db, mention)
     answer: dict[str, Any] = {"@context": AS_CONTEXT, "id": url, "type": "OrderedCollection",
                               "totalItems": total}

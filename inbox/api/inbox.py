@@ -12,6 +12,7 @@ request the fast path leaves to Litestar.
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from litestar import Request, Response, post
 from litestar.params import FromPath
@@ -96,6 +97,9 @@ async def receive(request: Request, local: LocalActor | None) -> int:
         ACTIVITIES_BY.inc("Delete", "skipped")
         return ACCEPTED
     activity = verified.activity
+    if local is not None:  # when this server last delivered to the blog (fedipress doctor --host)
+        await state.sightings.saw(local.mention, urlsplit(verified.key.owner).netloc, "delivery",
+                                  verified.key.key_id)
     if activity["type"] == "Follow":
         # Each new follower costs an actor fetch, an Accept and a backfill: one address gets
         # a bounded number of Follows a minute (after verification, before anything is stored).
