@@ -126,7 +126,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         fetcher = Fetcher(allow_private=settings.allow_private_fetch, wall_clock=clock)
         app.state.actor_cache = LocalActorCache()
         processor = ActivityProcessor(db, Effects(db, fetcher, settings, cache=app.state.actor_cache),
-                                      clock=clock)
+                                      clock=clock, lease_seconds=settings.lease_seconds)
         app.state.db, app.state.writer, app.state.fetcher = db, writer, fetcher
         app.state.processor = processor
         app.state.rate_limiter = RateLimiter(rate=settings.rate_limit_per_second,

@@ -33,6 +33,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     allow_private_fetch: bool = False
     admins: list[str] = msgspec.field(default_factory=list)
     run_worker: bool = True
+    # How long a claim on shared work (a received activity being applied, a delivery being
+    # sent) holds without renewal: work held by a node or worker that died (kill -9, a lost
+    # machine) is taken over by another after at most this long (sooner on the same machine).
+    lease_seconds: float = 120.0
     backfill_count: int = 5
     log_level: str = "info"
     max_body_bytes: int = 1048576
@@ -117,6 +121,11 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
                 found[name] = int(raw)
             except ValueError:
                 raise ConfigError(f"{ENV_PREFIX}{name.upper()}: expected a whole number, got {raw!r}") from None
+        elif kind is float:
+            try:
+                found[name] = float(raw)
+            except ValueError:
+                raise ConfigError(f"{ENV_PREFIX}{name.upper()}: expected a number, got {raw!r}") from None
         elif name in ("admins", "accepted_hosts", "open_registration"):
             found[name] = [item.strip() for item in raw.split(",") if item.strip()]
         else:
@@ -190,6 +199,8 @@ def check_settings(settings: Settings) -> Settings:
         raise ConfigError("max_body_bytes must be at least 1024")
     if settings.rate_limit_per_second < 1:
         raise ConfigError(f"rate_limit_per_second must be at least 1, got {settings.rate_limit_per_second}")
+    if not 1.0 <= settings.lease_seconds <= 86400.0:
+        raise ConfigError(f"lease_seconds must be 1-86400, got {settings.lease_seconds}")
     if settings.log_level.lower() not in {"debug", "info", "warning", "error"}:
         raise ConfigError(f"log_level must be debug, info, warning or error, got {settings.log_level!r}")
     return settings

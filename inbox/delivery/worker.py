@@ -69,7 +69,8 @@ class DeliveryWorker:
         self._db = db
         self._settings = settings
         self._clock = clock
-        self.config = config or DeliveryConfig()
+        lease = getattr(settings, "lease_seconds", None)
+        self.config = config or (DeliveryConfig(lease_seconds=float(lease)) if lease else DeliveryConfig())
         self.worker_id = worker_id or new_worker_id()
         self._rng = rng or random.Random()
         self._sender = Sender(
@@ -153,6 +154,7 @@ class DeliveryWorker:
                         await store.prune_finished(self._db, self._clock() - self.config.keep_finished_days * 86400)
                         last_prune = real
                     if real - last_depth >= 5.0:
+                        await self._reclaim_from_dead_workers()
                         QUEUE_DEPTH.set(await store.queue_depth(self._db))
                         last_depth = real
                 except Exception:  # noqa: BLE001 - the worker must outlive a locked database
@@ -250,7 +252,10 @@ class DeliveryWorker:
                 found = await store.actor_signing_key(self._db, actor)
                 if found:
                     self._signer.add_key(actor, *found)
-        unknown = {r["host"] for r in rows} - self._hosts.keys()
+        # A host we hold no work for may have been worked by another worker since we last
+        # did: read its state again (the circuit, failures, the scheme it wants).
+        unknown = {r["host"] for r in rows if not self._queues.get(r["host"])
+                   and not self._in_flight.get(r["host"]) and r["host"] not in self._dirty_hosts}
         for data in await store.load_hosts(self._db, unknown):
             self._hosts[data["host"]] = host_from_row(data)
         for host in unknown:

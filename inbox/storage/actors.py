@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inbox.storage.db import Database
+from inbox.storage.shared_work import BUMP_GENERATION
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,7 @@ async def save_actor(db: Database, actor: LocalActor) -> None:
              actor.created_at),
         )
         await conn.execute("DELETE FROM removed_actors WHERE mention = ?", (actor.mention,))
+        await conn.execute(BUMP_GENERATION)
 
 
 async def remove_actor(db: Database, mention: str, *, now: float) -> bool:
@@ -94,4 +96,5 @@ async def remove_actor(db: Database, mention: str, *, now: float) -> bool:
             await conn.execute(
                 "INSERT OR REPLACE INTO removed_actors (mention, removed_at) VALUES (?, ?)", (mention, now)
             )
+            await conn.execute(BUMP_GENERATION)
     return removed

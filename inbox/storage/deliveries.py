@@ -75,6 +75,10 @@ SELECT id FROM (
     AND COALESCE(h.open_until, 0) <= :now AND COALESCE(h.unavailable, 0) = 0
     AND d.host NOT IN (SELECT value FROM json_each(:skip_hosts))
     AND NOT EXISTS (
+      SELECT 1 FROM deliveries o
+      WHERE o.host = d.host AND o.state = 'pending' AND o.lease_expires_at > :now
+        AND o.lease_owner != :worker)
+    AND NOT EXISTS (
       SELECT 1 FROM deliveries e
       WHERE e.inbox = d.inbox AND e.object_key = d.object_key AND e.state = 'pending' AND e.id < d.id)
 ) WHERE rank <= :per_host ORDER BY id LIMIT :limit
@@ -94,12 +98,15 @@ async def claim_due(
     """Lease up to ``limit`` due deliveries (at most ``per_host`` per host) to this worker.
 
     A delivery waits while an earlier delivery to the same inbox about the same object is
-    still pending, which keeps Create -> Update -> Delete in order per target inbox.
+    still pending, which keeps Create -> Update -> Delete in order per target inbox. A host
+    another worker holds leases on is left to that worker, so per-host limits and the circuit
+    breaker (kept by the holder, written to ``delivery_hosts``) hold across workers.
     """
     async with db.transaction() as conn:
         cursor = await conn.execute(
             _CLAIMABLE,
-            {"now": now, "per_host": per_host, "limit": limit, "skip_hosts": json.dumps(sorted(skip_hosts))},
+            {"now": now, "per_host": per_host, "limit": limit, "skip_hosts": json.dumps(sorted(skip_hosts)),
+             "worker": worker_id},
         )
         ids = [row[0] for row in await cursor.fetchall()]
         await cursor.close()
@@ -107,9 +114,10 @@ async def claim_due(
             return []
         cursor = await conn.execute(
             "UPDATE deliveries SET lease_owner = ?, lease_expires_at = ?"
-            " WHERE id IN (SELECT value FROM json_each(?))"
+            " WHERE id IN (SELECT value FROM json_each(?)) AND state = 'pending'"
+            " AND (lease_expires_at IS NULL OR lease_expires_at <= ?)"
             " RETURNING id, job_id, actor_mention, inbox, host, object_key, attempts",
-            (worker_id, lease_until, json.dumps(ids)),
+            (worker_id, lease_until, json.dumps(ids), now),
         )
         rows = [dict(row) for row in await cursor.fetchall()]
         await cursor.close()

@@ -14,6 +14,7 @@ from typing import Any
 from inbox.moderation.patterns import Pattern, parse_pattern
 from inbox.moderation.policy import DomainBlock, Entry, Lists
 from inbox.storage.db import Database
+from inbox.storage.shared_work import bump_generation
 
 GLOBAL = ""
 
@@ -91,6 +92,7 @@ async def put_entries(
         " created_at = excluded.created_at",
         [(scope, list_name, str(p), expires_at, reason, who, now) for p in patterns],
     )
+    await bump_generation(db)
     return len(patterns)
 
 
@@ -103,6 +105,7 @@ async def delete_entries(
             "DELETE FROM moderation_entries WHERE scope = ? AND list = ? AND pattern = ?",
             (scope, list_name, str(pattern)),
         )
+    await bump_generation(db)
     return removed
 
 
@@ -162,10 +165,13 @@ async def put_domain_block(db: Database, row: DomainBlockRow, *, now: float) -> 
         (row.domain, row.severity, int(row.reject_media), int(row.reject_reports),
          row.public_comment, int(row.obfuscate), row.source, row.expires_at, now, now),
     )
+    await bump_generation(db)
 
 
 async def delete_domain_block(db: Database, domain: str) -> int:
-    return await db.execute("DELETE FROM domain_blocks WHERE domain = ?", (domain,))
+    removed = await db.execute("DELETE FROM domain_blocks WHERE domain = ?", (domain,))
+    await bump_generation(db)
+    return removed
 
 
 # ---- subscriptions ------------------------------------------------------------------------
