@@ -68,20 +68,24 @@ async def unavailable_hosts(db: Database, hosts: Iterable[str]) -> set[str]:
 
 _CLAIMABLE = """
 SELECT id FROM (
-  SELECT d.id AS id, ROW_NUMBER() OVER (PARTITION BY d.host ORDER BY d.next_attempt_at, d.id) AS rank
-  FROM deliveries d LEFT JOIN delivery_hosts h ON h.host = d.host
-  WHERE d.state = 'pending' AND d.next_attempt_at <= :now
-    AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= :now)
-    AND COALESCE(h.open_until, 0) <= :now AND COALESCE(h.unavailable, 0) = 0
-    AND d.host NOT IN (SELECT value FROM json_each(:skip_hosts))
-    AND NOT EXISTS (
-      SELECT 1 FROM deliveries o
-      WHERE o.host = d.host AND o.state = 'pending' AND o.lease_expires_at > :now
-        AND o.lease_owner != :worker)
-    AND NOT EXISTS (
-      SELECT 1 FROM deliveries e
-      WHERE e.inbox = d.inbox AND e.object_key = d.object_key AND e.state = 'pending' AND e.id < d.id)
-) WHERE rank <= :per_host ORDER BY id LIMIT :limit
+  SELECT id, rank, mine, DENSE_RANK() OVER (PARTITION BY mine ORDER BY host) AS host_rank FROM (
+    SELECT d.id AS id, d.host AS host,
+      ROW_NUMBER() OVER (PARTITION BY d.host ORDER BY d.next_attempt_at, d.id) AS rank,
+      CASE WHEN d.host IN (SELECT value FROM json_each(:mine)) THEN 1 ELSE 0 END AS mine
+    FROM deliveries d LEFT JOIN delivery_hosts h ON h.host = d.host
+    WHERE d.state = 'pending' AND d.next_attempt_at <= :now
+      AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= :now)
+      AND COALESCE(h.open_until, 0) <= :now AND COALESCE(h.unavailable, 0) = 0
+      AND d.host NOT IN (SELECT value FROM json_each(:skip_hosts))
+      AND NOT EXISTS (
+        SELECT 1 FROM deliveries o
+        WHERE o.host = d.host AND o.state = 'pending' AND o.lease_expires_at > :now
+          AND o.lease_owner != :worker)
+      AND NOT EXISTS (
+        SELECT 1 FROM deliveries e
+        WHERE e.inbox = d.inbox AND e.object_key = d.object_key AND e.state = 'pending' AND e.id < d.id)
+  ) AS candidates
+) AS ranked WHERE rank <= :per_host AND (mine = 1 OR host_rank <= :new_hosts) ORDER BY id LIMIT :limit
 """
 
 
@@ -94,19 +98,23 @@ async def claim_due(
     limit: int,
     per_host: int,
     skip_hosts: Iterable[str] = (),
+    mine: Iterable[str] = (),
+    new_hosts: int = 1_000_000,
 ) -> list[dict[str, Any]]:
     """Lease up to ``limit`` due deliveries (at most ``per_host`` per host) to this worker.
 
     A delivery waits while an earlier delivery to the same inbox about the same object is
     still pending, which keeps Create -> Update -> Delete in order per target inbox. A host
     another worker holds leases on is left to that worker, so per-host limits and the circuit
-    breaker (kept by the holder, written to ``delivery_hosts``) hold across workers.
+    breaker (kept by the holder, written to ``delivery_hosts``) hold across workers. Besides
+    the hosts it holds (``mine``) a worker takes at most ``new_hosts`` more, its share, so
+    that one fan-out spreads over every running worker.
     """
     async with db.transaction() as conn:
         cursor = await conn.execute(
             _CLAIMABLE,
             {"now": now, "per_host": per_host, "limit": limit, "skip_hosts": json.dumps(sorted(skip_hosts)),
-             "worker": worker_id},
+             "worker": worker_id, "mine": json.dumps(sorted(mine)), "new_hosts": new_hosts},
         )
         ids = [row[0] for row in await cursor.fetchall()]
         await cursor.close()
@@ -158,6 +166,14 @@ async def release_owner(db: Database, owner: str) -> int:
         "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ? AND state = 'pending'",
         (owner,),
     )
+
+
+async def due_hosts(db: Database, now: float) -> int:
+    """How many hosts have deliveries due now (what the running workers share)."""
+    row = await db.fetchone(
+        "SELECT COUNT(DISTINCT host) AS n FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?",
+        (now,))
+    return int(row["n"]) if row else 0
 
 
 async def job_bodies(db: Database, job_ids: Iterable[str]) -> dict[str, tuple[str, str]]:

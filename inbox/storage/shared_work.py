@@ -86,6 +86,14 @@ async def drop_named_lease(db: Database, name: str, *, owner: str) -> None:
     await db.execute("DELETE FROM worker_leases WHERE name = ? AND owner = ?", (name, owner))
 
 
+async def live_holders(db: Database, prefix: str, now: float) -> list[str]:
+    """Owners of unexpired named leases whose name starts with ``prefix`` (worker heartbeats)."""
+    rows = await db.fetchall(
+        "SELECT owner FROM worker_leases WHERE substr(name, 1, length(?)) = ? AND expires_at > ?",
+        (prefix, prefix, now))
+    return [row["owner"] for row in rows]
+
+
 BUMP_GENERATION = "UPDATE cache_generations SET version = version + 1 WHERE name = 'shared'"
 
 

@@ -124,3 +124,22 @@ async def test_a_block_made_through_another_connection_reaches_this_nodes_cache_
         assert time.monotonic() - started < 5.0, "the other connection's block was not seen"
         await asyncio.sleep(0.02)
     print(f"block seen after {time.monotonic() - started:.3f} s")
+
+
+async def test_running_workers_split_one_fan_out_by_host(two, keypair) -> None:
+    from inbox.delivery.worker import DeliveryConfig, DeliveryWorker
+
+    first, second = two
+    await _fan_out(first, hosts=4, per_host=3)
+    settings = SimpleNamespace(allow_private_fetch=True, database=str(first.path))
+    config = DeliveryConfig(lease_seconds=LEASE)
+    w1 = DeliveryWorker(first, settings, clock=lambda: NOW, config=config, worker_id="w1")
+    w2 = DeliveryWorker(second, settings, clock=lambda: NOW, config=config, worker_id="w2")
+    await w1._heartbeat()
+    await w2._heartbeat()
+    mine = await delivery_store.claim_due(first, worker_id="w1", now=NOW, lease_until=NOW + LEASE,
+                                          limit=100, per_host=64, new_hosts=await w1._host_share(NOW, 0))
+    theirs = await delivery_store.claim_due(second, worker_id="w2", now=NOW, lease_until=NOW + LEASE,
+                                            limit=100, per_host=64, new_hosts=await w2._host_share(NOW, 0))
+    assert len({r["host"] for r in mine}) == 2 and len({r["host"] for r in theirs}) == 2
+    assert len(mine) + len(theirs) == 12
