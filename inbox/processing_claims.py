@@ -25,13 +25,15 @@ DEAD_CHECK_SECONDS = 5.0
 
 class ActivityClaims:
     def __init__(self, db: Database, *, clock: Callable[[], float] = time.time,
-                 lease_seconds: float = 120.0, owner: str | None = None) -> None:
+                 lease_seconds: float = 120.0, owner: str | None = None,
+                 wake: Callable[[], None] | None = None) -> None:
         self.db = db
         self.clock = clock
         self.lease_seconds = lease_seconds
         self.owner = owner or new_worker_id()
         self._renewer: asyncio.Task[None] | None = None
         self._next_dead_check = 0.0
+        self._wake = wake
 
     async def next_batch(self, limit: int) -> list[StoredActivity]:
         """Claim (and return) up to ``limit`` activities for this node, oldest first."""
@@ -52,8 +54,16 @@ class ActivityClaims:
                          extra={"owner": owner, "freed": freed})
 
     async def _renew_forever(self) -> None:
+        """Renew our claims, and every few seconds wake the processor: work another node
+        stored, or left behind when it died, is seen without waiting for our next arrival."""
+        renewed = time.monotonic()
         while True:
-            await asyncio.sleep(self.lease_seconds / 3)
+            await asyncio.sleep(DEAD_CHECK_SECONDS)
+            if self._wake is not None:
+                self._wake()
+            if time.monotonic() - renewed < self.lease_seconds / 3:
+                continue
+            renewed = time.monotonic()
             try:
                 await shared_work.renew_activity_claims(
                     self.db, self.owner, until=self.clock() + self.lease_seconds)

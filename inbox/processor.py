@@ -54,7 +54,7 @@ class ActivityProcessor:
                  lease_seconds: float = 120.0) -> None:
         self.db = db
         # Several nodes on one database: each applies only the activities it claimed.
-        self.claims = ActivityClaims(db, clock=clock, lease_seconds=lease_seconds)
+        self.claims = ActivityClaims(db, clock=clock, lease_seconds=lease_seconds, wake=self._wake_up)
         self.effects = effects
         self.clock = clock
         self.concurrency = concurrency
@@ -69,6 +69,9 @@ class ActivityProcessor:
         self._wakeup.set()
         self._task = asyncio.create_task(self._run(), name="inbox-processor")
         self._pruner = asyncio.create_task(self._prune_forever(), name="inbox-pruner")
+
+    def _wake_up(self) -> None:
+        self._wakeup.set()
 
     def wake(self) -> None:
         """A new activity was stored."""
