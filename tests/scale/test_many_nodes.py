@@ -118,6 +118,9 @@ async def test_kill_9_of_a_node_and_a_worker_mid_fanout_loses_and_doubles_nothin
             # One Accept per Follow (by id: a resend after the kill is the same Accept).
             assert Counter(path for path, _ in set(accepts)) == Counter(
                 {f"/users/f{n}/inbox": 1 for n in range(len(followers))})
+            applied = await _count(db, "SELECT COUNT(*) FROM delivery_jobs WHERE type = 'Accept'")
+            print(f"Accept jobs queued: {applied}")
+            assert applied == len(followers), "a Follow was applied by two nodes"
             assert await _count(db, "SELECT COUNT(*) FROM followers WHERE follower_id LIKE ?",
                                 (f"{remote.base}/%",)) == len(followers)
 
