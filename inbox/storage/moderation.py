@@ -239,12 +239,10 @@ async def audit_rows(
 
 async def add_note(db: Database, *, scope: str, target: str, author: str, body: str,
                    now: float) -> int:
-    cursor = await db.conn.execute(
+    row = await db.fetchone(
         "INSERT INTO moderation_notes (scope, target, author, body, created_at)"
-        " VALUES (?, ?, ?, ?, ?)", (scope, target, author, body, now))
-    note_id = int(cursor.lastrowid or 0)
-    await cursor.close()
-    return note_id
+        " VALUES (?, ?, ?, ?, ?) RETURNING id", (scope, target, author, body, now))
+    return int(row["id"]) if row else 0
 
 
 async def notes(db: Database, *, scope: str, target: str | None = None) -> list[dict[str, Any]]:
