@@ -144,6 +144,8 @@ async def load_domain_blocks(
 ) -> list[DomainBlock]:
     if keys is None:
         return [row.as_policy() for row in await domain_block_rows(db)]
+    if not keys:  # "IN ()" is SQLite-only
+        return []
     marks = ", ".join("?" for _ in keys)
     rows = await db.fetchall(f"SELECT * FROM domain_blocks WHERE domain IN ({marks})", keys)
     return [_block_row(r).as_policy() for r in rows]
