@@ -37,7 +37,7 @@ from inbox.schema_page import schema_plugins
 from inbox.settings import Settings
 from inbox.storage import activities as activity_store
 from inbox.storage.db import Database
-from inbox.storage.group_commit import ActivityWriter
+from inbox.storage.group_commit import activity_writer
 
 log = logging.getLogger("inbox.app")
 
@@ -121,7 +121,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         db = await Database.open(settings.database)
-        writer = ActivityWriter(settings.database if settings.database != ":memory:" else db.path)
+        writer = activity_writer(db)
         await writer.start()
         fetcher = Fetcher(allow_private=settings.allow_private_fetch, wall_clock=clock)
         app.state.actor_cache = LocalActorCache()

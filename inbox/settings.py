@@ -191,6 +191,10 @@ def load_settings(
 
 def check_settings(settings: Settings) -> Settings:
     """Reject values that would only fail later, at a worse moment."""
+    from inbox.storage.dialect import SQLITE, database_kind, sqlite_path
+
+    if database_kind(settings.database) == SQLITE:  # any other scheme is refused here
+        settings.database = sqlite_path(settings.database)
     if not settings.public_url.startswith(("http://", "https://")):
         raise ConfigError(f"public_url must start with http:// or https://, got {settings.public_url!r}")
     if not 0 < settings.port < 65536:
@@ -212,7 +216,11 @@ def existing_database(settings: Settings, config: str | Path | None, *,
 
     A missing file is a ``ConfigError``: opening it would create a new, empty database that
     the running server never reads, and report success."""
+    from inbox.storage.dialect import POSTGRESQL, database_kind, redacted
+
     origin = origin or database_origin(config, environ=environ)
+    if database_kind(settings.database) == POSTGRESQL:
+        return f"database: {redacted(settings.database)} ({origin})"
     if not Path(settings.database).is_file():
         raise ConfigError(f"no inbox database at {settings.database} ({origin}); point --config "
                           "at the server's inbox.toml, or run `fedipress inbox migrate` to create it")

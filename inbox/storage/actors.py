@@ -94,7 +94,8 @@ async def remove_actor(db: Database, mention: str, *, now: float) -> bool:
             await conn.execute("DELETE FROM followers WHERE actor_mention = ?", (mention,))
             await conn.execute("DELETE FROM inbox_items WHERE actor_mention = ?", (mention,))
             await conn.execute(
-                "INSERT OR REPLACE INTO removed_actors (mention, removed_at) VALUES (?, ?)", (mention, now)
+                "INSERT INTO removed_actors (mention, removed_at) VALUES (?, ?)"
+                " ON CONFLICT (mention) DO UPDATE SET removed_at = excluded.removed_at", (mention, now)
             )
             await conn.execute(BUMP_GENERATION)
     return removed

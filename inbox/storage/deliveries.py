@@ -6,7 +6,6 @@ transaction), sends, and records many outcomes in one transaction (group commit)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,23 +59,24 @@ async def unavailable_hosts(db: Database, hosts: Iterable[str]) -> set[str]:
     if not wanted:
         return set()
     rows = await db.fetchall(
-        "SELECT host FROM delivery_hosts WHERE unavailable = 1 AND host IN (SELECT value FROM json_each(?))",
-        (json.dumps(wanted),),
+        f"SELECT host FROM delivery_hosts WHERE unavailable = 1 AND {db.dialect.in_list('host')}",
+        (db.dialect.list_value(wanted),),
     )
     return {row["host"] for row in rows}
 
 
+# {skip} is Dialect.not_in_list over :skip_hosts, {mine} Dialect.in_list over :mine.
 _CLAIMABLE = """
 SELECT id FROM (
   SELECT id, rank, mine, DENSE_RANK() OVER (PARTITION BY mine ORDER BY host) AS host_rank FROM (
     SELECT d.id AS id, d.host AS host,
       ROW_NUMBER() OVER (PARTITION BY d.host ORDER BY d.next_attempt_at, d.id) AS rank,
-      CASE WHEN d.host IN (SELECT value FROM json_each(:mine)) THEN 1 ELSE 0 END AS mine
+      CASE WHEN {mine} THEN 1 ELSE 0 END AS mine
     FROM deliveries d LEFT JOIN delivery_hosts h ON h.host = d.host
     WHERE d.state = 'pending' AND d.next_attempt_at <= :now
       AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= :now)
       AND COALESCE(h.open_until, 0) <= :now AND COALESCE(h.unavailable, 0) = 0
-      AND d.host NOT IN (SELECT value FROM json_each(:skip_hosts))
+      AND {skip}
       AND NOT EXISTS (
         SELECT 1 FROM deliveries o
         WHERE o.host = d.host AND o.state = 'pending' AND o.lease_expires_at > :now
@@ -112,9 +112,11 @@ async def claim_due(
     """
     async with db.transaction() as conn:
         cursor = await conn.execute(
-            _CLAIMABLE,
-            {"now": now, "per_host": per_host, "limit": limit, "skip_hosts": json.dumps(sorted(skip_hosts)),
-             "worker": worker_id, "mine": json.dumps(sorted(mine)), "new_hosts": new_hosts},
+            _CLAIMABLE.format(skip=db.dialect.not_in_list("d.host", ":skip_hosts"),
+                              mine=db.dialect.in_list("d.host", ":mine")),
+            {"now": now, "per_host": per_host, "limit": limit,
+             "skip_hosts": db.dialect.list_value(sorted(skip_hosts)), "worker": worker_id,
+             "mine": db.dialect.list_value(sorted(mine)), "new_hosts": new_hosts},
         )
         ids = [row[0] for row in await cursor.fetchall()]
         await cursor.close()
@@ -122,10 +124,10 @@ async def claim_due(
             return []
         cursor = await conn.execute(
             "UPDATE deliveries SET lease_owner = ?, lease_expires_at = ?"
-            " WHERE id IN (SELECT value FROM json_each(?)) AND state = 'pending'"
+            f" WHERE {db.dialect.in_list('id')} AND state = 'pending'"
             " AND (lease_expires_at IS NULL OR lease_expires_at <= ?)"
             " RETURNING id, job_id, actor_mention, inbox, host, object_key, attempts",
-            (worker_id, lease_until, json.dumps(ids), now),
+            (worker_id, lease_until, db.dialect.list_value(ids), now),
         )
         rows = [dict(row) for row in await cursor.fetchall()]
         await cursor.close()
@@ -145,8 +147,8 @@ async def release_leases(db: Database, *, worker_id: str, ids: Sequence[int]) ->
     """Hand unsent claims back at shutdown so another worker need not wait for expiry."""
     await db.execute(
         "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL"
-        " WHERE lease_owner = ? AND state = 'pending' AND id IN (SELECT value FROM json_each(?))",
-        (worker_id, json.dumps(list(ids))),
+        f" WHERE lease_owner = ? AND state = 'pending' AND {db.dialect.in_list('id')}",
+        (worker_id, db.dialect.list_value(ids)),
     )
 
 
@@ -179,8 +181,8 @@ async def due_hosts(db: Database, now: float) -> int:
 async def job_bodies(db: Database, job_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
     """job id -> (actor mention, JSON body)."""
     rows = await db.fetchall(
-        "SELECT id, actor_mention, body FROM delivery_jobs WHERE id IN (SELECT value FROM json_each(?))",
-        (json.dumps(sorted(set(job_ids))),),
+        f"SELECT id, actor_mention, body FROM delivery_jobs WHERE {db.dialect.in_list('id')}",
+        (db.dialect.list_value(sorted(set(job_ids))),),
     )
     return {row["id"]: (row["actor_mention"], row["body"]) for row in rows}
 
@@ -195,8 +197,8 @@ async def actor_signing_key(db: Database, actor: str) -> tuple[str, str] | None:
 
 async def load_hosts(db: Database, hosts: Iterable[str]) -> list[dict[str, Any]]:
     rows = await db.fetchall(
-        "SELECT * FROM delivery_hosts WHERE host IN (SELECT value FROM json_each(?))",
-        (json.dumps(sorted(set(hosts))),),
+        f"SELECT * FROM delivery_hosts WHERE {db.dialect.in_list('host')}",
+        (db.dialect.list_value(sorted(set(hosts))),),
     )
     return [dict(row) for row in rows]
 
@@ -276,8 +278,8 @@ async def record_outcomes(
         if unavailable:
             await conn.execute(
                 "UPDATE deliveries SET state = 'failed', last_error = 'host unavailable', finished_at = ?"
-                " WHERE state = 'pending' AND lease_owner IS NULL AND host IN (SELECT value FROM json_each(?))",
-                (max((o.finished_at for o in outcomes), default=0.0), json.dumps(unavailable)),
+                f" WHERE state = 'pending' AND lease_owner IS NULL AND {db.dialect.in_list('host')}",
+                (max((o.finished_at for o in outcomes), default=0.0), db.dialect.list_value(unavailable)),
             )
 
 

@@ -147,6 +147,8 @@ async def load_domain_blocks(
 ) -> list[DomainBlock]:
     if keys is None:
         return [row.as_policy() for row in await domain_block_rows(db)]
+    if not keys:  # "IN ()" is SQLite-only
+        return []
     marks = ", ".join("?" for _ in keys)
     rows = await db.fetchall(f"SELECT * FROM domain_blocks WHERE domain IN ({marks})", keys)
     return [_block_row(r).as_policy() for r in rows]
@@ -245,12 +247,10 @@ async def audit_rows(
 
 async def add_note(db: Database, *, scope: str, target: str, author: str, body: str,
                    now: float) -> int:
-    cursor = await db.conn.execute(
+    row = await db.fetchone(
         "INSERT INTO moderation_notes (scope, target, author, body, created_at)"
-        " VALUES (?, ?, ?, ?, ?)", (scope, target, author, body, now))
-    note_id = int(cursor.lastrowid or 0)
-    await cursor.close()
-    return note_id
+        " VALUES (?, ?, ?, ?, ?) RETURNING id", (scope, target, author, body, now))
+    return int(row["id"]) if row else 0
 
 
 async def notes(db: Database, *, scope: str, target: str | None = None) -> list[dict[str, Any]]:

@@ -89,8 +89,9 @@ async def hook_names(db: Database) -> frozenset[tuple[str, str]]:
 async def add_call(db: Database, *, delivery_id: str, actor_mention: str, name: str,
                    envelope: str, now: float) -> None:
     await db.execute(
-        "INSERT OR IGNORE INTO webhook_calls (delivery_id, actor_mention, name, envelope, state,"
-        " attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)",
+        "INSERT INTO webhook_calls (delivery_id, actor_mention, name, envelope, state,"
+        " attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)"
+        " ON CONFLICT DO NOTHING",
         (delivery_id, actor_mention, name, envelope, now, now))
 
 
