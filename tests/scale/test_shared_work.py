@@ -25,10 +25,10 @@ LEASE = 60.0
 
 
 @pytest.fixture
-async def two(tmp_path, keypair):
-    """Two connections to one database file: two nodes, or two workers."""
-    first = await Database.open(tmp_path / "inbox.sqlite3")
-    second = await Database.open(tmp_path / "inbox.sqlite3", migrate=False)
+async def two(database_url, keypair):
+    """Two connections to one database (file or server): two nodes, or two workers."""
+    first = await Database.open(database_url)
+    second = await Database.open(database_url, migrate=False)
     await add_actor(first, keypair)
     yield first, second
     await second.close()
