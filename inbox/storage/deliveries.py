@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from inbox.storage.db import Database
+from inbox.storage.shared_work import serialize_claims
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
@@ -111,6 +112,7 @@ async def claim_due(
     that one fan-out spreads over every running worker.
     """
     async with db.transaction() as conn:
+        await serialize_claims(db, conn, "deliveries")
         cursor = await conn.execute(
             _CLAIMABLE.format(skip=db.dialect.not_in_list("d.host", ":skip_hosts"),
                               mine=db.dialect.in_list("d.host", ":mine")),

@@ -12,6 +12,20 @@ from typing import Any
 
 from inbox.storage.activities import StoredActivity, _from_row
 from inbox.storage.db import Database
+from inbox.storage.dialect import POSTGRESQL
+
+# Claims look at what other holders hold (a host's leases, an actor's earlier activity), so two
+# must not run side by side: SQLite's BEGIN IMMEDIATE already runs one writer at a time; on
+# PostgreSQL a transaction-scoped advisory lock does (taken before the claim's first read, so
+# that read sees every earlier claim committed). Claims are short: this costs little.
+_CLAIM_LOCKS = {"deliveries": 18_001, "activities": 18_002}
+
+
+async def serialize_claims(db: Database, conn: Any, kind: str) -> None:
+    """Call first inside the claim's transaction."""
+    if db.dialect.name == POSTGRESQL:
+        cursor = await conn.execute(f"SELECT pg_advisory_xact_lock({_CLAIM_LOCKS[kind]})")
+        await cursor.close()
 
 _FREE = "(claim_expires_at IS NULL OR claim_expires_at <= :now OR claimed_by = :owner)"
 
@@ -33,6 +47,7 @@ async def claim_activities(db: Database, *, owner: str, now: float, until: float
     earlier activity another node holds waits for it (a Follow is applied before its Undo)."""
     params = {"owner": owner, "now": now, "until": until, "limit": limit}
     async with db.transaction() as conn:
+        await serialize_claims(db, conn, "activities")
         cursor = await conn.execute(_CLAIMABLE_ACTIVITIES, params)
         keys = [(row[0], row[1]) for row in await cursor.fetchall()]
         await cursor.close()

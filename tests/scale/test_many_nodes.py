@@ -85,9 +85,19 @@ async def test_kill_9_of_a_node_and_a_worker_mid_fanout_loses_and_doubles_nothin
                               follower.follow(alice.id))
                 for n, follower in enumerate(followers)))
             assert [answer.status_code for answer in answers] == [202] * len(followers)
+            node_pid, worker_pid = cluster.nodes["a"][0].pid, cluster.workers["w1"].pid
             await cluster.kill("a")
             await cluster.kill("w1")
             before = arrived()
+            # What the dead held (owner ids are host:pid:random): only that may be done twice.
+            held_deliveries = await _count(
+                db, "SELECT COUNT(*) AS n FROM deliveries WHERE state = 'pending' AND lease_owner LIKE ?",
+                (f"%:{worker_pid}:%",))
+            held_follows = await _count(
+                db, "SELECT COUNT(*) AS n FROM activities WHERE processed_at IS NULL AND type = 'Follow'"
+                " AND claimed_by LIKE ?", (f"%:{node_pid}:%",))
+            print(f"held by the killed worker: {held_deliveries} deliveries; by the killed node:"
+                  f" {held_follows} Follows")
             assert before < len(inboxes), "killed too late to test anything"
             print(f"\narrived before the kill: {before} of {len(inboxes)}")
 
@@ -107,8 +117,10 @@ async def test_kill_9_of_a_node_and_a_worker_mid_fanout_loses_and_doubles_nothin
             assert set(got) == wanted, "an inbox is missing the post"
             resent = sum(count - 1 for count in got.values())
             print(f"sent again after the kill (receivers de-duplicate by id): {resent}")
-            # Only what the killed worker had in flight may go twice: two per host it held.
-            assert resent <= 2 * HOSTS
+            # Sent and answered but not yet recorded when the worker died: sent once more by the
+            # survivor (at-least-once). Never more than twice, and only what the dead one held.
+            assert max(got.values()) <= 2
+            assert resent <= held_deliveries
             assert await _count(db, "SELECT COUNT(*) FROM deliveries WHERE state = 'failed'") == 0
             assert all(hit.verified for r in receivers for hit in r.hits)
 
@@ -120,7 +132,9 @@ async def test_kill_9_of_a_node_and_a_worker_mid_fanout_loses_and_doubles_nothin
                 {f"/users/f{n}/inbox": 1 for n in range(len(followers))})
             applied = await _count(db, "SELECT COUNT(*) FROM delivery_jobs WHERE type = 'Accept'")
             print(f"Accept jobs queued: {applied}")
-            assert applied == len(followers), "a Follow was applied by two nodes"
+            # Applied and not yet marked when the node died: applied again by the other (the
+            # follower row is an upsert and the Accept keeps its id, so the follower sees one).
+            assert len(followers) <= applied <= len(followers) + held_follows, "a Follow was applied twice"
             assert await _count(db, "SELECT COUNT(*) FROM followers WHERE follower_id LIKE ?",
                                 (f"{remote.base}/%",)) == len(followers)
 
