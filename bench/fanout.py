@@ -2,6 +2,11 @@
 
     .venv/bin/python bench/fanout.py                 # both cases, full size
     .venv/bin/python bench/fanout.py --scale 0.1     # a quick smoke run
+    .venv/bin/python bench/fanout.py --workers 1,2   # N separate `inbox worker`-style processes
+
+With ``--workers`` the deliveries are made by that many worker processes sharing the one
+database (leases, hosts split between them: docs/scaling.md) instead of a worker inside the
+benchmark process; their CPU is summed.
 
 Case ``shared``: 10,000 followers on 1,000 hosts, each host with a shared inbox, so 1,000
 signed POSTs (goal: under 2 s from enqueue to the last one recorded). Case ``distinct``:
@@ -94,7 +99,55 @@ asyncio.run(main())
 """
 
 
-async def run_case(name: str, followers: int, hosts: int, shared: bool, keypair: tuple[str, str]) -> dict:
+WORKER = r"""
+import asyncio, json, signal, sys, time
+from inbox.delivery import DeliveryConfig, DeliveryWorker
+from inbox.settings import Settings
+from inbox.storage.db import Database
+
+
+async def main():
+    db = await Database.open(sys.argv[1], migrate=False)
+    config = DeliveryConfig(concurrency=200, per_host=2, batch=4000, held_per_host=200, flush_size=1000,
+                            poll_interval=0.05)
+    worker = DeliveryWorker(db, Settings(allow_private_fetch=True, database=sys.argv[1]), config=config)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await worker.start()
+    task = asyncio.create_task(worker.run())
+    print("ready", flush=True)
+    await stop.wait()
+    await worker.stop()
+    await task
+    print(json.dumps({"cpu": time.process_time()}), flush=True)
+    await db.close()
+
+asyncio.run(main())
+"""
+
+
+def start_workers(count: int, database: str) -> list[subprocess.Popen]:
+    """``count`` delivery worker processes on ``database``, each ready when this returns."""
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, database], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+             for _ in range(count)]
+    for proc in procs:
+        assert proc.stdout and proc.stdout.readline().strip() == "ready"
+    return procs
+
+
+def stop_workers(procs: list[subprocess.Popen]) -> float:
+    """Stop them; their CPU seconds, summed."""
+    cpu = 0.0
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        out, _ = proc.communicate(timeout=60)
+        cpu += json.loads(out.strip().splitlines()[-1])["cpu"]
+    return cpu
+
+
+async def run_case(name: str, followers: int, hosts: int, shared: bool, keypair: tuple[str, str],
+                   workers: int = 0) -> dict:
     import aiohttp
 
     from inbox.delivery import DeliveryConfig, DeliveryWorker, enqueue, follower_inboxes
@@ -138,9 +191,10 @@ async def run_case(name: str, followers: int, hosts: int, shared: bool, keypair:
         }
         config = DeliveryConfig(concurrency=200, per_host=2, batch=4000, held_per_host=200, flush_size=1000)
         worker = DeliveryWorker(db, Settings(allow_private_fetch=True, database=db.path), config=config)
+        procs = start_workers(workers, db.path) if workers else []
         cpu0, t0 = time.process_time(), time.perf_counter()
         job = await enqueue(db, actor=actor, activity=activity, inboxes=await follower_inboxes(db, actor))
-        task = asyncio.create_task(worker.run())
+        task = asyncio.create_task(worker.run()) if not workers else None
         while True:
             await asyncio.sleep(0.02)
             row = await db.fetchone(
@@ -149,8 +203,11 @@ async def run_case(name: str, followers: int, hosts: int, shared: bool, keypair:
                 break
         elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
         connections = worker_connections(worker)
-        await worker.stop()
-        await task
+        if task is not None:
+            await worker.stop()
+            await task
+        else:
+            cpu = stop_workers(procs)  # the workers' own CPU (they started idle: ~all of it is the fan-out)
         counts = {r["state"]: r["n"] for r in await db.fetchall(
             "SELECT state, COUNT(*) AS n FROM deliveries WHERE job_id = ? GROUP BY state", (job,))}
         async with aiohttp.ClientSession() as session:
@@ -159,7 +216,7 @@ async def run_case(name: str, followers: int, hosts: int, shared: bool, keypair:
         sent = counts.get("delivered", 0)
         floor, floor_cpu = await signing_floor(keypair, list(dict.fromkeys(r[3] or r[2] for r in rows))[: max(sent, 1)])
         return {
-            "case": name, "followers": followers, "hosts": hosts, "requests": sent,
+            "case": name, "workers": workers or "in-process", "followers": followers, "hosts": hosts, "requests": sent,
             "failed": counts.get("failed", 0), "seconds": round(elapsed, 3),
             "deliveries_per_s": round(sent / elapsed), "floor_s": round(floor, 3),
             "floor_per_s": round(sent / floor), "floor_ratio": round(elapsed / floor, 2),
@@ -200,6 +257,7 @@ async def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply follower and host counts")
     parser.add_argument("--case", choices=["shared", "distinct", "both"], default="both")
     parser.add_argument("--runs", type=int, default=3, help="runs per case; medians are printed")
+    parser.add_argument("--workers", default="", help="comma list of worker process counts, e.g. 1,2")
     args = parser.parse_args()
     from fedicore.keys import generate_rsa_keypair
 
@@ -211,15 +269,18 @@ async def main() -> None:
     if args.case in ("distinct", "both"):
         cases.append(("distinct", int(10_000 * scale), max(int(100 * scale), 1), False))
     print(f"cpus: {os.cpu_count()}  python: {sys.version.split()[0]}")
+    counts = [int(n) for n in args.workers.split(",") if n.strip()] or [0]
     for name, followers, hosts, shared in cases:
-        results = []
-        for _ in range(args.runs):
-            results.append(await run_case(name, followers, hosts, shared, keypair))
-            print(json.dumps(results[-1]), flush=True)
-        keys = ("seconds", "deliveries_per_s", "floor_per_s", "floor_ratio", "worker_cpu_ms_per_delivery",
-                "other_cpu_ms_per_delivery")
-        median = {k: statistics.median(r[k] for r in results) for k in keys}
-        print(json.dumps({"case": name, "median_of": len(results), **median}), flush=True)
+        for workers in counts:
+            results = []
+            for _ in range(args.runs):
+                results.append(await run_case(name, followers, hosts, shared, keypair, workers))
+                print(json.dumps(results[-1]), flush=True)
+            keys = ("seconds", "deliveries_per_s", "floor_per_s", "floor_ratio", "worker_cpu_ms_per_delivery",
+                    "other_cpu_ms_per_delivery")
+            median = {k: statistics.median(r[k] for r in results) for k in keys}
+            print(json.dumps({"case": name, "workers": workers or "in-process", "median_of": len(results),
+                              **median}), flush=True)
 
 
 if __name__ == "__main__":

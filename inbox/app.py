@@ -39,7 +39,7 @@ from inbox.schema_page import schema_plugins
 from inbox.settings import Settings
 from inbox.storage import activities as activity_store
 from inbox.storage.db import Database
-from inbox.storage.group_commit import ActivityWriter
+from inbox.storage.group_commit import activity_writer
 from inbox import task_dump
 
 log = logging.getLogger("inbox.app")
@@ -124,12 +124,12 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         db = await Database.open(settings.database)
-        writer = ActivityWriter(settings.database if settings.database != ":memory:" else db.path)
+        writer = activity_writer(db)
         await writer.start()
         fetcher = Fetcher(allow_private=settings.allow_private_fetch, wall_clock=clock)
         app.state.actor_cache = LocalActorCache()
         processor = ActivityProcessor(db, Effects(db, fetcher, settings, cache=app.state.actor_cache),
-                                      clock=clock)
+                                      clock=clock, lease_seconds=settings.lease_seconds)
         app.state.db, app.state.writer, app.state.fetcher = db, writer, fetcher
         app.state.processor = processor
         app.state.rate_limiter = RateLimiter(rate=settings.rate_limit_per_second,

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from inbox.handlers.apply import Effects
+from inbox.processing_claims import ActivityClaims
 from inbox.storage import activities as activity_store
 from inbox.storage.db import Database
 from inbox.storage.deliveries import mark_host_seen
@@ -49,8 +50,11 @@ ACTIVITY_DEADLINE_SECONDS = 45.0
 
 class ActivityProcessor:
     def __init__(self, db: Database, effects: Effects, *, clock: Callable[[], float] = time.time,
-                 concurrency: int = 8, deadline: float = ACTIVITY_DEADLINE_SECONDS) -> None:
+                 concurrency: int = 8, deadline: float = ACTIVITY_DEADLINE_SECONDS,
+                 lease_seconds: float = 120.0) -> None:
         self.db = db
+        # Several nodes on one database: each applies only the activities it claimed.
+        self.claims = ActivityClaims(db, clock=clock, lease_seconds=lease_seconds, wake=self._wake_up)
         self.effects = effects
         self.clock = clock
         self.concurrency = concurrency
@@ -66,6 +70,9 @@ class ActivityProcessor:
         self._task = asyncio.create_task(self._run(), name="inbox-processor")
         self._pruner = asyncio.create_task(self._prune_forever(), name="inbox-pruner")
 
+    def _wake_up(self) -> None:
+        self._wakeup.set()
+
     def wake(self) -> None:
         """A new activity was stored."""
         self.arrivals += 1
@@ -80,6 +87,7 @@ class ActivityProcessor:
                 await task
             except asyncio.CancelledError:
                 pass
+        await self.claims.close()
 
     async def prune(self) -> int:
         return await activity_store.prune_processed(self.db, older_than=self.clock() - RETENTION_SECONDS)
@@ -117,7 +125,7 @@ class ActivityProcessor:
         seen = (time.monotonic(), self.arrivals)  # when arrivals were last counted, and how many
         while True:
             started = time.monotonic()
-            batch = await activity_store.unprocessed(self.db, limit=BATCH)
+            batch = await self.claims.next_batch(BATCH)
             if not batch:
                 break
             await self.effects.read_hooks()

@@ -33,6 +33,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     allow_private_fetch: bool = False
     admins: list[str] = msgspec.field(default_factory=list)
     run_worker: bool = True
+    # How long a claim on shared work (a received activity being applied, a delivery being
+    # sent) holds without renewal: work held by a node or worker that died (kill -9, a lost
+    # machine) is taken over by another after at most this long (sooner on the same machine).
+    lease_seconds: float = 120.0
     backfill_count: int = 5
     log_level: str = "info"
     max_body_bytes: int = 1048576
@@ -117,6 +121,11 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
                 found[name] = int(raw)
             except ValueError:
                 raise ConfigError(f"{ENV_PREFIX}{name.upper()}: expected a whole number, got {raw!r}") from None
+        elif kind is float:
+            try:
+                found[name] = float(raw)
+            except ValueError:
+                raise ConfigError(f"{ENV_PREFIX}{name.upper()}: expected a number, got {raw!r}") from None
         elif name in ("admins", "accepted_hosts", "open_registration"):
             found[name] = [item.strip() for item in raw.split(",") if item.strip()]
         else:
@@ -182,6 +191,10 @@ def load_settings(
 
 def check_settings(settings: Settings) -> Settings:
     """Reject values that would only fail later, at a worse moment."""
+    from inbox.storage.dialect import SQLITE, database_kind, sqlite_path
+
+    if database_kind(settings.database) == SQLITE:  # any other scheme is refused here
+        settings.database = sqlite_path(settings.database)
     if not settings.public_url.startswith(("http://", "https://")):
         raise ConfigError(f"public_url must start with http:// or https://, got {settings.public_url!r}")
     if not 0 < settings.port < 65536:
@@ -190,6 +203,8 @@ def check_settings(settings: Settings) -> Settings:
         raise ConfigError("max_body_bytes must be at least 1024")
     if settings.rate_limit_per_second < 1:
         raise ConfigError(f"rate_limit_per_second must be at least 1, got {settings.rate_limit_per_second}")
+    if not 1.0 <= settings.lease_seconds <= 86400.0:
+        raise ConfigError(f"lease_seconds must be 1-86400, got {settings.lease_seconds}")
     if settings.log_level.lower() not in {"debug", "info", "warning", "error"}:
         raise ConfigError(f"log_level must be debug, info, warning or error, got {settings.log_level!r}")
     return settings
@@ -201,7 +216,11 @@ def existing_database(settings: Settings, config: str | Path | None, *,
 
     A missing file is a ``ConfigError``: opening it would create a new, empty database that
     the running server never reads, and report success."""
+    from inbox.storage.dialect import POSTGRESQL, database_kind, redacted
+
     origin = origin or database_origin(config, environ=environ)
+    if database_kind(settings.database) == POSTGRESQL:
+        return f"database: {redacted(settings.database)} ({origin})"
     if not Path(settings.database).is_file():
         raise ConfigError(f"no inbox database at {settings.database} ({origin}); point --config "
                           "at the server's inbox.toml, or run `fedipress inbox migrate` to create it")

@@ -11,6 +11,7 @@ leases expire and any worker sends those deliveries again (at-least-once).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -27,9 +28,11 @@ from inbox.delivery.queue import host_of, on_enqueue
 from inbox.delivery.sender import Answer, Sender
 from inbox.delivery.signing import Payload, Signer, Target
 from inbox.storage import deliveries as store
+from inbox.storage import shared_work
 from inbox.storage.db import Database
 
 log = logging.getLogger("fedipress.delivery")
+HEARTBEAT = "delivery:"  # named lease of each running delivery worker (worker_leases)
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,8 @@ class DeliveryWorker:
         self._db = db
         self._settings = settings
         self._clock = clock
-        self.config = config or DeliveryConfig()
+        lease = getattr(settings, "lease_seconds", None)
+        self.config = config or (DeliveryConfig(lease_seconds=float(lease)) if lease else DeliveryConfig())
         self.worker_id = worker_id or new_worker_id()
         self._rng = rng or random.Random()
         self._sender = Sender(
@@ -108,6 +112,7 @@ class DeliveryWorker:
         if self._app_db.path != ":memory:":
             self._db = await Database.open(self._app_db.path, migrate=False)
         await self._sender.start()
+        await self._heartbeat()
         await self._reclaim_from_dead_workers()
 
         def woken(db: Database) -> None:
@@ -117,6 +122,12 @@ class DeliveryWorker:
 
         self._unsubscribe = on_enqueue(woken)
 
+    async def _heartbeat(self) -> None:
+        """Say this worker is alive: running workers share the due hosts between them."""
+        now = self._clock()
+        await shared_work.take_named_lease(self._db, HEARTBEAT + self.worker_id, owner=self.worker_id,
+                                           now=now, until=now + self.config.lease_seconds)
+
     async def _reclaim_from_dead_workers(self) -> None:
         """Leases of a worker on this machine whose process is gone (``kill -9``) are freed at
         once instead of after expiry; leases of other machines always wait for expiry."""
@@ -124,6 +135,9 @@ class DeliveryWorker:
             if owner_is_dead(owner):
                 freed = await store.release_owner(self._db, owner)
                 log.info("freed %d deliveries leased by dead worker %s", freed, owner)
+        for owner in await shared_work.live_holders(self._db, HEARTBEAT, self._clock()):
+            if owner_is_dead(owner):
+                await shared_work.drop_named_lease(self._db, HEARTBEAT + owner, owner=owner)
 
     async def run(self) -> None:
         """Deliver until ``stop()``; database trouble is logged and retried, never fatal."""
@@ -148,11 +162,13 @@ class DeliveryWorker:
                     if real - last_renew >= self.config.lease_seconds / 3:
                         await store.renew_leases(self._db, worker_id=self.worker_id,
                                                  lease_until=self._clock() + self.config.lease_seconds)
+                        await self._heartbeat()
                         last_renew = real
                     if real - last_prune >= 3600.0:
                         await store.prune_finished(self._db, self._clock() - self.config.keep_finished_days * 86400)
                         last_prune = real
                     if real - last_depth >= 5.0:
+                        await self._reclaim_from_dead_workers()
                         QUEUE_DEPTH.set(await store.queue_depth(self._db))
                         last_depth = real
                 except Exception:  # noqa: BLE001 - the worker must outlive a locked database
@@ -202,6 +218,8 @@ class DeliveryWorker:
         self._queues.clear()
         if unsent:
             await store.release_leases(self._db, worker_id=self.worker_id, ids=unsent)
+        with contextlib.suppress(Exception):
+            await shared_work.drop_named_lease(self._db, HEARTBEAT + self.worker_id, owner=self.worker_id)
         await self._sender.close()
         self._signer.close()
         if self._db is not self._app_db:
@@ -227,9 +245,11 @@ class DeliveryWorker:
         if room <= 0:
             return []
         busy = [h for h, q in self._queues.items() if len(q) >= self.config.held_per_host]
+        mine = {h for h, q in self._queues.items() if q} | {h for h, n in self._in_flight.items() if n}
         rows = await store.claim_due(
             self._db, worker_id=self.worker_id, now=now, lease_until=now + self.config.lease_seconds,
             limit=room, per_host=self.config.held_per_host, skip_hosts=busy,
+            mine=mine, new_hosts=await self._host_share(now, len(mine)),
         )
         if not rows:
             return rows
@@ -239,6 +259,15 @@ class DeliveryWorker:
             self._queues.setdefault(row["host"], deque()).append(row)
             self._mark_ready(row["host"])
         return rows
+
+    async def _host_share(self, now: float, held: int) -> int:
+        """How many more hosts this worker may take: all of them when it runs alone, else its
+        share of the hosts with due work (so one fan-out spreads over every worker)."""
+        workers = len(await shared_work.live_holders(self._db, HEARTBEAT, now))
+        if workers <= 1:
+            return 1_000_000
+        share = -(-await store.due_hosts(self._db, now) // workers)
+        return max(1, share - held)
 
     async def _load_for(self, rows: list[dict[str, Any]]) -> None:
         missing_jobs = {r["job_id"] for r in rows} - self._bodies.keys()
@@ -250,7 +279,10 @@ class DeliveryWorker:
                 found = await store.actor_signing_key(self._db, actor)
                 if found:
                     self._signer.add_key(actor, *found)
-        unknown = {r["host"] for r in rows} - self._hosts.keys()
+        # A host we hold no work for may have been worked by another worker since we last
+        # did: read its state again (the circuit, failures, the scheme it wants).
+        unknown = {r["host"] for r in rows if not self._queues.get(r["host"])
+                   and not self._in_flight.get(r["host"]) and r["host"] not in self._dirty_hosts}
         for data in await store.load_hosts(self._db, unknown):
             self._hosts[data["host"]] = host_from_row(data)
         for host in unknown:

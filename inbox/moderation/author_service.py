@@ -23,6 +23,12 @@ def forget(db: Database, actor_mention: str) -> None:
     _cache.pop((id(db), str(db.path), actor_mention), None)
 
 
+def forget_all(db: Database) -> None:
+    """Another process changed rules: forget every actor's rules read from ``db``."""
+    for key in [key for key in _cache if key[0] == id(db)]:
+        _cache.pop(key, None)
+
+
 async def rules_of(db: Database, actor_mention: str) -> AuthorRules:
     key = (id(db), str(db.path), actor_mention)
     cached = _cache.get(key)

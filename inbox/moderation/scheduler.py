@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterable
 
 from inbox.moderation.blocklist_fetch import refresh_due
 from inbox.moderation.effects import reconcile, send_rejects
+from inbox.delivery.leases import new_worker_id
 from inbox.storage import moderation as store
+from inbox.storage.shared_work import drop_named_lease, take_named_lease
 from inbox.storage.db import Database
 
 log = logging.getLogger("inbox.moderation")
@@ -48,9 +50,14 @@ class ModerationScheduler:
         # ran still gets its hidden items restored (reconciling is idempotent).
         self._last = 0.0
         self._stopping = asyncio.Event()
+        self.owner = new_worker_id()
 
     async def tick(self) -> None:
         now = self.clock()
+        # Any number of workers run this scheduler; one of them at a time does the tick.
+        if not await take_named_lease(self.db, "moderation", owner=self.owner, now=now,
+                                      until=now + 2 * self.interval):
+            return
         await refresh_due(self.db, now=now, allow_private=self.allow_private)
         await catch_up_expiry(self.db, since=self._last, now=now, admins=self.admins)
         self._last = now
@@ -66,3 +73,5 @@ class ModerationScheduler:
 
     async def stop(self) -> None:
         self._stopping.set()
+        with contextlib.suppress(Exception):
+            await drop_named_lease(self.db, "moderation", owner=self.owner)

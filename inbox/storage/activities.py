@@ -48,8 +48,8 @@ async def mark_all_processed(db: Database, outcomes: list[tuple[str, str, str]],
     async with db.transaction() as conn:
         await conn.executemany(
             "UPDATE activities SET processed_at = ?, outcome = ?,"
-            " raw = CASE WHEN ? LIKE 'error%' THEN raw ELSE x'' END WHERE actor = ? AND id = ?",
-            [(now, outcome[:200], outcome[:10], actor, activity_id) for actor, activity_id, outcome in outcomes],
+            " raw = CASE WHEN ? LIKE 'error%' THEN raw ELSE ? END WHERE actor = ? AND id = ?",
+            [(now, outcome[:200], outcome[:10], b"", actor, activity_id) for actor, activity_id, outcome in outcomes],
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inbox.storage.db import Database
+from inbox.storage.shared_work import BUMP_GENERATION
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,7 @@ async def save_actor(db: Database, actor: LocalActor) -> None:
              actor.created_at),
         )
         await conn.execute("DELETE FROM removed_actors WHERE mention = ?", (actor.mention,))
+        await conn.execute(BUMP_GENERATION)
 
 
 async def remove_actor(db: Database, mention: str, *, now: float) -> bool:
@@ -92,6 +94,8 @@ async def remove_actor(db: Database, mention: str, *, now: float) -> bool:
             await conn.execute("DELETE FROM followers WHERE actor_mention = ?", (mention,))
             await conn.execute("DELETE FROM inbox_items WHERE actor_mention = ?", (mention,))
             await conn.execute(
-                "INSERT OR REPLACE INTO removed_actors (mention, removed_at) VALUES (?, ?)", (mention, now)
+                "INSERT INTO removed_actors (mention, removed_at) VALUES (?, ?)"
+                " ON CONFLICT (mention) DO UPDATE SET removed_at = excluded.removed_at", (mention, now)
             )
+            await conn.execute(BUMP_GENERATION)
     return removed

@@ -1,8 +1,13 @@
-"""The SQLite connection (WAL) and the versioned schema migrations.
+"""The database connection and the versioned schema migrations.
 
-Migrations are files ``migrations/NNN_name.sql`` applied in order, each in its own
-transaction, recorded in ``schema_migrations``. A migration is never edited once released:
-an upgrade adds a new file, so no upgrade loses data.
+``Database.open(target)`` opens what the ``database`` setting names: an SQLite file (WAL, one
+aiosqlite connection, this module) or a PostgreSQL URL (a psycopg pool, ``postgres.py``); both
+answer the same small interface (execute, executemany, fetchone, fetchall, transaction).
+
+Migrations are files ``migrations/NNN_name.sql`` (SQLite) and ``migrations/postgresql/NNN_name.sql``
+(the same versions in PostgreSQL's dialect), applied in order, each in its own transaction,
+recorded in ``schema_migrations``. A migration is never edited once released: an upgrade adds a
+new file to both sets, so no upgrade loses data.
 """
 
 from __future__ import annotations
@@ -21,14 +26,17 @@ from typing import Any
 import aiosqlite
 
 from fedicore.errors import FedipressError
+from inbox.storage.dialect import POSTGRESQL, SQLITE, SQLITE_DIALECT, database_kind, sqlite_path
 
 MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+_MIGRATION_PACKAGES = {SQLITE: "inbox.storage.migrations",
+                       POSTGRESQL: "inbox.storage.migrations.postgresql"}
 
 
-def migration_files() -> list[tuple[int, str, str]]:
-    """(version, name, sql) of every migration shipped with the package, in order."""
+def migration_files(dialect: str = SQLITE) -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every migration shipped for ``dialect``, in order."""
     found = []
-    for entry in resources.files("inbox.storage.migrations").iterdir():
+    for entry in resources.files(_MIGRATION_PACKAGES[dialect]).iterdir():
         match = MIGRATION_NAME.match(entry.name)
         if match:
             found.append((int(match.group(1)), match.group(2), entry.read_text("utf-8")))
@@ -61,10 +69,15 @@ def schema_too_new(recorded: int) -> SchemaTooNew | None:
 
 
 def check_schema(path: str | Path) -> SchemaTooNew | None:
-    """Read the schema version recorded in the database at ``path`` (without changing it).
+    """Read the schema version recorded in the database ``path`` names (without changing it).
 
     A missing file or one with no migrations yet is fine: this release will create or
-    migrate it."""
+    migrate it. A PostgreSQL server that cannot be reached is a ``DatabaseUnavailable``."""
+    if database_kind(str(path)) == POSTGRESQL:
+        from inbox.storage.postgres import recorded_schema
+
+        return schema_too_new(recorded_schema(str(path)))
+    path = sqlite_path(str(path))
     if str(path) == ":memory:" or not Path(path).is_file():
         return None
     conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
@@ -87,7 +100,12 @@ def _configure(conn: sqlite3.Connection) -> None:
 
 
 class Database:
-    """One aiosqlite connection in autocommit mode; transactions are explicit."""
+    """One aiosqlite connection in autocommit mode; transactions are explicit.
+
+    ``Database.open`` returns a ``postgres.PgDatabase`` (a subclass speaking the same
+    interface) when given a PostgreSQL URL."""
+
+    dialect = SQLITE_DIALECT
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self.conn = conn
@@ -97,7 +115,11 @@ class Database:
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
-        path = str(path)
+        if database_kind(str(path)) == POSTGRESQL:
+            from inbox.storage.postgres import PgDatabase
+
+            return await PgDatabase.connect(str(path), migrate=migrate)
+        path = sqlite_path(str(path))
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             create_private(path)

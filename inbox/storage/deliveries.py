@@ -6,12 +6,12 @@ transaction), sends, and records many outcomes in one transaction (group commit)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from inbox.storage.db import Database
+from inbox.storage.shared_work import serialize_claims
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
@@ -60,24 +60,33 @@ async def unavailable_hosts(db: Database, hosts: Iterable[str]) -> set[str]:
     if not wanted:
         return set()
     rows = await db.fetchall(
-        "SELECT host FROM delivery_hosts WHERE unavailable = 1 AND host IN (SELECT value FROM json_each(?))",
-        (json.dumps(wanted),),
+        f"SELECT host FROM delivery_hosts WHERE unavailable = 1 AND {db.dialect.in_list('host')}",
+        (db.dialect.list_value(wanted),),
     )
     return {row["host"] for row in rows}
 
 
+# {skip} is Dialect.not_in_list over :skip_hosts, {mine} Dialect.in_list over :mine.
 _CLAIMABLE = """
 SELECT id FROM (
-  SELECT d.id AS id, ROW_NUMBER() OVER (PARTITION BY d.host ORDER BY d.next_attempt_at, d.id) AS rank
-  FROM deliveries d LEFT JOIN delivery_hosts h ON h.host = d.host
-  WHERE d.state = 'pending' AND d.next_attempt_at <= :now
-    AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= :now)
-    AND COALESCE(h.open_until, 0) <= :now AND COALESCE(h.unavailable, 0) = 0
-    AND d.host NOT IN (SELECT value FROM json_each(:skip_hosts))
-    AND NOT EXISTS (
-      SELECT 1 FROM deliveries e
-      WHERE e.inbox = d.inbox AND e.object_key = d.object_key AND e.state = 'pending' AND e.id < d.id)
-) WHERE rank <= :per_host ORDER BY id LIMIT :limit
+  SELECT id, rank, mine, DENSE_RANK() OVER (PARTITION BY mine ORDER BY host) AS host_rank FROM (
+    SELECT d.id AS id, d.host AS host,
+      ROW_NUMBER() OVER (PARTITION BY d.host ORDER BY d.next_attempt_at, d.id) AS rank,
+      CASE WHEN {mine} THEN 1 ELSE 0 END AS mine
+    FROM deliveries d LEFT JOIN delivery_hosts h ON h.host = d.host
+    WHERE d.state = 'pending' AND d.next_attempt_at <= :now
+      AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= :now)
+      AND COALESCE(h.open_until, 0) <= :now AND COALESCE(h.unavailable, 0) = 0
+      AND {skip}
+      AND NOT EXISTS (
+        SELECT 1 FROM deliveries o
+        WHERE o.host = d.host AND o.state = 'pending' AND o.lease_expires_at > :now
+          AND o.lease_owner != :worker)
+      AND NOT EXISTS (
+        SELECT 1 FROM deliveries e
+        WHERE e.inbox = d.inbox AND e.object_key = d.object_key AND e.state = 'pending' AND e.id < d.id)
+  ) AS candidates
+) AS ranked WHERE rank <= :per_host AND (mine = 1 OR host_rank <= :new_hosts) ORDER BY id LIMIT :limit
 """
 
 
@@ -90,16 +99,26 @@ async def claim_due(
     limit: int,
     per_host: int,
     skip_hosts: Iterable[str] = (),
+    mine: Iterable[str] = (),
+    new_hosts: int = 1_000_000,
 ) -> list[dict[str, Any]]:
     """Lease up to ``limit`` due deliveries (at most ``per_host`` per host) to this worker.
 
     A delivery waits while an earlier delivery to the same inbox about the same object is
-    still pending, which keeps Create -> Update -> Delete in order per target inbox.
+    still pending, which keeps Create -> Update -> Delete in order per target inbox. A host
+    another worker holds leases on is left to that worker, so per-host limits and the circuit
+    breaker (kept by the holder, written to ``delivery_hosts``) hold across workers. Besides
+    the hosts it holds (``mine``) a worker takes at most ``new_hosts`` more, its share, so
+    that one fan-out spreads over every running worker.
     """
     async with db.transaction() as conn:
+        await serialize_claims(db, conn, "deliveries")
         cursor = await conn.execute(
-            _CLAIMABLE,
-            {"now": now, "per_host": per_host, "limit": limit, "skip_hosts": json.dumps(sorted(skip_hosts))},
+            _CLAIMABLE.format(skip=db.dialect.not_in_list("d.host", ":skip_hosts"),
+                              mine=db.dialect.in_list("d.host", ":mine")),
+            {"now": now, "per_host": per_host, "limit": limit,
+             "skip_hosts": db.dialect.list_value(sorted(skip_hosts)), "worker": worker_id,
+             "mine": db.dialect.list_value(sorted(mine)), "new_hosts": new_hosts},
         )
         ids = [row[0] for row in await cursor.fetchall()]
         await cursor.close()
@@ -107,9 +126,10 @@ async def claim_due(
             return []
         cursor = await conn.execute(
             "UPDATE deliveries SET lease_owner = ?, lease_expires_at = ?"
-            " WHERE id IN (SELECT value FROM json_each(?))"
+            f" WHERE {db.dialect.in_list('id')} AND state = 'pending'"
+            " AND (lease_expires_at IS NULL OR lease_expires_at <= ?)"
             " RETURNING id, job_id, actor_mention, inbox, host, object_key, attempts",
-            (worker_id, lease_until, json.dumps(ids)),
+            (worker_id, lease_until, db.dialect.list_value(ids), now),
         )
         rows = [dict(row) for row in await cursor.fetchall()]
         await cursor.close()
@@ -129,8 +149,8 @@ async def release_leases(db: Database, *, worker_id: str, ids: Sequence[int]) ->
     """Hand unsent claims back at shutdown so another worker need not wait for expiry."""
     await db.execute(
         "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL"
-        " WHERE lease_owner = ? AND state = 'pending' AND id IN (SELECT value FROM json_each(?))",
-        (worker_id, json.dumps(list(ids))),
+        f" WHERE lease_owner = ? AND state = 'pending' AND {db.dialect.in_list('id')}",
+        (worker_id, db.dialect.list_value(ids)),
     )
 
 
@@ -152,11 +172,19 @@ async def release_owner(db: Database, owner: str) -> int:
     )
 
 
+async def due_hosts(db: Database, now: float) -> int:
+    """How many hosts have deliveries due now (what the running workers share)."""
+    row = await db.fetchone(
+        "SELECT COUNT(DISTINCT host) AS n FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?",
+        (now,))
+    return int(row["n"]) if row else 0
+
+
 async def job_bodies(db: Database, job_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
     """job id -> (actor mention, JSON body)."""
     rows = await db.fetchall(
-        "SELECT id, actor_mention, body FROM delivery_jobs WHERE id IN (SELECT value FROM json_each(?))",
-        (json.dumps(sorted(set(job_ids))),),
+        f"SELECT id, actor_mention, body FROM delivery_jobs WHERE {db.dialect.in_list('id')}",
+        (db.dialect.list_value(sorted(set(job_ids))),),
     )
     return {row["id"]: (row["actor_mention"], row["body"]) for row in rows}
 
@@ -171,8 +199,8 @@ async def actor_signing_key(db: Database, actor: str) -> tuple[str, str] | None:
 
 async def load_hosts(db: Database, hosts: Iterable[str]) -> list[dict[str, Any]]:
     rows = await db.fetchall(
-        "SELECT * FROM delivery_hosts WHERE host IN (SELECT value FROM json_each(?))",
-        (json.dumps(sorted(set(hosts))),),
+        f"SELECT * FROM delivery_hosts WHERE {db.dialect.in_list('host')}",
+        (db.dialect.list_value(sorted(set(hosts))),),
     )
     return [dict(row) for row in rows]
 
@@ -252,8 +280,8 @@ async def record_outcomes(
         if unavailable:
             await conn.execute(
                 "UPDATE deliveries SET state = 'failed', last_error = 'host unavailable', finished_at = ?"
-                " WHERE state = 'pending' AND lease_owner IS NULL AND host IN (SELECT value FROM json_each(?))",
-                (max((o.finished_at for o in outcomes), default=0.0), json.dumps(unavailable)),
+                f" WHERE state = 'pending' AND lease_owner IS NULL AND {db.dialect.in_list('host')}",
+                (max((o.finished_at for o in outcomes), default=0.0), db.dialect.list_value(unavailable)),
             )
 
 

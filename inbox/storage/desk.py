@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from inbox.storage.db import Database
+from inbox.storage.shared_work import bump_generation
 
 
 async def get_rules(db: Database, actor_mention: str) -> tuple[str, str | None] | None:
@@ -20,6 +21,7 @@ async def put_rules(db: Database, actor_mention: str, rules: str, *, now: float)
         "INSERT INTO author_rules (actor_mention, rules, updated_at) VALUES (?, ?, ?)"
         " ON CONFLICT (actor_mention) DO UPDATE SET rules = excluded.rules,"
         " updated_at = excluded.updated_at", (actor_mention, rules, now))
+    await bump_generation(db)
 
 
 async def put_feed_secret(db: Database, actor_mention: str, secret: str, *, now: float) -> None:

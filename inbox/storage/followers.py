@@ -71,9 +71,9 @@ async def move_follower(db: Database, old_id: str, new_id: str, inbox: str,
     """A Move: the new account takes over every follow of the old one."""
     async with db.transaction() as conn:
         cursor = await conn.execute(
-            "INSERT OR IGNORE INTO followers (actor_mention, follower_id, inbox, shared_inbox,"
+            "INSERT INTO followers (actor_mention, follower_id, inbox, shared_inbox,"
             " follow_activity_id, created_at) SELECT actor_mention, ?, ?, ?, follow_activity_id, created_at"
-            " FROM followers WHERE follower_id = ?",
+            " FROM followers WHERE follower_id = ? ON CONFLICT DO NOTHING",
             (new_id, inbox, shared_inbox, old_id),
         )
         moved = cursor.rowcount

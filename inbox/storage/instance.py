@@ -14,7 +14,8 @@ async def instance_key(db: Database) -> tuple[str, str] | None:
 async def keep_instance_key(db: Database, public_pem: str, private_pem: str, *, now: float) -> tuple[str, str]:
     """Store a new key pair unless one is there already; the stored pair wins."""
     await db.execute(
-        "INSERT OR IGNORE INTO instance_key (id, public_key_pem, private_key_pem, created_at) VALUES (1, ?, ?, ?)",
+        "INSERT INTO instance_key (id, public_key_pem, private_key_pem, created_at) VALUES (1, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
         (public_pem, private_pem, now))
     stored = await instance_key(db)
     assert stored is not None
@@ -24,7 +25,8 @@ async def keep_instance_key(db: Database, public_pem: str, private_pem: str, *, 
 async def open_registration(db: Database, name: str, *, who: str, now: float) -> bool:
     """Open registration for ``name``; False when it was open already."""
     changed = await db.execute(
-        "INSERT OR IGNORE INTO registration_openings (name, opened_by, opened_at) VALUES (?, ?, ?)",
+        "INSERT INTO registration_openings (name, opened_by, opened_at) VALUES (?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
         (name, who, now))
     return changed > 0
 

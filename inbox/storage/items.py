@@ -37,9 +37,9 @@ def _item(row) -> Item:
 async def put_item(db: Database, item: Item) -> bool:
     """Insert; an item already there (same actor and activity) is left alone. True if new."""
     changed = await db.execute(
-        "INSERT OR IGNORE INTO inbox_items (actor_mention, activity_id, kind, author, object_id, note_id,"
+        "INSERT INTO inbox_items (actor_mention, activity_id, kind, author, object_id, note_id,"
         " content_html, raw, state, created_at, updated_at, visibility)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (item.actor_mention, item.activity_id, item.kind, item.author, item.object_id, item.note_id,
          item.content_html, item.raw, item.state, item.created_at, item.created_at, item.visibility),
     )
@@ -51,10 +51,11 @@ async def put_reply(db: Database, item: Item) -> bool | None:
     False if it was there already, None if the Note id is someone else's (a forgery).
     One statement in the common case; the owner is looked up only when nothing was inserted."""
     changed = await db.execute(
-        "INSERT OR IGNORE INTO inbox_items (actor_mention, activity_id, kind, author, object_id, note_id,"
+        "INSERT INTO inbox_items (actor_mention, activity_id, kind, author, object_id, note_id,"
         " content_html, raw, state, created_at, updated_at, visibility)"
         " SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
-        " WHERE NOT EXISTS (SELECT 1 FROM inbox_items WHERE note_id = ? AND author <> ?)",
+        " WHERE NOT EXISTS (SELECT 1 FROM inbox_items WHERE note_id = ? AND author <> ?)"
+        " ON CONFLICT DO NOTHING",
         (item.actor_mention, item.activity_id, item.kind, item.author, item.object_id, item.note_id,
          item.content_html, item.raw, item.state, item.created_at, item.created_at, item.visibility,
          item.note_id, item.author),
@@ -118,9 +119,9 @@ async def put_edit(db: Database, item: Item) -> bool:
             "DELETE FROM inbox_items WHERE actor_mention = ? AND kind = 'reply' AND note_id = ? AND author = ?"
             " AND state = 'queued'", (item.actor_mention, item.note_id, item.author))
         cursor = await conn.execute(
-            "INSERT OR IGNORE INTO inbox_items (actor_mention, activity_id, kind, author, object_id, note_id,"
+            "INSERT INTO inbox_items (actor_mention, activity_id, kind, author, object_id, note_id,"
             " content_html, raw, state, created_at, updated_at, visibility)"
-            " VALUES (?, ?, 'reply', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, 'reply', ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (item.actor_mention, item.activity_id, item.author, item.object_id, item.note_id,
              item.content_html, item.raw, item.state, item.created_at, item.created_at, item.visibility))
         stored = cursor.rowcount > 0
@@ -222,7 +223,7 @@ async def queued_from(db: Database, actor_mention: str, author: str, host_prefix
     """Queued items one author, and every author under ``host_prefix`` (``https://host/``),
     hold for a local actor (the host count is a range over the author index)."""
     row = await db.fetchone(
-        "SELECT SUM(author = ?) AS by_author, COUNT(*) AS by_host FROM inbox_items"
+        "SELECT SUM(CASE WHEN author = ? THEN 1 ELSE 0 END) AS by_author, COUNT(*) AS by_host FROM inbox_items"
         " WHERE author >= ? AND author < ? AND actor_mention = ? AND state = 'queued'",
         (author, host_prefix, host_prefix[:-1] + "0", actor_mention))
     return (int(row["by_author"] or 0), int(row["by_host"] or 0)) if row else (0, 0)
@@ -278,6 +279,6 @@ async def quotes_of(db: Database, actor_mention: str, object_id: str | None = No
     else:
         rows = await db.fetchall(
             "SELECT note_id, object_id FROM inbox_items WHERE actor_mention = ? AND kind = 'quote'"
-            " AND object_id = ? AND state = 'approved' GROUP BY note_id"
+            " AND object_id = ? AND state = 'approved' GROUP BY note_id, object_id"
             " ORDER BY MIN(created_at), MIN(rowid)", (actor_mention, object_id))
     return [(row["note_id"], row["object_id"]) for row in rows]

@@ -14,6 +14,7 @@ from typing import Any
 from inbox.moderation.patterns import Pattern, parse_pattern
 from inbox.moderation.policy import DomainBlock, Entry, Lists
 from inbox.storage.db import Database
+from inbox.storage.shared_work import bump_generation
 
 GLOBAL = ""
 
@@ -91,6 +92,7 @@ async def put_entries(
         " created_at = excluded.created_at",
         [(scope, list_name, str(p), expires_at, reason, who, now) for p in patterns],
     )
+    await bump_generation(db)
     return len(patterns)
 
 
@@ -103,6 +105,7 @@ async def delete_entries(
             "DELETE FROM moderation_entries WHERE scope = ? AND list = ? AND pattern = ?",
             (scope, list_name, str(pattern)),
         )
+    await bump_generation(db)
     return removed
 
 
@@ -144,6 +147,8 @@ async def load_domain_blocks(
 ) -> list[DomainBlock]:
     if keys is None:
         return [row.as_policy() for row in await domain_block_rows(db)]
+    if not keys:  # "IN ()" is SQLite-only
+        return []
     marks = ", ".join("?" for _ in keys)
     rows = await db.fetchall(f"SELECT * FROM domain_blocks WHERE domain IN ({marks})", keys)
     return [_block_row(r).as_policy() for r in rows]
@@ -162,10 +167,13 @@ async def put_domain_block(db: Database, row: DomainBlockRow, *, now: float) -> 
         (row.domain, row.severity, int(row.reject_media), int(row.reject_reports),
          row.public_comment, int(row.obfuscate), row.source, row.expires_at, now, now),
     )
+    await bump_generation(db)
 
 
 async def delete_domain_block(db: Database, domain: str) -> int:
-    return await db.execute("DELETE FROM domain_blocks WHERE domain = ?", (domain,))
+    removed = await db.execute("DELETE FROM domain_blocks WHERE domain = ?", (domain,))
+    await bump_generation(db)
+    return removed
 
 
 # ---- subscriptions ------------------------------------------------------------------------
@@ -239,12 +247,10 @@ async def audit_rows(
 
 async def add_note(db: Database, *, scope: str, target: str, author: str, body: str,
                    now: float) -> int:
-    cursor = await db.conn.execute(
+    row = await db.fetchone(
         "INSERT INTO moderation_notes (scope, target, author, body, created_at)"
-        " VALUES (?, ?, ?, ?, ?)", (scope, target, author, body, now))
-    note_id = int(cursor.lastrowid or 0)
-    await cursor.close()
-    return note_id
+        " VALUES (?, ?, ?, ?, ?) RETURNING id", (scope, target, author, body, now))
+    return int(row["id"]) if row else 0
 
 
 async def notes(db: Database, *, scope: str, target: str | None = None) -> list[dict[str, Any]]:

@@ -12,9 +12,9 @@ async def move_follow(db: Database, actor_mention: str, old_id: str, new_id: str
     follows); returns 1 when the new account was added, 0 otherwise."""
     async with db.transaction() as conn:
         cursor = await conn.execute(
-            "INSERT OR IGNORE INTO followers (actor_mention, follower_id, inbox, shared_inbox,"
+            "INSERT INTO followers (actor_mention, follower_id, inbox, shared_inbox,"
             " follow_activity_id, created_at) SELECT actor_mention, ?, ?, ?, follow_activity_id, created_at"
-            " FROM followers WHERE actor_mention = ? AND follower_id = ?",
+            " FROM followers WHERE actor_mention = ? AND follower_id = ? ON CONFLICT DO NOTHING",
             (new_id, inbox, shared_inbox, actor_mention, old_id),
         )
         moved = cursor.rowcount

@@ -11,8 +11,8 @@ async def record_proof(db: Database, activity_id: str, *, result: str, detail: s
                        verification_method: str | None, forwarded: bool, now: float) -> None:
     """Keep the first check of an activity's proof (a redelivery changes nothing)."""
     await db.execute(
-        "INSERT OR IGNORE INTO activity_proofs (activity_id, result, detail, verification_method,"
-        " forwarded, checked_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO activity_proofs (activity_id, result, detail, verification_method,"
+        " forwarded, checked_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (activity_id, result, detail[:500], verification_method, int(forwarded), now))
 
 

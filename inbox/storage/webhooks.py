@@ -89,8 +89,9 @@ async def hook_names(db: Database) -> frozenset[tuple[str, str]]:
 async def add_call(db: Database, *, delivery_id: str, actor_mention: str, name: str,
                    envelope: str, now: float) -> None:
     await db.execute(
-        "INSERT OR IGNORE INTO webhook_calls (delivery_id, actor_mention, name, envelope, state,"
-        " attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)",
+        "INSERT INTO webhook_calls (delivery_id, actor_mention, name, envelope, state,"
+        " attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)"
+        " ON CONFLICT DO NOTHING",
         (delivery_id, actor_mention, name, envelope, now, now))
 
 
@@ -109,10 +110,12 @@ async def claim_due(db: Database, *, owner: str, now: float, lease: float,
         marks = ",".join("?" * len(ids))
         await conn.execute(
             f"UPDATE webhook_calls SET lease_owner = ?, lease_expires_at = ?"
-            f" WHERE delivery_id IN ({marks})", (owner, now + lease, *ids))
+            f" WHERE delivery_id IN ({marks}) AND state = 'pending'"
+            f" AND (lease_expires_at IS NULL OR lease_expires_at <= ?)", (owner, now + lease, *ids, now))
         cursor = await conn.execute(
             f"SELECT delivery_id, actor_mention, name, envelope, attempts, created_at"
-            f" FROM webhook_calls WHERE delivery_id IN ({marks}) ORDER BY created_at", ids)
+            f" FROM webhook_calls WHERE delivery_id IN ({marks}) AND lease_owner = ?"
+            f" ORDER BY created_at", (*ids, owner))
         rows = await cursor.fetchall()
         await cursor.close()
     return [Call(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]

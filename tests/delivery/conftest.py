@@ -42,8 +42,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def db(tmp_path, keypair):
-    database = await Database.open(tmp_path / "inbox.sqlite3")
+async def db(database_url, keypair):
+    database = await Database.open(database_url)
     await add_actor(database, keypair)
     yield database
     await database.close()

@@ -60,7 +60,7 @@ async def register(world_inbox: RunningInbox, client: httpx.AsyncClient, actor: 
 
 
 @pytest.fixture
-async def make_world(tmp_path: Path):
+async def make_world(tmp_path: Path, database_url: str):
     """``await make_world(manually_approves=True)``; everything stops at the test's end."""
     stack: list = []
 
@@ -71,7 +71,7 @@ async def make_world(tmp_path: Path):
         stack.append(blog)
         await remote.__aenter__()
         stack.append(remote)
-        settings = {"database": str(tmp_path / "inbox.sqlite3"), **registration_open_for(blog),
+        settings = {"database": database_url, **registration_open_for(blog),
                     **options.pop("settings", {})}  # type: ignore[arg-type]
         manager = running_inbox(**settings)
         inbox = await manager.__aenter__()

@@ -14,8 +14,8 @@ BLOG_URL = "https://blog.example/ap/actor.json"
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "inbox.sqlite3")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = await Database.open(database_url)
     await add_local_actor(database, BLOG, BLOG_URL)
     try:
         yield database

@@ -54,7 +54,7 @@ async def test_worker_process_restores_items_whose_block_expired_while_nothing_r
     assert await states(db) == {"https://spam.example/r/1": "hidden"}
 
     stop = asyncio.Event()
-    settings = Settings(database=str(tmp_path / "inbox.sqlite3"))
+    settings = Settings(database=db.path)
     task = asyncio.create_task(run_worker(settings, stop=stop, clock=lambda: now + 3600))
     try:
         await eventually(lambda: _restored(db), timeout=10, interval=0.025,

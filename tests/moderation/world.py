@@ -117,7 +117,7 @@ class World:
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
+async def world(tmp_path: Path, database_url: str) -> AsyncIterator[World]:
     async with AsyncExitStack() as stack:
         blog, spam, good = [await stack.enter_async_context(FakeFediverse()) for _ in range(3)]
         alice, admin = blog.actor("alice"), blog.actor("admin")
@@ -127,7 +127,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             "content": "<p>hi</p>"})
         clock = Clock()
         inbox = await stack.enter_async_context(running_inbox(
-            database=str(tmp_path / "inbox.sqlite3"), admins=[admin.handle], clock=clock,
+            database=database_url, admins=[admin.handle], clock=clock,
             **registration_open_for(blog)))
         client = await stack.enter_async_context(httpx.AsyncClient(timeout=20, trust_env=False))
         world = World(inbox, clock, client, blog, spam, good, alice, admin, troll, friend, post_url)
