@@ -31,6 +31,8 @@ EXAMPLES: dict[str, list[str]] = {
     "inbox worker": ["fedipress inbox worker --config /etc/fedipress/inbox.toml"],
     "inbox migrate": ["fedipress inbox migrate --config /etc/fedipress/inbox.toml"],
     "inbox backup": ["fedipress inbox backup /var/backups/inbox.sqlite3 --config inbox.toml"],
+    "inbox copy-db": ["fedipress inbox copy-db data/inbox.sqlite3 postgresql://fedipress@db.internal/inbox",
+                      "fedipress inbox copy-db postgresql://fedipress@db.internal/inbox back.sqlite3"],
     "inbox deliveries": ["fedipress inbox deliveries --config inbox.toml",
                          "fedipress inbox deliveries --revive social.example"],
     "inbox allow": ["fedipress inbox allow @friend@social.example"],

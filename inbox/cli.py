@@ -17,6 +17,7 @@ from inbox.delivery import cli as delivery_cli
 from inbox import registration_cli
 from inbox.moderation import cli as moderation_cli
 from inbox.settings import Settings, database_origin, load_settings
+from inbox.storage.dialect import POSTGRESQL, database_kind, redacted
 
 config_option = click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
                              help="inbox.toml (FEDIPRESS_* environment variables override it)")
@@ -25,6 +26,13 @@ config_option = click.option("--config", "config", type=click.Path(dir_okay=Fals
 @click.group("inbox")
 def inbox_group() -> None:
     """Run and operate the inbox server."""
+
+
+def shown_database(database: str) -> str:
+    """The database a command opens, as printed: a file's absolute path, a URL without its password."""
+    if database_kind(database) == POSTGRESQL:
+        return redacted(database)
+    return str(Path(database).absolute())
 
 
 @inbox_group.command("serve")
@@ -44,8 +52,7 @@ def serve_command(config: str | None, host: str | None, port: int | None) -> Non
     settings = load_settings(config, overrides={"host": host, "port": port})
     if (refusal := check_schema(settings.database)) is not None:
         raise refusal  # one line, before anything else (the Ansible role reads it)
-    click.echo(f"database: {Path(settings.database).absolute()} ({database_origin(config)})",
-               err=True)
+    click.echo(f"database: {shown_database(settings.database)} ({database_origin(config)})", err=True)
     configure_logging(settings.log_level)
     app = create_app(settings)
     sd_notify.serve(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
@@ -117,6 +124,9 @@ def backup_command(config: str | None, dest: str) -> None:
     from inbox.storage.db import backup_database
 
     settings = load_settings(config)
+    if database_kind(settings.database) == POSTGRESQL:
+        raise FedipressError("backup copies an SQLite file; for PostgreSQL use pg_dump (docs/inbox.md),"
+                             " or `fedipress inbox copy-db` into an SQLite file")
     source = Path(settings.database)
     if not source.is_file():
         raise FedipressError(f"no inbox database at {source}")
@@ -124,6 +134,29 @@ def backup_command(config: str | None, dest: str) -> None:
         raise FedipressError(f"{dest} exists; choose a new file name")
     backup_database(source, dest)
     click.echo(f"backed up {source} to {dest}")
+
+
+@inbox_group.command("copy-db")
+@click.argument("source")
+@click.argument("target")
+@click.option("--replace", is_flag=True,
+              help="Overwrite a TARGET that holds other data (by default it must be empty or an earlier copy)")
+def copy_db_command(source: str, target: str, replace: bool) -> None:
+    """Copy the inbox database SOURCE into TARGET (an SQLite path or sqlite:///path, or a
+    postgresql:// URL; either way), then verify row counts and checksums. Re-running is safe:
+    a TARGET that already holds the same data is left alone. Stop the inbox first."""
+    from inbox.storage.copy_db import copy_database
+    from inbox.storage.dialect import redacted
+
+    report = asyncio.run(copy_database(source, target, replace=replace))
+    if report.already_copied:
+        click.echo(f"{redacted(target)} already holds this copy: {report.rows} rows in"
+                   f" {len(report.tables)} tables, counts and checksums match; nothing to do")
+        return
+    busiest = sorted(report.tables.items(), key=lambda item: -item[1].rows)[:3]
+    detail = ", ".join(f"{name} {table.rows}" for name, table in busiest)
+    click.echo(f"copied {report.rows} rows in {len(report.tables)} tables ({detail}) to"
+               f" {redacted(target)} in {report.seconds:.1f} s; counts and checksums match")
 
 
 @inbox_group.command("check-config")

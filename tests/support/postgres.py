@@ -23,7 +23,16 @@ import psycopg
 
 from tests.support.server import free_port
 
-BINDIR = Path(os.environ.get("FEDIPRESS_TEST_PG_BINDIR", "/usr/lib/postgresql/15/bin"))
+def _bindir() -> Path:
+    """FEDIPRESS_TEST_PG_BINDIR, else Debian's newest installed server (15 on bookworm)."""
+    if os.environ.get("FEDIPRESS_TEST_PG_BINDIR"):
+        return Path(os.environ["FEDIPRESS_TEST_PG_BINDIR"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"),
+                   key=lambda path: int(path.parts[-3]) if path.parts[-3].isdigit() else 0)
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+BINDIR = _bindir()
 UNPRIVILEGED = "nobody"  # who runs the server when the tests run as root
 TEMPLATE = "fedipress_template"
 

@@ -34,7 +34,7 @@ class RunningInbox:
     def url(self, path: str) -> str:
         return self.base + path
 
-    async def count(self, table: str, where: str = "1", params: tuple = ()) -> int:
+    async def count(self, table: str, where: str = "1 = 1", params: tuple = ()) -> int:
         row = await self.db.fetchone(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
         return int(row["n"])
 
