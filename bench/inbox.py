@@ -230,7 +230,8 @@ class Server:
             self._stop.wait(0.1)
 
     def log_text(self) -> str:
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return (self.folder / f"{self.kind}.log").read_text(errors="replace")
 
     def stop(self) -> None:
