@@ -29,9 +29,18 @@ def selected_backends(config: pytest.Config) -> list[str]:
     return chosen
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "backends(*names): the only storage backends this test is about"
+                            " (e.g. the SQLite file's own permissions)")
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
-        metafunc.parametrize("backend", selected_backends(metafunc.config))
+        chosen = selected_backends(metafunc.config)
+        only = metafunc.definition.get_closest_marker("backends")
+        if only is not None:
+            chosen = [name for name in chosen if name in only.args]
+        metafunc.parametrize("backend", chosen)
 
 
 @pytest.fixture(scope="session")

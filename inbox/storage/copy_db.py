@@ -28,6 +28,9 @@ from inbox.storage.dialect import POSTGRESQL, SQLITE, database_kind, redacted, s
 CHUNK = 5000
 _MOD = 1 << 256
 _SKIP = {"schema_migrations", "sqlite_sequence"}
+# Tables a migration fills when it creates them: a freshly migrated target holds these rows,
+# and they are not "other data" (the copy replaces them with the source's).
+_SEEDED_BY_MIGRATIONS = {"cache_generations"}
 
 
 class CopyRefused(FedipressError):
@@ -174,8 +177,8 @@ async def _copy(src: Database, dst: Database, *, replace: bool) -> CopyReport:
     present = await _summaries(dst, common)
     if present == wanted:
         return CopyReport(wanted, already_copied=True)
-    if any(report.rows for report in present.values()) and not replace:
-        holding = sorted(t for t, r in present.items() if r.rows)
+    holding = sorted(t for t, r in present.items() if r.rows and t not in _SEEDED_BY_MIGRATIONS)
+    if holding and not replace:
         raise CopyRefused(f"the target already holds other data ({', '.join(holding[:4])}...):"
                           " copy into an empty database, or pass --replace to overwrite it")
     plans = {t: _copy_columns(source_tables[t], target_tables[t], common[t]) for t in common}

@@ -96,5 +96,5 @@ async def test_an_approved_edit_replaces_the_reply_and_keeps_its_identity_and_hi
     assert shown["content"] == "<p>a kinder word</p>"
     assert shown["id"] == note["id"] and shown["attributedTo"] == bob.id
     assert await world.inbox.count("inbox_items", "kind = 'reply'") == 1
-    history = await world.inbox.db.fetchall("SELECT content_html FROM reply_history ORDER BY rowid")
+    history = await world.inbox.db.fetchall("SELECT content_html FROM reply_history ORDER BY replaced_at")
     assert [r["content_html"] for r in history] == ["<p>a kind word</p>"]

@@ -83,6 +83,7 @@ def _private(path: str) -> bool:
     return stat.S_IMODE(os.stat(path).st_mode) & 0o077 == 0
 
 
+@pytest.mark.backends("sqlite")  # files the inbox itself writes; PostgreSQL keeps its own
 async def test_database_and_backups_are_created_readable_by_the_owner_only(world, tmp_path) -> None:
     path = world.inbox.settings.database
     bob = world.remote.actor("bob")

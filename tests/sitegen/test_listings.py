@@ -31,6 +31,8 @@ def _files(out: Path) -> dict[str, bytes]:
 def test_create_item_splices_the_same_json_as_create_activity(built):
     for path in sorted((built.out / "ap" / "posts").glob("*.json")):
         raw = path.read_bytes()
+        if b'"Tombstone"' in raw:  # a deleted post is never in the outbox
+            continue
         assert json_bytes(create_item(raw)) == \
             json_bytes(documents.create_activity(msgspec.json.decode(raw))), path.name
 

@@ -99,7 +99,9 @@ def test_rotating_the_proof_key_resigns_every_document(site, capsys):
     after = json.loads((out / "ap/actor.json").read_bytes())["assertionMethod"][0]
     assert after["publicKeyMultibase"] != before["publicKeyMultibase"]
     for path in sorted((out / "ap/posts").glob("*.json")):
-        assert isinstance(verified(out, json.loads(path.read_bytes())), integrity.ProofCheck)
+        document = json.loads(path.read_bytes())
+        if document.get("type") != "Tombstone":  # a deleted post's stub carries no proof
+            assert isinstance(verified(out, document), integrity.ProofCheck)
 
 
 def test_rebuilding_an_unchanged_site_rewrites_no_signed_document(site):
