@@ -389,6 +389,26 @@ def start_servers(kind: str, targets: list[Target], folder: Path, pg) -> list[Se
     return servers
 
 
+def statements(pg, log, reset: bool = False) -> None:
+    """``--pg-statements N``: forget the statistics so far, or log the top N statements since
+    (execution + planning time, calls, rows), from pg_stat_statements."""
+    if pg is None or not getattr(pg, "top_statements", 0):
+        return
+    import psycopg
+
+    with psycopg.connect(pg.url(), autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        if reset:
+            conn.execute("SELECT pg_stat_statements_reset()")
+            return
+        rows = conn.execute(
+            "SELECT total_exec_time + total_plan_time, calls, rows, query FROM pg_stat_statements"
+            " ORDER BY 1 DESC LIMIT %s", (pg.top_statements,)).fetchall()
+    log("  PostgreSQL statements (ms exec+plan, calls, rows):")
+    for spent, calls, count, query in rows:
+        log(f"    {spent:9.0f} {calls:7d} {count:8d}  {' '.join(query.split())[:160]}")
+
+
 def run_once(kind: str, targets: list[Target], folder: Path, concurrency: int, log,
              pg=None) -> dict:
     servers = start_servers(kind, targets, folder, pg)
@@ -403,12 +423,14 @@ def run_once(kind: str, targets: list[Target], folder: Path, concurrency: int, l
     try:
         warmup = asyncio.run(blast_many([(port, warm) for port, warm, _ in targets], concurrency))
         first.wait_processed()
+        statements(pg if first.url else None, log, reset=True)
         own_before, db_before = cpu()
         result = asyncio.run(blast_many([(port, load) for port, _, load in targets], concurrency))
         own_during, db_during = cpu()
         catch_up = first.wait_processed()
         own_total, db_total = cpu()
         peak = sum(server.peak_mb for server in servers)
+        statements(pg if first.url else None, log)
     finally:
         for server in servers:
             server.stop()
@@ -454,6 +476,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="Fedipress's databases: sqlite,postgresql,postgresql-2nodes")
     parser.add_argument("--database", choices=["postgresql"],
                         help="shorthand: --backends sqlite,postgresql")
+    parser.add_argument("--pg-statements", type=int, default=0, metavar="N",
+                        help="profile: after each PostgreSQL run, print its N statements that took"
+                             " the most execution time (pg_stat_statements)")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--serve-app", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -495,7 +520,10 @@ def main(argv: list[str] | None = None) -> int:
     if any(k.startswith("fedipress-pg") for k in kinds):
         from tests.support.postgres import PostgresServer
 
-        pg = PostgresServer(durable=True).start()
+        profile = (("-c", "shared_preload_libraries=pg_stat_statements",
+                    "-c", "pg_stat_statements.track_planning=on") if args.pg_statements else ())
+        pg = PostgresServer(durable=True, options=profile).start()
+        pg.top_statements = args.pg_statements
         log(f"PostgreSQL {pg.port} (fsync on, synchronous_commit on) in {pg.folder}")
     runs: dict[str, list[dict]] = {k: [] for k in kinds}
     try:
