@@ -12,12 +12,21 @@ two servers alternate on the same port. Clients connect from many 127.0.x.y sour
 as deliveries from many hosts would (the inbox limits each address to 1,000 requests/s).
 Reported: accepted requests/s, p50/p99 latency, peak server RSS, and whether every accepted
 activity is in the database afterwards.
+
+``--backends sqlite,postgresql,postgresql-2nodes`` runs Fedipress on each backend in the same
+run, interleaved: ``postgresql`` is one node whose ``database`` is a PostgreSQL started here
+(Debian's package, fsync on, ``tests/support/postgres.py``; a fresh database a run),
+``postgresql-2nodes`` two ``inbox serve`` processes on two ports sharing that database, the load
+split between them. Server CPU then includes the PostgreSQL cluster's (reported apart too).
+
+    python bench/inbox.py --backends sqlite,postgresql --only fedipress --reps 3
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -38,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 
-from bench.measure import cpu_seconds, median, percentile, tree_rss_mb  # noqa: E402
+from bench.measure import _children, cpu_seconds, median, percentile, tree_rss_mb  # noqa: E402
 from fedicore.httpsig import HttpRequest, sign_request  # noqa: E402
 from fedicore.keys import generate_rsa_keypair  # noqa: E402
 from fedicore.vocab import ACTIVITY_JSON, AS_CONTEXT, PUBLIC  # noqa: E402
@@ -154,13 +163,19 @@ def presign(actors: ActorServer, indexes: list[int], port: int, workers: int = 2
 
 async def blast(port: int, deliveries: list[Signed], concurrency: int) -> dict:
     """POST every delivery with ``concurrency`` clients, each from its own source address."""
-    url = f"http://127.0.0.1:{port}{INBOX_PATH}"
+    return await blast_many([(port, deliveries)], concurrency)
+
+
+async def blast_many(targets: list[tuple[int, list[Signed]]], concurrency: int) -> dict:
+    """Like ``blast``, with the clients shared out between servers (client i posts to target
+    i mod len(targets), each target's deliveries to its own port)."""
     latencies: list[float] = []
     accepted: list[str] = []
     statuses: dict[int, int] = {}
-    cursor = iter(deliveries)
+    cursors = [(f"http://127.0.0.1:{port}{INBOX_PATH}", iter(items)) for port, items in targets]
 
     async def client(number: int) -> None:
+        url, cursor = cursors[number % len(cursors)]
         source = f"127.0.{1 + number // 250}.{1 + number % 250}"
         connector = aiohttp.TCPConnector(limit=1, local_addr=(source, 0))
         async with aiohttp.ClientSession(connector=connector) as session:
@@ -178,7 +193,7 @@ async def blast(port: int, deliveries: list[Signed], concurrency: int) -> dict:
                     accepted.append(item.activity_id)
 
     started = time.perf_counter()
-    await asyncio.gather(*(client(i) for i in range(concurrency)))
+    await asyncio.gather(*(client(i) for i in range(max(concurrency, len(cursors)))))
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "accepted": accepted, "statuses": statuses,
             "rate": len(accepted) / seconds if seconds else 0.0,
@@ -186,16 +201,24 @@ async def blast(port: int, deliveries: list[Signed], concurrency: int) -> dict:
 
 
 class Server:
-    """One server process on ``port`` with a fresh database, RSS sampled while it runs."""
+    """One server process on ``port`` with a fresh database, RSS sampled while it runs.
 
-    def __init__(self, kind: str, port: int, folder: Path) -> None:
+    ``database`` a PostgreSQL URL: that database instead of a new SQLite file (``register``
+    False: another node already stored the local actor there)."""
+
+    def __init__(self, kind: str, port: int, folder: Path, database: str | None = None,
+                 register: bool = True, name: str | None = None) -> None:
         self.kind, self.port, self.folder = kind, port, folder
-        self.database = folder / f"{kind}.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{self.database}{suffix}").unlink(missing_ok=True)
-        if kind == "fedipress":
-            register_local_actor(self.database)
-            config = folder / "inbox.toml"
+        self.name = name or kind
+        self.url = database
+        self.database = database or folder / f"{kind}.sqlite3"
+        if database is None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.database}{suffix}").unlink(missing_ok=True)
+        if kind.startswith("fedipress"):
+            if register:
+                register_local_actor(self.database)
+            config = folder / f"{self.name}.toml"
             config.write_text(
                 f'host = "127.0.0.1"\nport = {port}\npublic_url = "http://127.0.0.1:{port}"\n'
                 f'database = "{self.database}"\nallow_private_fetch = true\n'
@@ -204,7 +227,7 @@ class Server:
         else:
             command = [sys.executable, str(Path(__file__).with_name("bare_inbox.py")),
                        "--port", str(port), "--database", str(self.database)]
-        self.log = (folder / f"{kind}.log").open("wb")
+        self.log = (folder / f"{self.name}.log").open("wb")
         self.proc = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         self.peak_mb = 0.0
@@ -232,7 +255,7 @@ class Server:
     def log_text(self) -> str:
         if not self.log.closed:
             self.log.flush()
-        return (self.folder / f"{self.kind}.log").read_text(errors="replace")
+        return (self.folder / f"{self.name}.log").read_text(errors="replace")
 
     def stop(self) -> None:
         self._stop.set()
@@ -248,10 +271,11 @@ class Server:
         """Seconds until the inbox has processed every stored activity (None: no such column,
         the bare endpoint). Not done within ``limit`` is an error, not a figure."""
         started = time.monotonic()
-        with sqlite3.connect(self.database) as conn:
-            columns = {row[1] for row in conn.execute("PRAGMA table_info(activities)")}
-            if "processed_at" not in columns:
-                return None
+        with self._connect() as conn:
+            if self.url is None:
+                columns = {row[1] for row in conn.execute("PRAGMA table_info(activities)")}
+                if "processed_at" not in columns:
+                    return None
             while time.monotonic() - started < limit:
                 left = conn.execute("SELECT COUNT(*) FROM activities WHERE processed_at IS NULL")
                 if left.fetchone()[0] == 0:
@@ -264,15 +288,38 @@ class Server:
 
     def tasks_dump(self) -> str:
         """The server's asyncio tasks, as it logs them on SIGUSR1 (``inbox/task_dump.py``)."""
-        if self.kind != "fedipress" or self.proc.poll() is not None:
+        if not self.kind.startswith("fedipress") or self.proc.poll() is not None:
             return ""
         self.proc.send_signal(signal.SIGUSR1)
         time.sleep(1.0)
         return self.log_text()[-12000:]
 
     def stored_ids(self) -> set[str]:
-        with sqlite3.connect(self.database) as conn:
+        with self._connect() as conn:
             return {row[0] for row in conn.execute("SELECT id FROM activities")}
+
+    def _connect(self):
+        """The database, read directly: sqlite3, or psycopg (autocommit) for a PostgreSQL URL."""
+        if self.url is None:
+            return contextlib.closing(sqlite3.connect(self.database))
+        import psycopg
+
+        return psycopg.connect(self.url, autocommit=True)
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process tree so far: every live process's own time plus what
+    each has reaped (PostgreSQL's postmaster reaps its finished backends)."""
+    total, stack, ticks = 0.0, [pid], os.sysconf("SC_CLK_TCK")
+    while stack:
+        current = stack.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += sum(int(value) for value in fields[11:15]) / ticks
+        stack.extend(_children(current))
+    return total
 
 
 def serve_command(config: Path) -> list[str]:
@@ -320,36 +367,99 @@ def register_local_actor(database: Path) -> None:
 LOCAL_KEYS: tuple[str, str] = ("", "")
 
 
-def run_once(kind: str, port: int, folder: Path, warm: list[Signed], load: list[Signed],
-             concurrency: int, log) -> dict:
-    server = Server(kind, port, folder)
+BACKENDS = {"sqlite": "fedipress", "postgresql": "fedipress-pg", "postgresql-2nodes": "fedipress-pg2"}
+Target = tuple[int, list[Signed], list[Signed]]  # a server's port, its warm-up, its load
+
+
+def start_servers(kind: str, targets: list[Target], folder: Path, pg) -> list[Server]:
+    """The server(s) of one run: one, or one per target on a fresh PostgreSQL database."""
+    if kind in ("fedipress", "bare"):
+        return [Server(kind, targets[0][0], folder)]
+    url = pg.fresh_database()
+    servers: list[Server] = []
     try:
-        warmup = asyncio.run(blast(port, warm, concurrency))
-        server.wait_processed()
-        cpu_before = cpu_seconds(server.proc.pid)
-        result = asyncio.run(blast(port, load, concurrency))
-        cpu_during = cpu_seconds(server.proc.pid) - cpu_before
-        catch_up = server.wait_processed()
-        cpu_total = cpu_seconds(server.proc.pid) - cpu_before
-        peak = server.peak_mb
+        for number, (port, _, _) in enumerate(targets):
+            servers.append(Server(kind, port, folder, database=url, register=number == 0,
+                                  name=f"{kind}-{number + 1}"))
+    except BaseException:
+        for server in servers:
+            server.stop()
+        pg.drop(url)
+        raise
+    return servers
+
+
+def statements(pg, log, reset: bool = False) -> None:
+    """``--pg-statements N``: forget the statistics so far, or log the top N statements since
+    (execution + planning time, calls, rows), from pg_stat_statements."""
+    if pg is None or not getattr(pg, "top_statements", 0):
+        return
+    import psycopg
+
+    with psycopg.connect(pg.url(), autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        if reset:
+            conn.execute("SELECT pg_stat_statements_reset()")
+            return
+        rows = conn.execute(
+            "SELECT total_exec_time + total_plan_time, calls, rows, query FROM pg_stat_statements"
+            " ORDER BY 1 DESC LIMIT %s", (pg.top_statements,)).fetchall()
+    log("  PostgreSQL statements (ms exec+plan, calls, rows):")
+    for spent, calls, count, query in rows:
+        log(f"    {spent:9.0f} {calls:7d} {count:8d}  {' '.join(query.split())[:160]}")
+
+
+def run_once(kind: str, targets: list[Target], folder: Path, concurrency: int, log,
+             pg=None) -> dict:
+    servers = start_servers(kind, targets, folder, pg)
+    first = servers[0]
+    load_count = sum(len(load) for _, _, load in targets)
+    warm_count = sum(len(warm) for _, warm, _ in targets)
+
+    def cpu() -> tuple[float, float]:
+        own = sum(cpu_seconds(server.proc.pid) for server in servers)
+        return own, (tree_cpu_seconds(pg.process.pid) if first.url is not None else 0.0)
+
+    try:
+        warmup = asyncio.run(blast_many([(port, warm) for port, warm, _ in targets], concurrency))
+        first.wait_processed()
+        statements(pg if first.url else None, log, reset=True)
+        own_before, db_before = cpu()
+        result = asyncio.run(blast_many([(port, load) for port, _, load in targets], concurrency))
+        own_during, db_during = cpu()
+        catch_up = first.wait_processed()
+        own_total, db_total = cpu()
+        peak = sum(server.peak_mb for server in servers)
+        statements(pg if first.url else None, log)
     finally:
-        server.stop()
-    stored = server.stored_ids()
+        for server in servers:
+            server.stop()
+    try:
+        stored = first.stored_ids()
+    finally:
+        if first.url is not None:
+            pg.drop(first.url)
     accepted = set(result.pop("accepted")) | set(warmup["accepted"])
     lost = len(accepted - stored)
+    per = 1e6 / load_count
     summary = {"rate": result["rate"], "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"],
-               "accepted": len(accepted), "sent": len(load) + len(warm), "lost": lost,
+               "accepted": len(accepted), "sent": load_count + warm_count, "lost": lost,
                "statuses": result["statuses"], "warmup_rate": warmup["rate"], "rss_mb": peak,
-               "seconds": result["seconds"], "catch_up_s": catch_up,
-               "cpu_us_during": 1e6 * cpu_during / len(load),
-               "cpu_us_total": 1e6 * cpu_total / len(load)}
+               "seconds": result["seconds"], "catch_up_s": catch_up, "nodes": len(servers),
+               "cpu_us_during": per * (own_during - own_before + db_during - db_before),
+               "cpu_us_total": per * (own_total - own_before + db_total - db_before),
+               "db_cpu_us_during": per * (db_during - db_before),
+               "db_cpu_us_total": per * (db_total - db_before)}
     log(f"  {kind}: {summary['rate']:.0f}/s p50 {summary['p50_ms']:.1f} ms p99 "
         f"{summary['p99_ms']:.1f} ms, rss {peak:.0f} MB, statuses {result['statuses']}, "
         f"lost {lost}, warm-up {warmup['rate']:.0f}/s; server CPU {summary['cpu_us_during']:.0f} us"
         f" an activity while receiving, {summary['cpu_us_total']:.0f} us with processing"
+        + (f" (PostgreSQL: {summary['db_cpu_us_during']:.0f} / {summary['db_cpu_us_total']:.0f} us)"
+           if first.url is not None else "")
         + ("" if catch_up is None else f", all processed {catch_up:.1f} s after the last one arrived"))
-    if lost or (not accepted and kind == "fedipress"):
-        log(server.log_text()[-3000:])
+    if lost or (not accepted and kind != "bare"):
+        for server in servers:
+            log(server.log_text()[-3000:])
     return summary
 
 
@@ -362,6 +472,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="200 activities, 20 actors, 1 rep")
     parser.add_argument("--only", default="fedipress,bare")
+    parser.add_argument("--backends", default="sqlite",
+                        help="Fedipress's databases: sqlite,postgresql,postgresql-2nodes")
+    parser.add_argument("--database", choices=["postgresql"],
+                        help="shorthand: --backends sqlite,postgresql")
+    parser.add_argument("--pg-statements", type=int, default=0, metavar="N",
+                        help="profile: after each PostgreSQL run, print its N statements that took"
+                             " the most execution time (pg_stat_statements)")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--serve-app", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -370,11 +487,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.quick:
         args.activities, args.actors, args.reps, args.concurrency = 200, 20, 1, 10
-    kinds = [k for k in args.only.split(",") if k]
-    if set(kinds) - {"fedipress", "bare"} or min(args.activities, args.actors, args.reps,
-                                                  args.concurrency) < 1:
-        print("error: --only takes fedipress,bare; counts must be positive", file=sys.stderr)
+    if args.database:
+        args.backends = "sqlite,postgresql"
+    only = [k for k in args.only.split(",") if k]
+    backends = [b for b in args.backends.split(",") if b]
+    if set(only) - {"fedipress", "bare"} or set(backends) - set(BACKENDS) or not backends or min(
+            args.activities, args.actors, args.reps, args.concurrency) < 1:
+        print("error: --only takes fedipress,bare; --backends takes "
+              f"{','.join(BACKENDS)}; counts must be positive", file=sys.stderr)
         return 2
+    kinds = [k for k in only for k in ([BACKENDS[b] for b in backends] if k == "fedipress" else [k])]
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -384,23 +506,44 @@ def main(argv: list[str] | None = None) -> int:
     LOCAL_KEYS = generate_rsa_keypair(2048)
     actors = ActorServer(args.actors, [generate_rsa_keypair(2048) for _ in range(pairs)])
     port = free_port()
+    indexes = [i % args.actors for i in range(args.activities)]
     warm = presign(actors, list(range(args.actors)), port)
-    load = presign(actors, [i % args.actors for i in range(args.activities)], port)
+    load = presign(actors, indexes, port)
+    targets: dict[str, list[Target]] = {k: [(port, warm, load)] for k in kinds}
+    if "fedipress-pg2" in kinds:  # the second node gets every actor's warm-up and half the load
+        port2 = free_port()
+        log(f"signing {args.actors + len(indexes[1::2])} more deliveries for the second node")
+        targets["fedipress-pg2"] = [(port, warm, load[0::2]),
+                                    (port2, presign(actors, list(range(args.actors)), port2),
+                                     presign(actors, indexes[1::2], port2))]
+    pg = None
+    if any(k.startswith("fedipress-pg") for k in kinds):
+        from tests.support.postgres import PostgresServer
+
+        profile = (("-c", "shared_preload_libraries=pg_stat_statements",
+                    "-c", "pg_stat_statements.track_planning=on") if args.pg_statements else ())
+        pg = PostgresServer(durable=True, options=profile).start()
+        pg.top_statements = args.pg_statements
+        log(f"PostgreSQL {pg.port} (fsync on, synchronous_commit on) in {pg.folder}")
     runs: dict[str, list[dict]] = {k: [] for k in kinds}
-    with tempfile.TemporaryDirectory(prefix="fedipress-inbox-bench-") as tmp:
-        for rep in range(args.reps):
-            order = kinds[rep % len(kinds):] + kinds[:rep % len(kinds)]
-            for kind in order:
-                log(f"rep {rep + 1}/{args.reps}: {kind}")
-                fetched_before = actors.fetches
-                try:
-                    runs[kind].append(run_once(kind, port, Path(tmp), warm, load,
-                                               args.concurrency, log))
-                except RuntimeError as exc:
-                    print(f"error: {exc}", file=sys.stderr)
-                    return 1
-                runs[kind][-1]["actor_fetches"] = actors.fetches - fetched_before
-                log(f"  {kind}: {actors.fetches - fetched_before} actor documents fetched")
+    try:
+        with tempfile.TemporaryDirectory(prefix="fedipress-inbox-bench-") as tmp:
+            for rep in range(args.reps):
+                order = kinds[rep % len(kinds):] + kinds[:rep % len(kinds)]
+                for kind in order:
+                    log(f"rep {rep + 1}/{args.reps}: {kind}")
+                    fetched_before = actors.fetches
+                    try:
+                        runs[kind].append(run_once(kind, targets[kind], Path(tmp),
+                                                   args.concurrency, log, pg))
+                    except RuntimeError as exc:
+                        print(f"error: {exc}", file=sys.stderr)
+                        return 1
+                    runs[kind][-1]["actor_fetches"] = actors.fetches - fetched_before
+                    log(f"  {kind}: {actors.fetches - fetched_before} actor documents fetched")
+    finally:
+        if pg is not None:
+            pg.stop()
     summary = {k: {"rate": median([r["rate"] for r in v]),
                    "p50_ms": median([r["p50_ms"] for r in v]),
                    "p99_ms": median([r["p99_ms"] for r in v]),
@@ -408,31 +551,54 @@ def main(argv: list[str] | None = None) -> int:
                    "accepted": sum(r["accepted"] for r in v), "sent": sum(r["sent"] for r in v),
                    "cpu_us_during": median([r["cpu_us_during"] for r in v]),
                    "cpu_us_total": median([r["cpu_us_total"] for r in v]),
+                   "db_cpu_us_during": median([r["db_cpu_us_during"] for r in v]),
+                   "db_cpu_us_total": median([r["db_cpu_us_total"] for r in v]),
                    "catch_up_s": (None if v[0]["catch_up_s"] is None
                                   else median([r["catch_up_s"] for r in v]))}
                for k, v in runs.items()}
     command = "python bench/inbox.py " + " ".join(argv if argv is not None else sys.argv[1:])
     print(f"Command: `{command.strip()}`\n")
     print(f"{args.activities:,} activities from {args.actors:,} actors, concurrency "
-          f"{args.concurrency}, medians of {args.reps} runs (after a warm-up of one per actor)\n")
+          f"{args.concurrency}, medians of {args.reps} runs (after a warm-up of one per actor"
+          " and node)\n")
+    names = {"fedipress": "fedipress, SQLite", "fedipress-pg": "fedipress, PostgreSQL",
+             "fedipress-pg2": "fedipress ×2 nodes, one PostgreSQL", "bare": "bare"}
     print("| Server | accepted/s | p50 ms | p99 ms | peak RSS MB | accepted/sent | lost "
-          "| server CPU µs/activity receiving | with processing | processed all after |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "| server CPU µs/activity receiving | with processing | of which PostgreSQL "
+          "| processed all after |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for kind, row in summary.items():
         catch_up = "–" if row["catch_up_s"] is None else f"{row['catch_up_s']:.1f} s"
         with_processing = "–" if row["catch_up_s"] is None else f"{row['cpu_us_total']:.0f}"
-        print(f"| {kind} | {row['rate']:.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
+        database = (f"{row['db_cpu_us_during']:.0f} / {row['db_cpu_us_total']:.0f}"
+                    if kind.startswith("fedipress-pg") else "–")
+        print(f"| {names[kind]} | {row['rate']:.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
               f"{row['rss_mb']:.0f} | {row['accepted']}/{row['sent']} | {row['lost']} | "
-              f"{row['cpu_us_during']:.0f} | {with_processing} | {catch_up} |")
+              f"{row['cpu_us_during']:.0f} | {with_processing} | {database} | {catch_up} |")
     if "fedipress" in summary and "bare" in summary and summary["bare"]["rate"]:
         cpu = (f"{summary['fedipress']['cpu_us_during'] / summary['bare']['cpu_us_during']:.2f}×"
                if summary["bare"]["cpu_us_during"] else "too short to tell")
         print(f"\nFedipress/bare throughput ratio: "
               f"{summary['fedipress']['rate'] / summary['bare']['rate']:.2f}; server CPU an "
               f"activity while receiving: {cpu}")
+    ratios: dict[str, dict] = {}
+    for kind in ("fedipress-pg", "fedipress-pg2"):
+        if kind in runs and "fedipress" in runs and summary["fedipress"]["rate"]:
+            pairs_ = [other["rate"] / base["rate"] for other, base in zip(runs[kind], runs["fedipress"])
+                      if base["rate"]]
+            ratios[kind] = {"rate": summary[kind]["rate"] / summary["fedipress"]["rate"],
+                            "rate_pairs": pairs_,
+                            "cpu_during": (summary[kind]["cpu_us_during"]
+                                           / (summary["fedipress"]["cpu_us_during"] or 1)),
+                            "cpu_total": (summary[kind]["cpu_us_total"]
+                                          / (summary["fedipress"]["cpu_us_total"] or 1))}
+            print(f"\n{names[kind]} / SQLite: accepted/s {ratios[kind]['rate']:.2f}× (runs in pairs: "
+                  + ", ".join(f"{r:.2f}" for r in pairs_)
+                  + f"); CPU an activity {ratios[kind]['cpu_during']:.2f}× receiving, "
+                  f"{ratios[kind]['cpu_total']:.2f}× with processing")
     if args.json:
-        args.json.write_text(json.dumps({"command": command, "summary": summary, "runs": runs},
-                                        indent=1))
+        args.json.write_text(json.dumps({"command": command, "summary": summary, "runs": runs,
+                                         "ratios": ratios}, indent=1))
     refused = sum(n for v in runs.values() for r in v for status, n in r["statuses"].items()
                   if int(status) != 202)
     if refused:  # e.g. signatures older than the inbox's Date window: the rate would mislead

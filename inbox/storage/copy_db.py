@@ -28,9 +28,9 @@ from inbox.storage.dialect import POSTGRESQL, SQLITE, database_kind, redacted, s
 CHUNK = 5000
 _MOD = 1 << 256
 _SKIP = {"schema_migrations", "sqlite_sequence"}
-# Tables a migration fills when it creates them: a freshly migrated target holds these rows,
-# and they are not "other data" (the copy replaces them with the source's).
-_SEEDED_BY_MIGRATIONS = {"cache_generations"}
+# Rows the migrations themselves put into every new database (012: the shared cache
+# generation): a target holding only these is empty, not "other data".
+_SEEDED: dict[str, list[dict[str, Any]]] = {"cache_generations": [{"name": "shared", "version": 0}]}
 
 
 class CopyRefused(FedipressError):
@@ -124,6 +124,13 @@ async def _summaries(db: Database, tables: dict[str, list[str]]) -> dict[str, Ta
     return reports
 
 
+def _as_migrated(table: str, columns: list[str]) -> TableReport:
+    """What ``table`` holds in a database just made by the migrations (``_summaries``' terms)."""
+    rows = _SEEDED.get(table, [])
+    total = sum(row_digest([row.get(column) for column in columns]) for row in rows) % _MOD
+    return TableReport(len(rows), total)
+
+
 def _copy_columns(source_columns: list[str], target_columns: list[str], common: list[str]) -> list[str]:
     """The columns to read and write: the shared ones, plus rowid when either side is
     PostgreSQL (an explicit column there; SQLite takes and gives its implicit one by name)."""
@@ -177,7 +184,7 @@ async def _copy(src: Database, dst: Database, *, replace: bool) -> CopyReport:
     present = await _summaries(dst, common)
     if present == wanted:
         return CopyReport(wanted, already_copied=True)
-    holding = sorted(t for t, r in present.items() if r.rows and t not in _SEEDED_BY_MIGRATIONS)
+    holding = sorted(t for t, r in present.items() if r.rows and r != _as_migrated(t, common[t]))
     if holding and not replace:
         raise CopyRefused(f"the target already holds other data ({', '.join(holding[:4])}...):"
                           " copy into an empty database, or pass --replace to overwrite it")

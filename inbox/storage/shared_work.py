@@ -54,7 +54,21 @@ async def claim_activities(db: Database, *, owner: str, now: float, until: float
         if not keys:
             return []
         held: dict[tuple[str, str], Any] = {}
-        for activity_id, actor in keys:
+        if db.dialect.name == POSTGRESQL:  # one statement for the batch, not one a row
+            cursor = await conn.execute(
+                "UPDATE activities SET claimed_by = :owner, claim_expires_at = :until"
+                " WHERE (id, actor) IN (SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:actors AS text[])))"
+                f" AND processed_at IS NULL AND {_FREE}"
+                " RETURNING id, actor, type, inbox_mention, raw, received_at",
+                {**params, "ids": [key[0] for key in keys], "actors": [key[1] for key in keys]},
+            )
+            for row in await cursor.fetchall():
+                held[(row[0], row[1])] = row
+            await cursor.close()
+            keys_left: list[tuple[str, str]] = []
+        else:
+            keys_left = keys
+        for activity_id, actor in keys_left:
             cursor = await conn.execute(
                 "UPDATE activities SET claimed_by = :owner, claim_expires_at = :until"
                 f" WHERE id = :id AND actor = :actor AND processed_at IS NULL AND {_FREE}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
+import pytest
 
 from bench import inbox as inbox_bench
 from bench import sitegen
@@ -54,6 +55,54 @@ def test_inbox_harness_finds_every_accepted_activity_in_the_database(tmp_path):
         assert summary[kind]["lost"] == 0
         assert summary[kind]["accepted"] == summary[kind]["sent"] == 15
         assert summary[kind]["rss_mb"] > 0
+
+
+def _needs_postgresql(request) -> None:
+    from tests.conftest import selected_backends
+
+    if "postgresql" not in selected_backends(request.config):
+        pytest.skip("--backends leaves PostgreSQL out of this run")
+
+
+def test_inbox_harness_on_postgresql_finds_every_accepted_activity_there(tmp_path, request):
+    """One node and two nodes on the PostgreSQL the harness starts: nothing accepted is lost,
+    read back from PostgreSQL itself (not from an SQLite file)."""
+    _needs_postgresql(request)
+    out = tmp_path / "inbox.json"
+    code = inbox_bench.main(["--activities", "12", "--actors", "3", "--concurrency", "4",
+                             "--reps", "1", "--only", "fedipress",
+                             "--backends", "postgresql,postgresql-2nodes", "--json", str(out)])
+    assert code == 0
+    results = json.loads(out.read_text())
+    summary = results["summary"]
+    assert set(summary) == {"fedipress-pg", "fedipress-pg2"}
+    assert summary["fedipress-pg"]["accepted"] == summary["fedipress-pg"]["sent"] == 15
+    assert summary["fedipress-pg2"]["accepted"] == summary["fedipress-pg2"]["sent"] == 18
+    for kind in summary:
+        assert summary[kind]["lost"] == 0
+        assert summary[kind]["catch_up_s"] is not None  # every activity was processed too
+        assert summary[kind]["db_cpu_us_total"] >= 0  # PostgreSQL's CPU (a tiny run may see 0 ticks)
+    assert [run["nodes"] for run in results["runs"]["fedipress-pg2"]] == [2]
+
+
+def test_inbox_harness_on_postgresql_reports_an_activity_missing_from_it(tmp_path, request,
+                                                                         monkeypatch):
+    """The zero-loss check can fail: one accepted id absent from PostgreSQL is counted lost."""
+    _needs_postgresql(request)
+    real = inbox_bench.Server.stored_ids
+
+    def one_missing(self) -> set[str]:
+        stored = real(self)
+        assert self.url and self.url.startswith("postgresql://")
+        return set(sorted(stored)[1:])
+
+    monkeypatch.setattr(inbox_bench.Server, "stored_ids", one_missing)
+    out = tmp_path / "inbox.json"
+    code = inbox_bench.main(["--activities", "4", "--actors", "2", "--concurrency", "2",
+                             "--reps", "1", "--only", "fedipress", "--backends", "postgresql",
+                             "--json", str(out)])
+    assert code == 1
+    assert json.loads(out.read_text())["summary"]["fedipress-pg"]["lost"] == 1
 
 
 def test_run_reports_exit_code_output_and_memory():

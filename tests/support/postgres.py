@@ -57,12 +57,13 @@ class PostgresServer:
     """One running cluster; ``url(name)`` is a database URL on it, ``fresh_database()`` a new
     database cloned from the migrated template."""
 
-    def __init__(self, *, durable: bool = False) -> None:
+    def __init__(self, *, durable: bool = False, options: tuple[str, ...] = ()) -> None:
         if not (BINDIR / "postgres").is_file():
             raise PostgresMissing(
                 f"PostgreSQL is not installed ({BINDIR}/postgres missing): install Debian's"
                 " 'postgresql' package (./scripts/test does when run as root)")
         self.durable = durable
+        self.options = list(options)  # more `postgres` arguments (e.g. "-c", "name=value")
         self.folder = Path(tempfile.mkdtemp(prefix="fedipress-pg-"))
         self.data = self.folder / "data"
         self.port = free_port()
@@ -86,6 +87,7 @@ class PostgresServer:
                    "-c", "shared_buffers=64MB"]
         if not self.durable:  # tests prove behaviour, not crash safety of the disk
             options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        options += self.options
         log = open(self.folder / "server.log", "wb")  # noqa: SIM115 (closed with the process)
         self.process = subprocess.Popen([*prefix, str(BINDIR / "postgres"), "-D", str(self.data), *options],
                                         stdout=log, stderr=subprocess.STDOUT, cwd=self.folder)
