@@ -10,7 +10,7 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -35,10 +35,6 @@ class Stage:
     remote: FakeFediverse
     client: httpx.AsyncClient
     database: str
-    skew: list[float] = field(default_factory=lambda: [0.0])  # the app's clock runs this far ahead
-
-    def now(self) -> float:
-        return time.time() + self.skew[0]
 
     @property
     def host(self) -> str:
@@ -93,11 +89,9 @@ async def stage(tmp_path, database_url: str):
     @contextlib.asynccontextmanager
     async def build(**settings: Any) -> AsyncIterator[Stage]:
         async with FakeFediverse() as blog, FakeFediverse(VERIFYING) as remote:
-            skew = [0.0]
-            async with running_inbox(database=database_url, clock=lambda: time.time() + skew[0],
-                                     **registration_open_for(blog), **settings) as inbox, \
+            async with running_inbox(database=database_url, **registration_open_for(blog), **settings) as inbox, \
                     httpx.AsyncClient(timeout=10) as client:
-                yield Stage(inbox, blog, remote, client, database_url, skew)
+                yield Stage(inbox, blog, remote, client, database_url)
 
     return build
 
@@ -164,7 +158,7 @@ async def test_a_blocked_follower_gets_a_reject(stage) -> None:
     async with stage(announcements=True) as s:
         mallory = s.remote.actor("mallory")
         await add_to_list(s.inbox.db, scope=GLOBAL, list_name="block", patterns=[parse_pattern(mallory.handle)],
-                          who="test", now=s.now())
+                          who="test", now=time.time())
         s.inbox.app.state.actor_cache.clear()
         follow = await s.follow(mallory)
         rejects = await eventually(lambda: s.remote.delivered("Reject"), timeout=10)
@@ -200,6 +194,14 @@ async def test_a_new_blog_is_announced_after_the_operator_approves(stage) -> Non
         assert served.status_code == 200 and served.json()["id"] == note["id"]
         outbox = (await s.client.get(s.inbox.url("/announcements/outbox"))).json()
         assert outbox["totalItems"] == 1
+        page = (await s.client.get(outbox["first"])).json()
+        assert [item["object"]["id"] for item in page["orderedItems"]] == [note["id"]]
+        # A later follower gets the recent introductions at its own inbox (backfill).
+        carol = s.remote.actor("carol")
+        await s.follow(carol)
+        backfilled = await eventually(lambda: [r for r in s.remote.deliveries if r.path == "/users/carol/inbox"
+                                               and r.json()["type"] == "Create"], timeout=10)
+        assert backfilled[0].json()["object"]["id"] == note["id"]
         assert (await s.waiting()) == []
         # Registering again (a key rotation) does not announce the blog twice.
         assert (await register(s.inbox, s.client, alice, announce=True)).status_code == 201
