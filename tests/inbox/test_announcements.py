@@ -23,7 +23,7 @@ from inbox.moderation.patterns import parse_pattern
 from inbox.moderation.service import GLOBAL, add_to_list
 from tests.inbox.conftest import register
 from tests.support.remote import FakeFediverse, HostBehaviour, RemoteActor, verify_received
-from tests.support.server import RunningInbox, eventually, registration_open_for, running_inbox
+from tests.support.server import RunningInbox, eventually, free_port, registration_open_for, running_inbox
 
 VERIFYING = HostBehaviour(verify_deliveries=True)
 
@@ -333,3 +333,27 @@ async def test_bad_input_gets_4xx_json_never_500(stage) -> None:
         # Nobody registers the announcements actor's name as a blog.
         answer = await s.client.post(s.inbox.url(f"/v1/{s.handle}"), content=b"{}")
         assert answer.status_code == 403 and answer.json()["error"] == "reserved"
+        answer = await s.client.delete(s.inbox.url(f"/v1/{s.handle}"))
+        assert answer.status_code == 403 and answer.json()["error"] == "reserved"
+        assert (await s.client.get(s.actor_id)).status_code == 200
+
+
+async def test_turned_off_and_on_again_it_keeps_its_key_and_followers(tmp_path, database_url: str) -> None:
+    async with FakeFediverse() as remote, httpx.AsyncClient(timeout=10) as client:
+        bob = remote.actor("bob")
+        port = free_port()
+        fixed = {"database": database_url, "port": port, "public_url": f"http://127.0.0.1:{port}"}
+        handle = f"@announcements@127.0.0.1:{port}"
+        actor_id, inbox_path = f"http://127.0.0.1:{port}/announcements", f"/v1/{handle}/inbox"
+        async with running_inbox(announcements=True, **fixed) as inbox:
+            key = (await client.get(actor_id)).json()["publicKey"]
+            assert (await bob.post(client, inbox.url(inbox_path), bob.follow(actor_id))).status_code == 202
+            await inbox.settle()
+        async with running_inbox(**fixed) as inbox:
+            assert (await client.get(actor_id)).status_code == 404
+            assert (await client.get(inbox.url(f"/v1/{handle}/followers"))).status_code == 404
+            answer = await bob.post(client, inbox.url(inbox_path), bob.follow(actor_id))
+            assert answer.status_code == 404 and answer.json()["error"]
+        async with running_inbox(announcements=True, **fixed) as inbox:
+            assert (await client.get(actor_id)).json()["publicKey"] == key
+            assert (await client.get(inbox.url(f"/v1/{handle}/followers"))).json()["totalItems"] == 1
