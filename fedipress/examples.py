@@ -66,6 +66,13 @@ EXAMPLES: dict[str, list[str]] = {
     "inbox registration open": ["fedipress inbox registration open @alice@blog.example",
                                 "fedipress inbox registration open blogs.example"],
     "inbox registration list": ["fedipress inbox registration list"],
+    "inbox announcements": ["fedipress inbox announcements list"],
+    "inbox announcements list": ["fedipress inbox announcements list",
+                                 "fedipress inbox announcements list --json"],
+    "inbox announcements approve": ["fedipress inbox announcements approve 3f9c2a71b0d4"],
+    "inbox announcements reject": ["fedipress inbox announcements reject 3f9c2a71b0d4"],
+    "inbox announcements stop": ["fedipress inbox announcements stop @alice@blog.example"],
+    "inbox announcements resume": ["fedipress inbox announcements resume @alice@blog.example"],
 }
 
 

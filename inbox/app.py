@@ -20,8 +20,9 @@ from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from inbox.api import (actors, collections, desk, doctor, followers, hooks, inbox, instance, moderation,
-                       ops, outbox, queue, quotes)
+from inbox.announcements import Announcer
+from inbox.api import (actors, announcements, collections, desk, doctor, followers, hooks, inbox, instance,
+                       moderation, ops, outbox, queue, quotes)
 from inbox.api.instance import InstanceActor
 from inbox.api.fast_inbox import FastInbox, delivery_route
 from inbox.api.http import error_response, problem_of
@@ -48,7 +49,7 @@ log = logging.getLogger("inbox.app")
 def _route_handlers() -> list[Any]:
     return [*ops.ROUTES, *inbox.ROUTES, *queue.ROUTES, *collections.ROUTES, *followers.ROUTES,
             *actors.ROUTES, *instance.ROUTES, *outbox.ROUTES, *moderation.ROUTES, *hooks.ROUTES,
-            *quotes.ROUTES, *desk.ROUTES, *doctor.ROUTES]
+            *quotes.ROUTES, *desk.ROUTES, *doctor.ROUTES, *announcements.ROUTES]
 
 
 def _http_error(request: Request, exc: HTTPException) -> Response:
@@ -127,7 +128,10 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         writer = activity_writer(db)
         await writer.start()
         fetcher = Fetcher(allow_private=settings.allow_private_fetch, wall_clock=clock)
-        app.state.actor_cache = LocalActorCache()
+        announcer = app.state.announcements = Announcer(db, settings, clock=clock)
+        await announcer.ready()  # the announcements actor's row and key, when turned on
+        hidden = frozenset() if settings.announcements else frozenset({announcer.actor.mention})
+        app.state.actor_cache = LocalActorCache(hidden=hidden)
         processor = ActivityProcessor(db, Effects(db, fetcher, settings, cache=app.state.actor_cache),
                                       clock=clock, lease_seconds=settings.lease_seconds)
         app.state.db, app.state.writer, app.state.fetcher = db, writer, fetcher

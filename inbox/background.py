@@ -28,17 +28,22 @@ class Worker(Protocol):
 
 def background_workers(db: Database, settings: Settings, *,
                        clock: Callable[[], float] = time.time) -> dict[str, Any]:
-    """Every background worker by name (not started): ``delivery``, ``webhooks``, ``moderation``."""
+    """Every background worker by name (not started): ``delivery``, ``webhooks``, ``moderation``,
+    and ``announcements`` when the announcements actor is on."""
+    from inbox.announcements import Announcer
     from inbox.delivery import DeliveryWorker
     from inbox.moderation.scheduler import ModerationScheduler
     from inbox.webhooks import WebhookWorker
 
-    return {
+    workers: dict[str, Any] = {
         "delivery": DeliveryWorker(db, settings, clock=clock),
         "webhooks": WebhookWorker(db, settings, clock=clock),
         "moderation": ModerationScheduler(db, allow_private=settings.allow_private_fetch,
                                           admins=settings.admins, clock=clock),
     }
+    if settings.announcements:  # approved announcements the hourly limit made wait
+        workers["announcements"] = Announcer(db, settings, clock=clock)
+    return workers
 
 
 class Background:

@@ -34,8 +34,10 @@ def _fresh(entry: tuple[float, float | None, str], now: float) -> bool:
 class LocalActorCache:
     """Local actors by mention for the hot path; short expiry, cleared on (un)registration."""
 
-    def __init__(self, ttl: float = 5.0) -> None:
+    def __init__(self, ttl: float = 5.0, *, hidden: frozenset[str] = frozenset()) -> None:
         self.ttl = ttl
+        # Registered mentions that are not served (the announcements actor while turned off).
+        self.hidden = hidden
         self._entries: dict[str, tuple[float, LocalActor | None]] = {}
         self._all: tuple[float, list[LocalActor]] | None = None
         # (deadline on the app clock, the rule's own expiry on the app clock, outcome)
@@ -63,7 +65,7 @@ class LocalActorCache:
         now = time.monotonic()
         if self._all is not None and self._all[0] > now:
             return self._all[1]
-        actors = await all_actors(db)
+        actors = [actor for actor in await all_actors(db) if actor.mention not in self.hidden]
         self._all = (now + self.ttl, actors)
         return actors
 
@@ -73,7 +75,7 @@ class LocalActorCache:
         hit = self._entries.get(mention)
         if hit and hit[0] > now:
             return hit[1]
-        actor = await get_actor(db, mention)
+        actor = None if mention in self.hidden else await get_actor(db, mention)
         self._entries[mention] = (now + self.ttl, actor)
         return actor
 

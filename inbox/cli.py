@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from fedicore.errors import FedipressError
+from inbox.announcements import cli as announcements_cli
 from inbox.delivery import cli as delivery_cli
 from inbox import registration_cli
 from inbox.moderation import cli as moderation_cli
@@ -173,5 +174,6 @@ def check_config_command(config: str | None) -> None:
                f" {newest_known_schema():03d}")
 
 
-for _command in [*delivery_cli.COMMANDS, *moderation_cli.COMMANDS, *registration_cli.COMMANDS]:
+for _command in [*delivery_cli.COMMANDS, *moderation_cli.COMMANDS, *registration_cli.COMMANDS,
+                 *announcements_cli.COMMANDS]:
     inbox_group.add_command(_command)

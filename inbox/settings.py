@@ -58,6 +58,15 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # before 429 + Retry-After.
     new_followers_per_host_per_hour: int = 30
     follows_per_address_per_minute: int = 60
+    # The announcements actor (@announcements@<public_url host>, docs/inbox.md): off, it
+    # answers 404. On, it introduces blogs that registered with announce=true, each after the
+    # operator's approval when review is on, at most announcements_per_hour (the rest wait);
+    # with announcements_boost it also boosts their public posts, a few per blog a day.
+    announcements: bool = False
+    announcements_review: bool = True
+    announcements_per_hour: int = 6
+    announcements_boost: bool = False
+    announcements_boosts_per_blog_per_day: int = 2
     # When set, GET /metrics needs ``Authorization: Bearer <metrics_token>`` (401 otherwise).
     metrics_token: str = ""
 
@@ -205,6 +214,11 @@ def check_settings(settings: Settings) -> Settings:
         raise ConfigError(f"rate_limit_per_second must be at least 1, got {settings.rate_limit_per_second}")
     if not 1.0 <= settings.lease_seconds <= 86400.0:
         raise ConfigError(f"lease_seconds must be 1-86400, got {settings.lease_seconds}")
+    if settings.announcements_per_hour < 1:
+        raise ConfigError(f"announcements_per_hour must be at least 1, got {settings.announcements_per_hour}")
+    if settings.announcements_boosts_per_blog_per_day < 0:
+        raise ConfigError("announcements_boosts_per_blog_per_day must be 0 or more, got "
+                          f"{settings.announcements_boosts_per_blog_per_day}")
     if settings.log_level.lower() not in {"debug", "info", "warning", "error"}:
         raise ConfigError(f"log_level must be debug, info, warning or error, got {settings.log_level!r}")
     return settings

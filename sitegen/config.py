@@ -40,6 +40,7 @@ class SiteConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     outbox_page_size: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 20
     feed_size: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 20
     manually_approves_followers: bool = False
+    announce: bool = False  # ask the inbox's announcements actor, if it runs one, to introduce the blog
     discoverable: bool = True
     indexable: bool = True
     object_type: Literal["auto", "note", "article"] = "auto"

@@ -7,6 +7,7 @@ The private key is stored and used, never returned, never logged.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import msgspec
@@ -20,6 +21,8 @@ from inbox.auth import authenticate, require_owner_or_admin
 from inbox.registration import is_open, opening_of
 from inbox.storage import actors as store
 from inbox.storage import instance as instance_store
+
+log = logging.getLogger("inbox.actors")
 
 
 class Keypair(msgspec.Struct, forbid_unknown_fields=False):
@@ -72,6 +75,7 @@ async def registration_open(state, mention: str) -> bool:
 async def register_actor(request: Request, actor: FromPath[str]) -> dict[str, Any]:
     mention = mention_of(actor)
     state = request.app.state
+    refuse_reserved(state, mention)
     body = await request_body(request)
     known = await store.get_actor(state.db, mention) is not None
     signer = await authenticate(request, mention)
@@ -99,7 +103,17 @@ async def register_actor(request: Request, actor: FromPath[str]) -> dict[str, An
         actor = store.LocalActor(**{**_fields(actor), "created_at": existing.created_at})
     await store.save_actor(state.db, actor)
     state.actor_cache.clear()
+    try:  # a blog that asked to be announced is queued for the announcements actor
+        await state.announcements.blog_registered(actor)
+    except Exception as exc:  # noqa: BLE001 - the registration stands; the operator reads the log
+        log.error("could not queue the announcement of a new blog", extra={"blog": mention, "error": repr(exc)})
     return actor.public_view()
+
+
+def refuse_reserved(state: Any, mention: str) -> None:
+    """The announcements actor's name is the inbox's own, whether or not it is turned on."""
+    if mention == state.announcements.actor.mention:
+        raise ApiError(403, "reserved", f"{mention} is this inbox's announcements actor")
 
 
 def _fields(actor: store.LocalActor) -> dict[str, Any]:
@@ -119,8 +133,9 @@ async def read_actor(request: Request, actor: FromPath[str]) -> dict[str, Any]:
 @delete("/v1/{actor:str}", status_code=200, summary="Unregister a local actor")
 async def unregister_actor(request: Request, actor: FromPath[str]) -> dict[str, Any]:
     mention = mention_of(actor)
-    await require_owner_or_admin(request, mention)
     state = request.app.state
+    refuse_reserved(state, mention)  # turned off in the settings, never unregistered
+    await require_owner_or_admin(request, mention)
     if not await store.remove_actor(state.db, mention, now=state.clock()):
         raise ApiError(404, "unknown_actor", f"{mention} is not registered here")
     state.actor_cache.clear()

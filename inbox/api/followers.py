@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery
 
 from fedicore.handles import Handle
 from fedicore.vocab import AS_CONTEXT
+from inbox.api.announcements import switched_off
 from inbox.api.http import ApiError, activity_response, mention_of, paging
 from inbox.doctor.sightings import host_of_request
 from inbox.auth import require_owner_or_admin, signed_by_owner_or_admin
@@ -25,7 +26,7 @@ async def followers(request: Request, actor: FromPath[str], skip: FromQuery[int 
                     limit: FromQuery[int | None] = None) -> Response:
     mention = mention_of(actor)
     db = request.app.state.db
-    if await get_actor(db, mention) is None:
+    if await get_actor(db, mention) is None or switched_off(request.app.state, mention):
         raise ApiError(404, "unknown_actor", f"{mention} is not registered here")
     url = f"{request.app.state.settings.base_url}/v1/{mention}/followers"
     seen, said = host_of_request(request.headers)

@@ -139,7 +139,7 @@ async def _record_proof(state, activity_id: str, verified: Verified, now: float)
 async def local_actor(state, segment: str) -> LocalActor:
     """The local actor a ``/v1/{actor}/inbox`` path names, or a 404/410 ``ApiError``."""
     mention = mention_of(segment)
-    local = await state.actor_cache.get(state.db, mention)
+    local = await state.actor_cache.get(state.db, mention)  # None for a hidden one (switched off)
     if local is None:
         if await was_removed(state.db, mention):
             raise ApiError(410, "gone", f"{mention} was removed from this inbox")

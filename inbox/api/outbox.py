@@ -8,6 +8,7 @@ request (``inbox.auth.require_owner_or_admin``).
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -25,6 +26,7 @@ from inbox.storage import outbox as outbox_store
 from inbox.storage.actors import get_actor
 
 JSON = "application/json"
+log = logging.getLogger("inbox.outbox")
 
 
 def _inbox_resolver(request: Request[Any, Any, Any], mention: str) -> ResolveInbox | None:
@@ -69,12 +71,23 @@ async def publish_activity(request: Request[Any, Any, Any], actor: FromPath[str]
         resolve_inbox=_inbox_resolver(request, mention),
         now=state.clock(),
     )
+    if fresh:
+        await _maybe_boost(state, mention, activity)
     location = f"/v1/{mention}/outbox/{job_id}"
     counts = await store.job_counts(state.db, job_id)
     return Response(
         {"id": job_id, "activity": id_of(activity), "status": location, "new": fresh, "deliveries": counts},
         status_code=202, media_type=JSON, headers={"Location": location},
     )
+
+
+async def _maybe_boost(state: Any, mention: str, activity: dict[str, Any]) -> None:
+    """A public post of a blog that asked to be announced may get a boost from the
+    announcements actor (``inbox.announcements``); the post is published either way."""
+    try:
+        await state.announcements.blog_published(mention, activity)
+    except Exception as exc:  # noqa: BLE001
+        log.error("could not queue a boost", extra={"blog": mention, "error": repr(exc)})
 
 
 @get("/v1/{actor:str}/outbox/{job_id:str}")

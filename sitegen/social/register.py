@@ -24,6 +24,7 @@ def registration_body(client: InboxClient) -> dict:
         "publicKeyId": client.key_id,
         "keypair": {"publicKeyPem": client.public_pem, "privateKeyPem": client.private_pem},
         "manuallyApprovesFollowers": site.config.manually_approves_followers,
+        "announce": site.config.announce,
     }
 
 
@@ -33,7 +34,8 @@ def _same(current: dict, wanted: dict) -> bool:
             and current.get("publicKeyId") == wanted["publicKeyId"]
             and current_pem == wanted["keypair"]["publicKeyPem"].strip()
             and bool(current.get("manuallyApprovesFollowers"))
-            == wanted["manuallyApprovesFollowers"])
+            == wanted["manuallyApprovesFollowers"]
+            and bool(current.get("announce")) == wanted["announce"])
 
 
 def _private_key_transport_problem(base: str) -> str | None:

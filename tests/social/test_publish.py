@@ -32,6 +32,21 @@ async def test_register_is_idempotent_and_says_so(tmp_path):
     assert row["public_key_id"] == f"{world.base_url}/ap/actor.json#main-key"
 
 
+async def test_announce_in_the_site_config_asks_the_inbox_to_announce_the_blog(tmp_path):
+    async with site_world(tmp_path, announcements=True, announcements_review=True) as world:
+        await world.call(register_site, world.root)
+        assert (await world.inbox.db.fetchone("SELECT announce FROM actors"))["announce"] == 0
+        config = world.root / "fedipress.toml"
+        config.write_text(config.read_text() + "\nannounce = true\n")
+        changed = await world.call(register_site, world.root)
+        again = await world.call(register_site, world.root)
+        row = await world.inbox.db.fetchone("SELECT announce FROM actors WHERE mention = ?", (world.mention,))
+        queued = await world.inbox.db.fetchall("SELECT blog, kind, state FROM announcements")
+    assert changed.endswith("updated with " + world.inbox.base) and again.endswith("(unchanged)")
+    assert row["announce"] == 1
+    assert [tuple(r) for r in queued] == [(world.mention, "blog", "waiting")]
+
+
 async def test_register_when_the_site_is_offline_is_one_line_with_a_hint(tmp_path):
     async with site_world(tmp_path) as world:
         config = world.root / "fedipress.toml"
