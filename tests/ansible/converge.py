@@ -183,12 +183,13 @@ class Converge:
                     shutil.copy2(deb, base / deb.name)
 
     # --- the playbook --------------------------------------------------------------
-    def make_inputs(self) -> dict:
-        """Wheels, the site, the blocklist, the inventory; returns the extra variables."""
+    def make_inputs(self, extras: str = "") -> dict:
+        """Wheels (with the dependencies of ``extras``, e.g. "postgresql"), the site, the
+        blocklist, the inventory; returns the extra variables."""
         wheelhouse = self.work / "wheelhouse"
         subprocess.run(
             [str(VENV_BIN / "python"), "-m", "pip", "wheel", "--quiet", "--wheel-dir",
-             str(wheelhouse), str(REPO)],
+             str(wheelhouse), f"{REPO}[{extras}]" if extras else str(REPO)],
             check=True, capture_output=True,
         )
         wheel = next(wheelhouse.glob("fedipress-*.whl"))

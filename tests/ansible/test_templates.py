@@ -21,6 +21,9 @@ ROLE = Path(__file__).resolve().parents[2] / "ansible" / "roles" / "fedipress_in
 VENV_BIN = Path(sys.executable).parent
 SECRET = 'a"b$HOME`c\\d\'e f'
 
+TOPOLOGY = {"fedipress_inbox_database_engine": "postgresql", "fedipress_inbox_nodes": 2,
+            "fedipress_inbox_run_worker": False}
+
 # case name -> (template, variables on top of the role defaults)
 CASES: dict[str, tuple[str, dict]] = {
     "env": ("inbox.env.j2", {"fedipress_inbox_environment": {"FEDIPRESS_TOKEN": SECRET}}),
@@ -35,6 +38,14 @@ CASES: dict[str, tuple[str, dict]] = {
     "worker": ("fedipress-worker.service.j2", {}),
     "backup": ("backup.sh.j2", {}),
     "wrapper": ("fedipress-inbox.sh.j2", {}),
+    # The scale-out topology: PostgreSQL, two nodes, workers.
+    "caddy_nodes": ("Caddyfile.j2", {"fedipress_inbox_nodes": 2}),
+    "nginx_nodes": ("nginx.conf.j2", {"fedipress_inbox_nodes": 2}),
+    "config_pg": ("inbox.toml.j2", TOPOLOGY),
+    "unit_node2": ("fedipress-inbox.service.j2", {**TOPOLOGY, "fedipress_inbox_unit": {"key": "fedipress-inbox-2", "value": 8081}}),
+    "worker_pg": ("fedipress-worker.service.j2", TOPOLOGY),
+    "backup_pg": ("backup.sh.j2", TOPOLOGY),
+    "preset_topology": ("fedipress.preset.j2", {**TOPOLOGY, "fedipress_inbox_workers": 2}),
 }
 
 
@@ -141,3 +152,52 @@ def test_worker_unit_runs_the_worker_of_the_current_release(rendered) -> None:
 def test_helpers_write_copies_of_the_database_for_the_owner_only(rendered) -> None:
     assert "umask 077" in rendered["backup"].splitlines()
     assert "umask 077" in rendered["wrapper"].splitlines()
+
+
+def test_default_proxies_forward_to_the_single_node_as_before(rendered) -> None:
+    assert "reverse_proxy 127.0.0.1:8080\n" in rendered["caddy"]
+    assert "upstream" not in rendered["nginx"]
+    assert "proxy_pass http://127.0.0.1:8080;" in rendered["nginx"]
+
+
+def test_caddy_balances_across_the_nodes_with_readiness_checks(rendered) -> None:
+    caddy = rendered["caddy_nodes"]
+    assert caddy.count("reverse_proxy 127.0.0.1:8080 127.0.0.1:8081 {") == 1
+    for line in ("lb_policy round_robin", "health_uri /readyz", "lb_try_duration 10s"):
+        assert line in caddy, line
+
+
+def test_nginx_balances_across_the_nodes_and_retries_the_next(rendered) -> None:
+    nginx = rendered["nginx_nodes"]
+    assert "upstream fedipress_inbox {" in nginx
+    assert "server 127.0.0.1:8081 max_fails=1 fail_timeout=10s;" in nginx
+    assert "proxy_pass http://127.0.0.1:8080;" not in nginx
+    assert "proxy_next_upstream error timeout http_502 http_503;" in nginx
+
+
+def test_postgresql_config_has_the_url_but_no_password(rendered) -> None:
+    config = tomllib.loads(rendered["config_pg"])
+    assert config["database"] == "postgresql://fedipress@127.0.0.1:5432/fedipress"
+    assert config["run_worker"] is False
+
+
+def test_second_node_listens_on_the_next_port_and_reads_the_password_file(rendered) -> None:
+    unit = rendered["unit_node2"].splitlines()
+    assert "ExecStart=/opt/fedipress/current/bin/fedipress inbox serve --config /etc/fedipress/inbox.toml --port 8081" in unit
+    assert "Environment=PGPASSFILE=/etc/fedipress/pgpass" in unit
+    assert "Environment=PGPASSFILE=/etc/fedipress/pgpass" in rendered["worker_pg"].splitlines()
+    assert "PGPASSFILE" not in rendered["unit"]
+
+
+def test_postgresql_backup_is_a_pg_dump_for_the_owner_only(rendered) -> None:
+    backup = rendered["backup_pg"]
+    assert "umask 077" in backup.splitlines()
+    assert "pg_dump --format=custom" in backup
+    assert "ext=dump" in backup.splitlines()
+    assert "pg_dump" not in rendered["backup"]
+
+
+def test_preset_enables_every_node_and_worker(rendered) -> None:
+    preset = rendered["preset_topology"].splitlines()
+    for unit in ("fedipress-inbox", "fedipress-inbox-2", "fedipress-worker", "fedipress-worker-2"):
+        assert f"enable {unit}.service" in preset, unit
