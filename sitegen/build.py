@@ -18,6 +18,7 @@ from operator import attrgetter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
 import msgspec
 
 from fedicore.errors import FedipressError
@@ -68,9 +69,21 @@ def build_site(root: Path, out_dir: Path, *, version: str, base_url: str | None 
     try:
         return _build(root, out_dir, version=version, base_url=base_url, progress=progress,
                       force=force, jobs=jobs, now=now, posts=posts, drafts=drafts)
+    except jinja2.TemplateError as exc:  # the author's own templates/ (or a theme edit)
+        raise template_mistake(exc) from None
     finally:
         if enabled:
             gc.enable()
+
+
+def template_mistake(exc: jinja2.TemplateError) -> FedipressError:
+    """One line naming the template, its line when known, and what Jinja said."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.name:
+        return FedipressError(f"template error: {exc.message}", path=f"templates/{exc.name}",
+                              line=exc.lineno)
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return FedipressError(f"template not found: {exc.name}")
+    return FedipressError(f"template error: {exc.message or type(exc).__name__}")
 
 
 def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,

@@ -122,3 +122,18 @@ def test_an_unwritable_output_is_one_plain_line_and_exit_1(built_site: Path) -> 
     assert result.returncode == 1
     assert "Errno" not in result.stderr
     assert result.stderr == "error: /proc/no: No such file or directory\n"
+
+
+@pytest.mark.parametrize("template, said", [
+    ("{% if %}\n", "templates/post.html:1"),
+    ('{% extends "base.html" %}\n{% block content %}{{ post.title | nosuchfilter }}{% endblock %}\n',
+     "No filter named 'nosuchfilter'"),
+    ("<p>{{ nothing.deeper }}</p>\n", "'nothing' is undefined"),
+])
+def test_a_broken_site_template_is_one_line_and_exit_1(tmp_path: Path, template: str, said: str) -> None:
+    site = copy_example(tmp_path / "site")
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates" / "post.html").write_text(template)
+    result = fedipress("build", str(site), "-q")
+    assert result.returncode == 1
+    assert said in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
