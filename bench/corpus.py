@@ -273,8 +273,10 @@ def write_corpus(count: int, out: Path, *, pelican_theme: bool = True,
     return posts
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None, *, write=None, description: str | None = None) -> int:
+    """The command line of this corpus, or of another with the same ``write_corpus`` API."""
+    write = write or write_corpus
+    parser = argparse.ArgumentParser(description=description or __doc__.split("\n\n")[0])
     parser.add_argument("n", type=int, help="number of posts")
     parser.add_argument("out", type=Path, help="folder to write fedipress/, hugo/, pelican/ into")
     args = parser.parse_args(argv)
@@ -282,12 +284,14 @@ def main(argv: list[str] | None = None) -> int:
         print("error: N must be at least 1", file=sys.stderr)
         return 2
     try:
-        posts = write_corpus(args.n, args.out)
+        posts = write(args.n, args.out)
     except ModuleNotFoundError as exc:
         print(f"error: {exc.name} is needed (pip install \"pelican[markdown]\")", file=sys.stderr)
         return 2
     words = sum(len(p.body.split()) for p in posts) // len(posts)
-    print(f"wrote {len(posts)} posts (~{words} words each) to {args.out}/{{fedipress,hugo,pelican}}")
+    tags = sum(len(p.tags) for p in posts) / len(posts)
+    print(f"wrote {len(posts)} posts (~{words} words, {tags:.1f} tags each) to "
+          f"{args.out}/{{fedipress,hugo,pelican}}")
     return 0
 
 

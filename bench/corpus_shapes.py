@@ -13,7 +13,6 @@ the three sites, configurations and templates are the same; only the posts diffe
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import random
 import sys
@@ -122,23 +121,7 @@ def write_corpus(count: int, out: Path, *, pelican_theme: bool = True) -> list[S
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("n", type=int, help="number of posts")
-    parser.add_argument("out", type=Path, help="folder to write fedipress/, hugo/, pelican/ into")
-    args = parser.parse_args(argv)
-    if args.n < 1:
-        print("error: N must be at least 1", file=sys.stderr)
-        return 2
-    try:
-        posts = write_corpus(args.n, args.out)
-    except ModuleNotFoundError as exc:
-        print(f"error: {exc.name} is needed (pip install \"pelican[markdown]\")", file=sys.stderr)
-        return 2
-    words = sum(len(p.body.split()) for p in posts) // len(posts)
-    tags = sum(len(p.tags) for p in posts) / len(posts)
-    print(f"wrote {len(posts)} posts (~{words} words, {tags:.1f} tags each) to "
-          f"{args.out}/{{fedipress,hugo,pelican}}")
-    return 0
+    return corpus.main(argv, write=write_corpus, description=__doc__.split("\n\n")[0])
 
 
 if __name__ == "__main__":

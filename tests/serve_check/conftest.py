@@ -6,11 +6,13 @@ import json
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from sitegen.cli import run_build
 from sitegen.serve import SiteServer, make_server
 from tests.serve_check.site_factory import BuiltSite, write_site
 
@@ -20,6 +22,22 @@ class Running:
         self.server = server
         self.site = site
         self.url = server.url.rstrip("/")
+
+
+@contextmanager
+def serving_built(site: Path) -> Iterator[str]:
+    """``site`` built for the free port it is then served on (as `fedipress serve` does); yields
+    the base URL and stops the server after."""
+    (site / "_site").mkdir(exist_ok=True)  # the port must be known before building
+    server = make_server(site / "_site", "127.0.0.1", 0, quiet=True)
+    url = server.url.rstrip("/")
+    run_build(site, base_url=url, quiet=True)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def start_server(out: Path) -> tuple[SiteServer, threading.Thread]:

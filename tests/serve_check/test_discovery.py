@@ -5,7 +5,6 @@ served by `fedipress serve`, and verified by `fedipress check` on the served URL
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 import httpx
@@ -14,9 +13,8 @@ import pytest
 from sitegen.check import folder_fetcher, run_check
 from sitegen.cli import run_build
 from sitegen.discovery_checks import page_meta
-from sitegen.serve import make_server
 from sitegen.site_checks import Fetched, alternate_activity_links, check_documents
-from tests.serve_check.conftest import point_inbox_at, start_inbox
+from tests.serve_check.conftest import point_inbox_at, serving_built, start_inbox
 from tests.support.example_site import copy_example
 
 BASE = "http://127.0.0.1:8000"
@@ -35,16 +33,8 @@ def served(tmp_path_factory):
     site = copy_example(tmp_path_factory.mktemp("served") / "site")
     inbox = start_inbox()  # `check` reads the followers collection on the inbox
     point_inbox_at(site, inbox)
-    (site / "_site").mkdir()  # the port must be known before building
-    server = make_server(site / "_site", "127.0.0.1", 0, quiet=True)
-    url = server.url.rstrip("/")
-    run_build(site, base_url=url, quiet=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    yield url
-    server.shutdown()
-    server.server_close()
+    with serving_built(site) as url:
+        yield url
     inbox.shutdown()
     inbox.server_close()
 

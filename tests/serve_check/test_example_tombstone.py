@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 
 import httpx
 import pytest
 
-from sitegen.cli import run_build
-from sitegen.serve import make_server
+from tests.serve_check.conftest import serving_built
 from tests.support.example_site import EXAMPLE, copy_example
 
 DELETED = "old-announcement"  # the post the example blog deleted (data/tombstones.json)
@@ -21,16 +19,8 @@ DELETED = "old-announcement"  # the post the example blog deleted (data/tombston
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     site = copy_example(tmp_path_factory.mktemp("tombstone") / "site")
-    (site / "_site").mkdir()
-    server = make_server(site / "_site", "127.0.0.1", 0, quiet=True)
-    url = server.url.rstrip("/")
-    run_build(site, base_url=url, quiet=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    yield site, url
-    server.shutdown()
-    server.server_close()
+    with serving_built(site) as url:
+        yield site, url
 
 
 def test_the_example_registry_names_a_deleted_post_that_has_no_source():

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 from urllib.parse import quote
 
 import pytest
 
-from sitegen.cli import run_build
-from sitegen.serve import make_server
+from tests.serve_check.conftest import serving_built
 from tests.support.example_site import copy_example
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -34,15 +32,8 @@ def served(tmp_path_factory):
              "url": f"https://fans.example/users/fan{n}"} for n in range(3)]
     (site / "data/interactions.json").write_text(json.dumps({"sunset": {
         "likes": 3, "boosts": 1, "replies": [], "likers": fans, "boosters": fans[:1]}}))
-    (site / "_site").mkdir()
-    server = make_server(site / "_site", "127.0.0.1", 0, quiet=True)
-    url = server.url.rstrip("/")
-    run_build(site, base_url=url, quiet=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield url, tmp_path_factory.mktemp("screenshots")
-    server.shutdown()
-    server.server_close()
+    with serving_built(site) as url:
+        yield url, tmp_path_factory.mktemp("screenshots")
 
 
 @pytest.fixture(scope="module")
