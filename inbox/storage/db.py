@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import os
 import re
 import sqlite3
@@ -21,11 +22,12 @@ import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from importlib import resources
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import aiosqlite
 
-from fedicore.errors import FedipressError
+from fedicore.errors import ConfigError, FedipressError
 from inbox.storage.dialect import POSTGRESQL, SQLITE, SQLITE_DIALECT, database_kind, sqlite_path
 
 MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -68,15 +70,23 @@ def schema_too_new(recorded: int) -> SchemaTooNew | None:
         " taken before the upgrade")
 
 
+def postgres_backend() -> ModuleType:
+    """``inbox.storage.postgres``, imported when a PostgreSQL URL is used (its driver is the
+    optional ``postgresql`` extra: missing, it is one line naming the extra)."""
+    try:
+        return importlib.import_module("inbox.storage.postgres")
+    except ImportError as exc:
+        raise ConfigError(f"database is PostgreSQL but its driver is not installed ({exc.name}):"
+                          " pip install 'fedipress[postgresql]'") from None
+
+
 def check_schema(path: str | Path) -> SchemaTooNew | None:
     """Read the schema version recorded in the database ``path`` names (without changing it).
 
     A missing file or one with no migrations yet is fine: this release will create or
     migrate it. A PostgreSQL server that cannot be reached is a ``DatabaseUnavailable``."""
     if database_kind(str(path)) == POSTGRESQL:
-        from inbox.storage.postgres import recorded_schema
-
-        return schema_too_new(recorded_schema(str(path)))
+        return schema_too_new(postgres_backend().recorded_schema(str(path)))
     path = sqlite_path(str(path))
     if str(path) == ":memory:" or not Path(path).is_file():
         return None
@@ -116,9 +126,7 @@ class Database:
     @classmethod
     async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
         if database_kind(str(path)) == POSTGRESQL:
-            from inbox.storage.postgres import PgDatabase
-
-            return await PgDatabase.connect(str(path), migrate=migrate)
+            return await postgres_backend().PgDatabase.connect(str(path), migrate=migrate)
         path = sqlite_path(str(path))
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)

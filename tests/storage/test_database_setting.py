@@ -69,3 +69,21 @@ def test_a_postgresql_url_never_becomes_an_sqlite_file_named_after_it(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "PostgreSQL" in lines[0] and "127.0.0.1" in lines[0], result.stderr
     assert list(tmp_path.rglob("*")) == []
+
+
+async def test_postgresql_without_its_driver_installed_is_one_line_naming_the_extra(monkeypatch):
+    from inbox.storage.db import Database
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as in an install without the extra
+    monkeypatch.delitem(sys.modules, "inbox.storage.postgres", raising=False)
+    with pytest.raises(ConfigError, match=r"fedipress\[postgresql\]"):
+        await Database.open(f"postgresql://fedipress@127.0.0.1:{closed_port()}/inbox")
+
+
+def test_schema_check_of_postgresql_without_its_driver_is_the_same_one_line(monkeypatch):
+    from inbox.storage.db import check_schema
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    monkeypatch.delitem(sys.modules, "inbox.storage.postgres", raising=False)
+    with pytest.raises(ConfigError, match=r"fedipress\[postgresql\]"):
+        check_schema(f"postgresql://fedipress@127.0.0.1:{closed_port()}/inbox")
