@@ -59,6 +59,12 @@ class ProofCheck:
 
 # --- base58btc and Multikey ----------------------------------------------------------------
 
+# Longest base58btc text of a 64-byte signature (88) and of a 34-byte Multikey (47), with room:
+# decoding costs the square of the length, so anything longer is refused unread.
+_MAX_SIGNATURE_CHARS = 90
+_MAX_MULTIKEY_CHARS = 50
+
+
 def b58encode(data: bytes) -> str:
     number = int.from_bytes(data, "big")
     out = []
@@ -89,6 +95,8 @@ def multikey(public_key: ed25519.Ed25519PublicKey) -> str:
 def parse_multikey(value: object) -> ed25519.Ed25519PublicKey | ProofFailure:
     if not isinstance(value, str) or not value.startswith("z"):
         return ProofFailure("key", "publicKeyMultibase is not a base58btc multibase string")
+    if len(value) > _MAX_MULTIKEY_CHARS:
+        return ProofFailure("key", "publicKeyMultibase is too long for an Ed25519 key")
     try:
         data = b58decode(value[1:])
     except ValueError as exc:
@@ -196,6 +204,8 @@ def verify(document: dict, public_key: ed25519.Ed25519PublicKey,
     method, value = proof.get("verificationMethod"), proof.get("proofValue")
     if not isinstance(method, str) or not isinstance(value, str) or not value.startswith("z"):
         return ProofFailure("malformed", "verificationMethod or proofValue is missing")
+    if len(value) > _MAX_SIGNATURE_CHARS:
+        return ProofFailure("malformed", "proofValue is too long for an Ed25519 signature")
     try:
         signature = b58decode(value[1:])
     except ValueError as exc:

@@ -42,8 +42,11 @@ def without_ld_signature(activity: dict[str, Any]) -> dict[str, Any]:
     return activity
 
 
-def check_with_actor(activity: dict[str, Any], actor: dict[str, Any]) -> ProofOutcome:
-    """Check ``activity``'s proof against the keys ``actor`` (its actor's document) lists."""
+def check_with_actor(activity: dict[str, Any], actor: dict[str, Any],
+                     signed: dict[str, Any] | None = None) -> ProofOutcome:
+    """Check ``activity``'s proof against the keys ``actor`` (its actor's document) lists.
+    ``signed`` is the activity exactly as received when it differs from ``activity`` (whose
+    embedded actor object ``parse_activity`` replaced by its id): the proof covers that."""
     proofs = integrity.proofs_of(activity)
     if len(proofs) != 1 or not isinstance(proofs[0], dict):
         return ProofOutcome("failed", "unsupported: exactly one proof object is supported", None)
@@ -57,27 +60,34 @@ def check_with_actor(activity: dict[str, Any], actor: dict[str, Any]) -> ProofOu
     key = integrity.assertion_key(actor, method)
     if isinstance(key, integrity.ProofFailure):
         return ProofOutcome("failed", str(key), method)
-    checked = integrity.verify(without_ld_signature(activity), key, proof)
+    checked = integrity.verify(without_ld_signature(signed or activity), key, proof)
     if isinstance(checked, integrity.ProofFailure):
         return ProofOutcome("failed", str(checked), method)
     return ProofOutcome("verified", "", method)
 
 
 async def check_proof(activity: dict[str, Any], *, fetcher: Fetcher, signer: SigningKey | None,
-                      actor: dict[str, Any] | None = None) -> ProofOutcome:
+                      actor: dict[str, Any] | None = None,
+                      signed: dict[str, Any] | None = None) -> ProofOutcome:
     """Check ``activity``'s proof; ``actor`` is its actor's document when already at hand
-    (the HTTP signer's), else it is fetched (cached, address-guarded like any fetch)."""
+    (the HTTP signer's), else it is fetched (cached, address-guarded like any fetch).
+    ``signed``: as in ``check_with_actor``.
+
+    Only a forwarded activity (``actor`` not given) has its actor fetched again when the proof
+    fails with the cached document: for a direct delivery the result changes nothing, and an
+    actor sending bad proofs must not buy a remote fetch with each one."""
+    forwarded = actor is None
     if actor is None or actor.get("id") != activity.get("actor"):
         fetched = await fetcher.fetch_document(str(activity.get("actor")), signer=signer)
         if isinstance(fetched, FetchFailure):
             return ProofOutcome("failed", f"key: the actor could not be fetched ({fetched.reason})",
                                 None)
         actor = fetched
-    outcome = check_with_actor(activity, actor)
-    if not outcome.verified and outcome.detail.startswith(("key:", "signature:")):
+    outcome = check_with_actor(activity, actor, signed)
+    if forwarded and not outcome.verified and outcome.detail.startswith(("key:", "signature:")):
         # the actor may have rotated its key since we cached its document: look once more
         fresh = await fetcher.fetch_document(str(activity.get("actor")), signer=signer,
                                              refresh=True)
         if isinstance(fresh, dict):
-            outcome = check_with_actor(activity, fresh)
+            outcome = check_with_actor(activity, fresh, signed)
     return outcome

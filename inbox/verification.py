@@ -19,7 +19,7 @@ from typing import Any
 
 from fedicore.handles import domain_of_url
 from fedicore.httpsig import HttpRequest, SignatureFailure, check_without_key, parse_signature, verify_request
-from inbox.activity_json import JsonProblem, parse_activity
+from inbox.activity_json import JsonProblem, decode_json_object, parse_activity
 from inbox.fetcher import FetchFailure, Fetcher, RemoteKey, SigningKey
 from inbox.handlers.common import same_origin
 from inbox.proofs import ProofOutcome, check_proof, has_proof
@@ -167,8 +167,11 @@ async def verify_delivery(
             return Refusal(403, "blocked", f"{actor_domain} is blocked", "blocked")
     if not has_proof(activity):
         return Verified(activity=activity, key=key)
+    sent = decode_json_object(req.body)  # as signed: parse_activity put the id for an actor object
     proof = await check_proof(activity, fetcher=fetcher, signer=signer,
-                              actor=None if forwarded else key.actor)
+                              actor=None if forwarded else key.actor,
+                              signed=sent if isinstance(sent, dict) and sent.get("actor") != activity["actor"]
+                              else None)
     if forwarded and not proof.verified:
         return Refusal(401, "actor_mismatch", "the activity's actor is not the signer, and its "
                        f"proof does not verify ({proof.detail})", "actor_mismatch")

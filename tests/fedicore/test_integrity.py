@@ -137,3 +137,19 @@ def test_assertion_key_requires_the_actor_to_list_and_control_the_key():
 def test_base58_round_trips_leading_zero_bytes():
     for data in (b"", b"\0", b"\0\0\x01", bytes(range(40))):
         assert integrity.b58decode(integrity.b58encode(data)) == data
+
+
+def test_an_overlong_proof_value_is_refused_before_it_is_decoded():
+    """base58 decoding costs the square of its length: a 1 MB proofValue would hold the event
+    loop for minutes, so a value longer than any 64-byte signature is refused unread."""
+    key = ed25519.Ed25519PrivateKey.generate()
+    doc = integrity.sign({"@context": [integrity.DATA_INTEGRITY_CONTEXT], "id": "https://a.example/x"},
+                         key, "https://a.example/actor#k", "2026-01-01T00:00:00Z")
+    doc["proof"]["proofValue"] = "z" + "2" * 100_000
+    failure = integrity.verify(doc, key.public_key())
+    assert isinstance(failure, integrity.ProofFailure) and "too long" in str(failure)
+
+
+def test_an_overlong_multikey_is_refused_before_it_is_decoded():
+    failure = integrity.parse_multikey("z" + "2" * 100_000)
+    assert isinstance(failure, integrity.ProofFailure) and "too long" in str(failure)

@@ -120,3 +120,34 @@ async def test_proofs_the_fedify_peer_sends_verify_in_our_inbox(world, peer) -> 
     recorded = await eventually(lambda: proof_of(world.inbox.db, sent["id"]), timeout=10)
     assert recorded["result"] == "verified", recorded
     assert recorded["verification_method"].startswith(peer.actor_url + "#")
+
+
+async def test_a_proof_over_an_embedded_actor_object_verifies(world) -> None:
+    """Some servers embed the actor's object in the activity; the proof covers it as sent."""
+    bob = world.remote.actor("bob")
+    key = with_proof_key(bob)
+    create = bob.create(bob.note("<p>embedded</p>", in_reply_to=world.post_url()))
+    create["actor"] = {"id": bob.id, "type": "Person", "preferredUsername": "bob"}
+    create = integrity.sign(integrity.with_context(create), key, bob.id + "#ed25519-key",
+                            "2026-01-01T00:00:00Z")
+    answer = await bob.post(world.client, world.alice_inbox, create)
+    assert answer.status_code == 202, answer.text
+    recorded = await eventually(lambda: proof_of(world.inbox.db, create["id"]), timeout=5)
+    assert recorded["result"] == "verified", recorded
+
+
+async def test_a_direct_delivery_with_a_broken_proof_costs_no_extra_fetch(world) -> None:
+    """Its result changes nothing for a direct delivery: bad proofs must not buy remote GETs."""
+    bob = world.remote.actor("bob")
+    key = with_proof_key(bob)
+    first = signed_reply(bob, key, world.post_url())
+    assert (await bob.post(world.client, world.alice_inbox, first)).status_code == 202
+    await eventually(lambda: proof_of(world.inbox.db, first["id"]), timeout=5)
+    before = len(world.remote.fetches)
+    for n in range(3):
+        broken = signed_reply(bob, key, world.post_url())
+        broken["object"]["content"] = f"<p>changed {n}</p>"
+        assert (await bob.post(world.client, world.alice_inbox, broken)).status_code == 202
+        recorded = await eventually(lambda: proof_of(world.inbox.db, broken["id"]), timeout=5)
+        assert recorded["result"] == "failed"
+    assert [r.path for r in world.remote.fetches[before:]] == []
