@@ -112,7 +112,7 @@ async def register_actor(request: Request, actor: FromPath[str]) -> dict[str, An
 
 def refuse_reserved(state: Any, mention: str) -> None:
     """The announcements actor's name is the inbox's own, whether or not it is turned on."""
-    if mention == state.announcements.actor.mention:
+    if mention.lower() == state.announcements.actor.mention.lower():  # as WebFinger matches it
         raise ApiError(403, "reserved", f"{mention} is this inbox's announcements actor")
 
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -42,7 +43,9 @@ async def round_trip(request: Request, actor: FromPath[str]) -> dict[str, Any]:
     try:
         wait = float(raw)
     except ValueError:
-        raise ApiError(400, "bad_wait", "wait is a number of seconds") from None
+        wait = math.nan
+    if not math.isfinite(wait):
+        raise ApiError(400, "bad_wait", "wait is a number of seconds")
     steps = await RoundTrip(request.app.state, local, wait=wait).run()
     return {"actor": local.mention, "follower": request.app.state.instance_actor.id, "steps": steps}
 

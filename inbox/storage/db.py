@@ -187,7 +187,11 @@ class Database:
                 await _to_the_end(self.conn, "ROLLBACK", ignore_errors=True)
                 raise
             else:
-                await _to_the_end(self.conn, "COMMIT")
+                try:
+                    await _to_the_end(self.conn, "COMMIT")
+                except BaseException:  # a refused COMMIT leaves the transaction open
+                    await _to_the_end(self.conn, "ROLLBACK", ignore_errors=True)
+                    raise
 
     async def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> int:
         """Run one statement (autocommit); returns the number of rows changed."""
@@ -228,7 +232,10 @@ async def _to_the_end(conn: aiosqlite.Connection, sql: str, *, ignore_errors: bo
             await asyncio.shield(step)
             break
         except asyncio.CancelledError:
-            if step.done():
+            if step.done():  # it ran; say how, rather than only that we were cancelled
+                failure = None if step.cancelled() else step.exception()
+                if failure is not None and not ignore_errors:
+                    raise failure from None
                 break
             cancelled = True
         except sqlite3.Error:

@@ -32,15 +32,14 @@ async def host_state(db: Database, host: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-async def recent_deliveries(db: Database, actor: str, host: str, *, inbox: str | None = None,
+async def recent_deliveries(db: Database, actor: str, host: str, *,
                             limit: int = 10) -> list[dict[str, Any]]:
-    """The newest deliveries from ``actor`` to ``host`` (to one ``inbox`` when given), with
-    the type of what was sent."""
+    """The newest deliveries from ``actor`` to ``host``, with the type of what was sent."""
     rows = await db.fetchall(
         "SELECT d.inbox, d.state, d.attempts, d.last_status, d.last_error, d.next_attempt_at,"
         " d.created_at, d.finished_at, j.type FROM deliveries d JOIN delivery_jobs j ON j.id = d.job_id"
-        " WHERE d.actor_mention = ? AND d.host = ? AND (? IS NULL OR d.inbox = ?)"
-        " ORDER BY d.id DESC LIMIT ?", (actor, host, inbox, inbox, limit))
+        " WHERE d.actor_mention = ? AND d.host = ?"
+        " ORDER BY d.id DESC LIMIT ?", (actor, host, limit))
     return [dict(row) for row in rows]
 
 

@@ -43,8 +43,9 @@ async def test_bad_parameters_are_400_with_the_reason(tmp_path):
                               ("/doctor/peer?who=nobody", "bad_mention")):
             answer = await world.as_blog("GET", suffix)
             assert answer.status == 400 and answer.data["error"] == error, (suffix, answer.text)
-        answer = await world.as_blog("POST", "/doctor/round-trip?wait=soon")
-        assert answer.status == 400 and answer.data["error"] == "bad_wait"
+        for wait in ("soon", "nan", "inf"):
+            answer = await world.as_blog("POST", f"/doctor/round-trip?wait={wait}")
+            assert answer.status == 400 and answer.data["error"] == "bad_wait", wait
 
 
 async def test_an_accept_signed_by_someone_else_never_ends_the_wait(tmp_path):

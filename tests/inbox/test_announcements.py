@@ -335,6 +335,9 @@ async def test_bad_input_gets_4xx_json_never_500(stage) -> None:
         assert answer.status_code == 403 and answer.json()["error"] == "reserved"
         answer = await s.client.delete(s.inbox.url(f"/v1/{s.handle}"))
         assert answer.status_code == 403 and answer.json()["error"] == "reserved"
+        shouted = s.handle.replace("announcements", "Announcements")
+        answer = await s.client.post(s.inbox.url(f"/v1/{shouted}"), content=b"{}")
+        assert answer.status_code == 403 and answer.json()["error"] == "reserved", answer.text
         assert (await s.client.get(s.actor_id)).status_code == 200
 
 

@@ -31,3 +31,26 @@ async def test_a_transaction_cancelled_while_it_begins_leaves_no_transaction_ope
         assert not db.conn.in_transaction
     finally:
         await db.close()
+
+
+async def test_a_commit_that_fails_rolls_back_and_the_next_transaction_starts(tmp_path) -> None:
+    """A COMMIT refused by SQLite (here a deferred foreign key) leaves the transaction open
+    unless it is rolled back: every later BEGIN IMMEDIATE would then fail."""
+    import sqlite3
+
+    db = await Database.open(tmp_path / "inbox.sqlite3")
+    try:
+        await db.execute("PRAGMA foreign_keys = ON")
+        await db.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+        await db.execute("CREATE TABLE child (parent INTEGER REFERENCES parent(id)"
+                         " DEFERRABLE INITIALLY DEFERRED)")
+        with pytest.raises(sqlite3.IntegrityError):
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO child VALUES (42)")
+        assert not db.conn.in_transaction
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO parent VALUES (1)")
+        assert (await db.fetchone("SELECT COUNT(*) FROM parent"))[0] == 1
+        assert (await db.fetchone("SELECT COUNT(*) FROM child"))[0] == 0
+    finally:
+        await db.close()

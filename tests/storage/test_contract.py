@@ -191,3 +191,20 @@ async def test_moderation_notes_get_their_new_id_and_webhook_calls_queue_once(db
     calls = await webhooks.claim_due(db, owner="w", now=2.0, lease=30, limit=10)
     assert [c.delivery_id for c in calls] == ["d-1"]
     assert await webhooks.claim_due(db, owner="v", now=3.0, lease=30, limit=10) == []
+
+
+async def test_the_doctors_queries_run_on_both_backends(db):
+    from inbox.storage import doctor
+
+    await doctor.record_sighting(db, actor="@a@b.example", host="c.example", kind="fetch",
+                                 detail=None, times=2, now=1.0)
+    await doctor.record_sighting(db, actor="@a@b.example", host="c.example", kind="fetch",
+                                 detail="keyId x", times=1, now=2.0)
+    [seen] = await doctor.sightings(db, "@a@b.example", "c.example")
+    assert seen["times"] == 3 and seen["detail"] == "keyId x" and seen["last_at"] == 2.0
+    assert await doctor.recent_deliveries(db, "@a@b.example", "c.example") == []
+    assert await doctor.delivery_counts(db, "@a@b.example", "c.example") == {
+        "pending": 0, "delivered": 0, "failed": 0}
+    assert await doctor.followers_on(db, "@a@b.example", "c.example") == []
+    assert await doctor.queued_from(db, "@a@b.example", "c.example") == []
+    assert await doctor.host_state(db, "c.example") is None
