@@ -66,21 +66,6 @@ async def remove_follower_everywhere(db: Database, follower_id: str, follow_acti
     )
 
 
-async def move_follower(db: Database, old_id: str, new_id: str, inbox: str,
-                        shared_inbox: str | None) -> int:
-    """A Move: the new account takes over every follow of the old one."""
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "INSERT INTO followers (actor_mention, follower_id, inbox, shared_inbox,"
-            " follow_activity_id, created_at) SELECT actor_mention, ?, ?, ?, follow_activity_id, created_at"
-            " FROM followers WHERE follower_id = ? ON CONFLICT DO NOTHING",
-            (new_id, inbox, shared_inbox, old_id),
-        )
-        moved = cursor.rowcount
-        await conn.execute("DELETE FROM followers WHERE follower_id = ?", (old_id,))
-    return moved
-
-
 async def count_followers(db: Database, actor_mention: str) -> int:
     row = await db.fetchone("SELECT COUNT(*) AS n FROM followers WHERE actor_mention = ?", (actor_mention,))
     return int(row["n"]) if row else 0

@@ -10,7 +10,7 @@ import asyncio
 import pytest
 
 import inbox.moderation  # noqa: F401  (inbox.storage.moderation is imported through it)
-from inbox.storage import activities, deliveries, followers, instance, items, moderation, webhooks
+from inbox.storage import activities, deliveries, followers, instance, items, moderation, moves, webhooks
 from inbox.storage.db import Database, SchemaTooNew, check_schema, migration_files, newest_known_schema
 from inbox.storage.dialect import POSTGRESQL, SQLITE
 from inbox.storage.group_commit import ReceivedActivity, activity_writer
@@ -108,8 +108,8 @@ async def test_followers_upsert_move_and_host_ranges_compare_bytes(db):
     assert await followers.recent_from_host(db, BLOG, "https://host.example/", since=0) == 2
     await followers.add_follower(db, followers.Follower(BLOG, "https://host.example/u/a", "https://x/inbox", None, "f9", 1))
     assert (await followers.get_follower(db, BLOG, "https://host.example/u/a")).inbox == "https://x/inbox"
-    assert await followers.move_follower(db, "https://host.example/u/a", "https://new.example/u/a",
-                                         "https://new.example/inbox", None) == 1
+    assert await moves.move_follow(db, BLOG, "https://host.example/u/a", "https://new.example/u/a",
+                                   "https://new.example/inbox", None) == 1
     assert await followers.followed_by(db, "https://new.example/u/a", None) == [BLOG]
     assert await followers.count_followers(db, BLOG) == 4
     page = await followers.list_followers(db, BLOG, skip=0, limit=2)
