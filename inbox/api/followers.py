@@ -31,7 +31,8 @@ async def followers(request: Request, actor: FromPath[str], skip: FromQuery[int 
     url = f"{request.app.state.settings.base_url}/v1/{mention}/followers"
     seen, said = host_of_request(request.headers)
     if seen:  # who reads the blog's followers collection (fedipress doctor --host)
-        await request.app.state.sightings.saw(mention, seen, "fetch", said)
+        await request.app.state.sightings.saw(
+            mention, seen, "fetch", said, worth_a_row=lambda: store.has_follower_on(db, mention, seen))
     total = await store.count_followers(db, mention)
     answer: dict[str, Any] = {"@context": AS_CONTEXT, "id": url, "type": "OrderedCollection",
                               "totalItems": total}

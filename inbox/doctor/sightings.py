@@ -8,7 +8,7 @@ host costs one small upsert a minute, and nothing on the hot path waits for more
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from urllib.parse import urlsplit
 
 from inbox.storage import doctor as store
@@ -46,7 +46,10 @@ class Sightings:
         self._written: dict[tuple[str, str, str], float] = {}
         self._unwritten: dict[tuple[str, str, str], int] = {}
 
-    async def saw(self, actor: str, host: str, kind: str, detail: str | None = None) -> None:
+    async def saw(self, actor: str, host: str, kind: str, detail: str | None = None, *,
+                  worth_a_row: Callable[[], Awaitable[bool]] | None = None) -> None:
+        """``worth_a_row``: asked (at most once a minute per key) before a first write, when the
+        host is only what the request claims, so made-up names cost no row."""
         key = (actor, host.lower(), kind)
         now = self.clock()
         if now - self._written.get(key, float("-inf")) < RESOLUTION:
@@ -56,6 +59,9 @@ class Sightings:
             self._written.clear()
             self._unwritten.clear()
         self._written[key] = now
+        if worth_a_row is not None and not await worth_a_row():
+            self._unwritten.pop(key, None)
+            return
         times = 1 + self._unwritten.pop(key, 0)
         await store.record_sighting(self.db, actor=actor, host=key[1], kind=kind, detail=detail,
                                     times=times, now=now)

@@ -91,6 +91,15 @@ async def followed_by(db: Database, follower_id: str, follow_activity_id: str | 
     return [row["actor_mention"] for row in rows]
 
 
+async def has_follower_on(db: Database, actor_mention: str, host: str) -> bool:
+    """Does a local actor have a follower whose actor URL is on ``host`` (http or https)?"""
+    row = await db.fetchone(
+        "SELECT 1 FROM followers WHERE actor_mention = ? AND ((follower_id >= ? AND follower_id < ?)"
+        " OR (follower_id >= ? AND follower_id < ?)) LIMIT 1",
+        (actor_mention, f"https://{host}/", f"https://{host}0", f"http://{host}/", f"http://{host}0"))
+    return row is not None
+
+
 async def recent_from_host(db: Database, actor_mention: str, host_prefix: str, *, since: float) -> int:
     """Followers of a local actor under ``host_prefix`` (``https://host/``) added since ``since``."""
     row = await db.fetchone(

@@ -11,6 +11,7 @@ import time
 from click.testing import CliRunner
 
 from fedipress.cli import cli
+from inbox.storage.followers import Follower, add_follower
 from sitegen.doctor.report import render_text
 from sitegen.doctor.run import Visit, diagnose
 from sitegen.social import register_site
@@ -181,12 +182,21 @@ async def test_a_server_reading_the_followers_collection_is_remembered_per_host(
         await world.call(register_site, world.root)
         code, out, _ = await fedipress(world, "doctor", str(world.root), "--host", "social.example")
         assert "the inbox never saw social.example deliver to the blog or read from it" in out
-        agent = "http.rb/5.1.1 (Mastodon/4.2.0; +https://social.example/)"
+        agent = "http.rb/5.1.1 (Mastodon/4.2.0; +https://{}/)"
         async with httpx.AsyncClient() as http:
+            # Anyone can claim any host in a User-Agent: only hosts the blog has followers on
+            # are recorded, so made-up names cost no row.
+            for n in range(5):
+                await http.get(world.inbox.url(f"/v1/{world.mention}/followers"),
+                               headers={"User-Agent": agent.format(f"made-up-{n}.example")})
+            await add_follower(world.inbox.db, Follower(world.mention, "https://social.example/users/bob",
+                                                        "https://social.example/users/bob/inbox", None,
+                                                        "https://social.example/f/1", 1.0))
             for _ in range(3):
                 answer = await http.get(world.inbox.url(f"/v1/{world.mention}/followers"),
-                                        headers={"User-Agent": agent})
+                                        headers={"User-Agent": agent.format("social.example")})
                 assert answer.status_code == 200
+        assert await world.inbox.count("host_sightings", "host LIKE 'made-up-%'") == 0
         code, out, _ = await fedipress(world, "doctor", str(world.root), "--host", "social.example")
         print(out)
         assert "social.example last read the blog's followers collection" in out

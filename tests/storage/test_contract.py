@@ -106,6 +106,9 @@ async def test_followers_upsert_move_and_host_ranges_compare_bytes(db):
                                   "https://host.example0/u/c", "https://host-example/u/d"]):
         await followers.add_follower(db, followers.Follower(BLOG, follower, follower + "/inbox", None, f"f{n}", 100.0 + n))
     assert await followers.recent_from_host(db, BLOG, "https://host.example/", since=0) == 2
+    assert await followers.has_follower_on(db, BLOG, "host.example") is True
+    assert await followers.has_follower_on(db, BLOG, "host.exampl") is False
+    assert await followers.has_follower_on(db, "@other@b.example", "host.example") is False
     await followers.add_follower(db, followers.Follower(BLOG, "https://host.example/u/a", "https://x/inbox", None, "f9", 1))
     assert (await followers.get_follower(db, BLOG, "https://host.example/u/a")).inbox == "https://x/inbox"
     assert await moves.move_follow(db, BLOG, "https://host.example/u/a", "https://new.example/u/a",
