@@ -72,6 +72,13 @@ async def peer(request: Request, actor: FromPath[str]) -> dict[str, Any]:
 async def instance_inbox(request: Request) -> Response:
     state = request.app.state
     body = await request_body(request)
+    if not (request.headers.get("signature") or request.headers.get("signature-input")):
+        raise ApiError(401, "unsigned", "the request carries no HTTP signature")
+    activity = decode_json_object(body)
+    if isinstance(activity, JsonProblem) or not isinstance(activity, dict):
+        raise ApiError(400, "invalid_json", getattr(activity, "detail", "not a JSON object"))
+    if not state.doctor_accepts.awaits(activity):  # it keeps nothing: no key fetched for it
+        return Response(b"", status_code=202, media_type="application/json")
 
     async def never_blocked(domain: str) -> bool:
         return False  # it keeps nothing; an Accept must reach the doctor even from a blocked host
@@ -81,10 +88,7 @@ async def instance_inbox(request: Request) -> Response:
                                       domain_blocked=never_blocked, now=state.clock())
     if isinstance(key, Refusal):
         raise ApiError(key.status, key.error, key.detail)
-    activity = decode_json_object(body)
-    if isinstance(activity, JsonProblem) or not isinstance(activity, dict):
-        raise ApiError(400, "invalid_json", getattr(activity, "detail", "not a JSON object"))
-    if activity.get("type") in ("Accept", "Reject") and activity.get("actor") == key.owner:
+    if activity.get("actor") == key.owner:
         state.doctor_accepts.answered(activity, key.key_id)
     return Response(b"", status_code=202, media_type="application/json")
 

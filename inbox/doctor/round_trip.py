@@ -54,6 +54,14 @@ class PendingAccepts:
         self._waiting[follow_id] = (followed, future)
         return future
 
+    def awaits(self, activity: dict[str, Any]) -> bool:
+        """Is ``activity`` an Accept or Reject of a Follow the doctor waits on (before any check
+        of who sent it)?"""
+        if activity.get("type") not in ("Accept", "Reject"):
+            return False
+        waiting = self._waiting.get(id_of(activity.get("object")) or "")
+        return waiting is not None and not waiting[1].done()
+
     def forget(self, follow_id: str) -> None:
         self._waiting.pop(follow_id, None)
 

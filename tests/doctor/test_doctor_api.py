@@ -63,3 +63,19 @@ async def test_an_accept_signed_by_someone_else_never_ends_the_wait(tmp_path):
         await asyncio.sleep(0.05)
         assert not answer_of_blog.done()
         pending.forget(follow_id)
+
+
+async def test_what_no_round_trip_waits_for_costs_the_instance_inbox_no_fetch(tmp_path):
+    """The instance actor's inbox keeps nothing: a signed Like, or an Accept of a Follow no
+    doctor sent, is answered 202 without fetching the sender's key."""
+    async with site_world(tmp_path) as world, FakeFediverse() as remote, \
+            httpx.AsyncClient(timeout=10) as http:
+        await world.call(register_site, world.root)
+        mallory = remote.actor("mallory")
+        like = mallory.activity("Like", world.post_id("first"))
+        accept = {"id": f"{mallory.id}/accept/2", "type": "Accept", "actor": mallory.id,
+                  "object": world.inbox.url("/actor/doctor/follow/nobody-sent-this")}
+        for activity in (like, accept):
+            answer = await mallory.post(http, world.inbox.url("/actor/inbox"), activity)
+            assert answer.status_code == 202, answer.text
+        assert remote.fetches == []
