@@ -69,11 +69,11 @@ def _sentence(rng: random.Random, words: int) -> str:
     return " ".join(picked).capitalize() + "."
 
 
-def _paragraph(rng: random.Random, words: int) -> str:
+def _paragraph(rng: random.Random, words: int, sentence=_sentence) -> str:
     sentences, left = [], words
     while left > 0:
         size = min(left, rng.randint(8, 16))
-        sentences.append(_sentence(rng, size))
+        sentences.append(sentence(rng, size))
         left -= size
     return " ".join(sentences)
 

@@ -64,12 +64,7 @@ def _sentence(rng: random.Random, words: int) -> str:
 
 
 def _paragraph(rng: random.Random, words: int) -> str:
-    sentences, left = [], words
-    while left > 0:
-        size = min(left, rng.randint(8, 16))
-        sentences.append(_sentence(rng, size))
-        left -= size
-    return " ".join(sentences)
+    return corpus._paragraph(rng, words, sentence=_sentence)
 
 
 def _code_block(rng: random.Random) -> str:
