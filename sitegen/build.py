@@ -29,6 +29,7 @@ from sitegen.federation import ensure_keys, site_documents, theme_assets
 from sitegen.proofs import ensure_proof_key
 from sitegen.listings import Layout, PageJob, pack_jobs, write_pages, write_pages_in_worker
 from sitegen.mentions import load_targets, mentions_key
+from sitegen.neighbours import with_links
 from sitegen.manifest import (OUTPUT_TOKEN, Manifest, PostRecord, PostStamps, bundle_of,
                               damaged_outputs, is_post_name, load_manifest, options_key,
                               output_stamps, read_output_token, save_manifest, scan_posts,
@@ -136,12 +137,13 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
             records[name] = record
         else:
             to_render.append(SourceFile(name, mtime_ns, size))
-    to_render.sort()
 
     # many files rewritten: in place, as renaming thousands of files is slow (sitegen.output)
     renderer = PostRenderer(site, out_dir, atomic=not (full or len(to_render) > BULK),
                             drafts=drafts)
     with Workers(renderer, jobs, base_url) as workers:
+        to_render = with_links(renderer, workers, to_render, records,
+                               {} if full else old_posts, now)
         for result in _render_all(renderer, workers, to_render, now, interactions, progress):
             if isinstance(result, str):
                 raise FedipressError(result)
@@ -458,7 +460,8 @@ def output_token(global_key: str, records: dict[str, PostRecord]) -> str:
     digest = hashlib.sha256(global_key.encode())
     for name in sorted(records):
         record = records[name]
-        digest.update(f"\n{name}\t{record.digest}\t{record.card}\t{record.written}".encode())
+        digest.update(f"\n{name}\t{record.digest}\t{record.card}\t{record.written}\t"
+                      f"{record.interactions}\t{record.links}".encode())
     return digest.hexdigest()[:32]
 
 

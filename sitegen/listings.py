@@ -54,7 +54,7 @@ class PageJob(msgspec.Struct, array_like=True):
 
     path: str  # relative to the output folder
     key: str  # over every input the page shows
-    kind: str  # index | tag | tags | hop | feed | outbox_page | outbox | featured
+    kind: str  # index | tag | tags | feed | outbox_page | outbox | featured
     params: tuple = ()
     posts: list = []  # PostRecords in the parent, Cards once sent to a worker
 
@@ -93,7 +93,6 @@ class Layout:
         plans += [self.tag_page(tag, posts) for tag, posts in sorted(by_tag.items())]
         plans.append(self.tags_index(by_tag))
         plans.append(self.feed())
-        plans += [hop for at in range(len(newest)) for hop in self.neighbours(at)]
         digests = [p.digest for p in reversed(newest)]
         plans += [self.outbox_page(n, digests) for n in range(1, self.outbox_pages + 1)]
         plans += [self.outbox_root(), self.featured()]
@@ -121,9 +120,6 @@ class Layout:
         if any(position[id(r)] < self.feed_size for r in changed):
             plans.append(self.feed())
         plans += [self.outbox_page(n) for n in sorted(outbox_pages)]
-        near = {at + step for r in changed for step in (-1, 1)
-                for at in [position[id(r)]] if 0 <= at + step < total}
-        plans += [hop for at in sorted(near) for hop in self.neighbours(at)]  # they show titles
         if any(r.pinned for r in changed):
             plans.append(self.featured())
         return plans
@@ -141,19 +137,6 @@ class Layout:
         path = f"tags/{tag}/index.html"
         return PageJob(path, _key(self.global_key, path, ",".join([p.card for p in posts])),
                        "tag", (tag,), posts)
-
-    def neighbours(self, at: int) -> list[PageJob]:
-        """`/posts/<slug>/older.html` and `newer.html`: the post's previous/next links land here and
-        go on to the neighbour, so a new post never re-renders the pages of older posts."""
-        post = self.newest_first[at]
-        jobs = []
-        for name, other_at in (("older", at + 1), ("newer", at - 1)):
-            other = self.newest_first[other_at] if 0 <= other_at < len(self.newest_first) \
-                else None
-            params = (name, other.slug, other.title) if other else (name, None, None)
-            path = f"posts/{post.slug}/{name}.html"
-            jobs.append(PageJob(path, _key(self.global_key, path, params), "hop", params))
-        return jobs
 
     def tags_index(self, by_tag: dict[str, list[PostRecord]]) -> PageJob:
         """`/tags/`: every tag with its number of posts (changes only when tags do)."""
@@ -262,8 +245,6 @@ def render_page(renderer: PostRenderer, job: PageJob) -> bytes:
         return env.get_template("tag.html").render(
             site=context, tag=job.params[0], posts=[c.context() for c in cards(job.posts)]
         ).encode()
-    if job.kind == "hop":
-        return neighbour_page(*job.params)
     if job.kind == "tags":
         return env.get_template("tags.html").render(
             site=context, tags=[{"name": tag, "count": count} for tag, count in job.params]
@@ -297,27 +278,6 @@ def render_page(renderer: PostRenderer, job: PageJob) -> bytes:
         return json_bytes(documents.ordered_collection(
             f"{site.base_url}/ap/featured.json", total=len(items), items=items))
     raise ValueError(f"unknown page kind {job.kind!r}")
-
-
-def neighbour_page(direction: str, slug: str | None, title: str | None) -> bytes:
-    """A post's older/newer link target: a tiny page that forwards to the neighbour.
-
-    Plain string formatting, not the theme: there are two per post, and rendering them through
-    `base.html` doubled the time of a first build."""
-    from html import escape
-
-    label = "Older" if direction == "older" else "Newer"
-    if slug is None:
-        body = f'<p>There is no {direction} post. <a href="/">Back to all posts</a></p>'
-        refresh = ""
-    else:
-        url = f"/posts/{slug}/"
-        body = (f'<p>{label} post: <a href="{url}">{escape(title or "untitled post")}</a></p>')
-        refresh = f'<meta http-equiv="refresh" content="0; url={url}">\n'
-    return ("<!doctype html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{label} post</title>\n<meta name=\"robots\" content=\"noindex\">\n"
-            f'{refresh}<link rel="stylesheet" href="/style.css">\n</head>\n'
-            f'<body>\n<main class="neighbour">{body}</main>\n</body>\n</html>\n').encode()
 
 
 def write_pages(renderer: PostRenderer, jobs: Sequence[PageJob], *, atomic: bool = True) -> int:

@@ -43,13 +43,15 @@ class PostRecord(msgspec.Struct, kw_only=True, array_like=True, gc=False):
     slug_line: int = 1
     content_warning: str | None = None
     excerpt_html: str = ""
-    digest: str = ""  # hash of the page and document bytes: feed and outbox change with it
+    digest: str = ""  # hash of what the feed and outbox show: card, body HTML and document
     card: str = ""  # hash of what a listing shows (title, date, excerpt, tags ...)
     interactions: str = ""  # hash of this post's entry in data/interactions.json
     mentions: list[str] = []  # handles the post names, lower-cased (publish resolves them)
     mentions_key: str = ""  # hash of their entries in data/mentions.json
     in_reply_to: str | None = None  # an answer: not listed (written and published, though)
     document_size: int = 0  # bytes of its ActivityPub document, as last written
+    # the previous/next links its page was rendered with (sitegen.neighbours.Links)
+    links: tuple[str | None, str | None, str | None, str | None] | None = None
 
 
 def card_hash(record: PostRecord) -> str:

@@ -23,6 +23,7 @@ from sitegen.config import Site, load_site
 from sitegen.manifest import PostRecord, card_hash
 from sitegen.markup import Markup, Rendered, shorten
 from sitegen.mentions import load_targets, mentions_key
+from sitegen.neighbours import Links, Place, page_links
 from sitegen.output import write_if_changed
 from sitegen.posts import BUNDLE_INDEX, Post, iso, media_type, parse_post, rebase_links
 from sitegen.presentation import absolute_urls, present
@@ -34,6 +35,7 @@ class SourceFile(NamedTuple):
     name: str  # inside content/posts/
     mtime_ns: int
     size: int
+    links: Links | None = None  # its previous/next links (sitegen.neighbours)
 
 
 def json_bytes(doc: object) -> bytes:
@@ -64,14 +66,7 @@ class PostRenderer:
     def render(self, source: SourceFile, now: float,
                interactions: dict[str, object]) -> PostRecord:
         """Parse and render ``source``; write its page and document unless draft/future."""
-        path = self.site.content_dir / source.name
-        raw = path.read_bytes()
-        shown = f"content/posts/{source.name}"
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise FedipressError(f"not UTF-8 text ({exc.reason})", path=shown, line=1) from None
-        post = parse_post(text, path=path, static_dir=self.site.static_dir, shown=shown)
+        raw, text, post = self._read(source.name)
         record = PostRecord(
             source=source.name, mtime_ns=source.mtime_ns, size=source.size,
             sha=hashlib.sha256(raw).hexdigest(), slug=post.slug, title=post.title,
@@ -101,16 +96,37 @@ class PostRenderer:
             record.interactions = "answer"
         if self.proof_key is not None:
             document = sign_document(self.site, self.proof_key, document)
+        record.links = source.links
         page = self.page(post, rendered.page_html, record, entry)
         doc_bytes = json_bytes(document)
         write_if_changed(self.out / "posts" / post.slug / "index.html", page, atomic=self.atomic)
         write_if_changed(self.out / "ap" / "posts" / f"{post.slug}.json", doc_bytes,
                          atomic=self.atomic)
         record.document_size = len(doc_bytes)
-        record.digest = hashlib.sha256(page + doc_bytes).hexdigest()[:32]
         record.card = card_hash(record)
+        # what the feed and outbox show of it: not the page's previous/next links
+        record.digest = hashlib.sha256(b"%s\n%s\n%s" % (
+            record.card.encode(), rendered.page_html.encode(), doc_bytes)).hexdigest()[:32]
         record.written = True
         return record
+
+    def _read(self, name: str) -> tuple[bytes, str, Post]:
+        path = self.site.content_dir / name
+        raw = path.read_bytes()
+        shown = f"content/posts/{name}"
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FedipressError(f"not UTF-8 text ({exc.reason})", path=shown, line=1) from None
+        return raw, text, parse_post(text, path=path, static_dir=self.site.static_dir,
+                                     shown=shown)
+
+    def place(self, name: str, now: float) -> Place:
+        """Where the post sits among the listed ones, from its front matter alone."""
+        post = self._read(name)[2]
+        listed = (not post.draft or self.drafts) and not post.in_reply_to \
+            and post.published.timestamp() <= now
+        return Place(name, post.slug, post.title, iso(post.published), listed)
 
     def feed_html(self, source: str) -> str:
         """A published post's whole HTML with absolute URLs, as its feed entry shows it
@@ -176,6 +192,7 @@ class PostRenderer:
         return document
 
     def page(self, post: Post, body_html: str, record: PostRecord, entry) -> bytes:
+        older, newer = page_links(record.links)
         context = {
             "site": self.context,
             "post": {
@@ -187,6 +204,7 @@ class PostRenderer:
                 "images": [{"src": f"/{i.url_path}", "alt": i.alt} for i in post.images],
                 "description": page_description(post, record),
                 "draft": post.draft,
+                "older": older, "newer": newer,
             },
             "interactions": interactions_view(entry),
         }
@@ -395,6 +413,18 @@ def render_chunk(chunk: list[SourceFile], now: float,
     for source in chunk:
         try:
             results.append(_WORKER.render(source, now, interactions))
+        except FedipressError as exc:
+            results.append(str(exc))
+    return results
+
+
+def place_chunk(names: list[str], now: float) -> list[Place | str]:
+    """`PostRenderer.place` of each post in a worker; errors come back as their message."""
+    assert _WORKER is not None, "init_worker was not called"
+    results: list[Place | str] = []
+    for name in names:
+        try:
+            results.append(_WORKER.place(name, now))
         except FedipressError as exc:
             results.append(str(exc))
     return results

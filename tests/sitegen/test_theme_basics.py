@@ -46,25 +46,36 @@ def test_tags_index_lists_every_tag_with_its_count(built):
     assert 'href="/tags/meta/"' in tags
 
 
-def test_previous_and_next_lead_to_the_neighbouring_posts(built):
+def test_previous_and_next_link_straight_to_the_neighbouring_posts(built):
     post = built.text("posts/election-thoughts/index.html")  # 4 May: between 3 May and 5 May
-    assert 'href="/posts/election-thoughts/older.html"' in post
-    assert 'href="/posts/election-thoughts/newer.html"' in post
-    older = built.text("posts/election-thoughts/older.html")
-    newer = built.text("posts/election-thoughts/newer.html")
-    assert 'url=/posts/thanks-bob/' in older and 'href="/posts/thanks-bob/"' in older
-    assert 'url=/posts/sunset/' in newer and "Sunset over the harbour" in newer
-    newest = built.text("posts/building-fast/newer.html")
-    assert "There is no newer post" in newest and "refresh" not in newest
+    nav = re.search(r'<nav class="post-nav".*?</nav>', post, re.S).group(0)
+    assert re.search(r'<a rel="prev" href="/posts/thanks-bob/"', nav)
+    assert re.search(r'<a rel="next" href="/posts/sunset/"[^>]*>[^<]*Sunset over the harbour', nav)
+    newest = built.text("posts/building-fast/index.html")
+    assert 'rel="next"' not in newest and 'rel="prev"' in newest
+    assert not list(built.out.glob("posts/*/older.html"))  # no page in between
+    assert not list(built.out.glob("posts/*/newer.html"))
 
 
-def test_a_new_post_moves_the_neighbour_links(site):
-    run_build(site, quiet=True)
+def test_a_new_post_moves_the_neighbour_links_and_rerenders_only_its_neighbour(site):
+    from sitegen.build import build_site
+
+    build_site(site, site / "_site", version="t")
     (site / "content/posts/later.md").write_text(
         '+++\ntitle = "Later"\ndate = 2024-05-10T10:00:00Z\n+++\nNewest now.\n')
-    run_build(site, quiet=True)
-    newer = (site / "_site/posts/building-fast/newer.html").read_text()
-    assert 'href="/posts/later/"' in newer
+    report = build_site(site, site / "_site", version="t")
+    assert report.rendered == 2  # the new post and the one it now follows
+    page = (site / "_site/posts/building-fast/index.html").read_text()
+    assert re.search(r'<a rel="next" href="/posts/later/"[^>]*>[^<]*Later', page)
+    (site / "content/posts/later.md").write_text(
+        '+++\ntitle = "Later still"\ndate = 2024-05-10T10:00:00Z\n+++\nNewest now.\n')
+    report = build_site(site, site / "_site", version="t")
+    assert report.rendered == 2  # it shows its neighbour's title
+    assert "Later still" in (site / "_site/posts/building-fast/index.html").read_text()
+    (site / "content/posts/later.md").unlink()
+    report = build_site(site, site / "_site", version="t")
+    assert report.rendered == 1
+    assert 'rel="next"' not in (site / "_site/posts/building-fast/index.html").read_text()
 
 
 def test_counts_read_right():
