@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+import msgspec
 import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -127,11 +128,43 @@ def assertion_key(actor: dict, key_id: str) -> ed25519.Ed25519PublicKey | ProofF
 # --- proofs ----------------------------------------------------------------------------------
 
 def canonical(document: Any) -> bytes:
-    """RFC 8785 (JCS) bytes of ``document``; ValueError on what JSON cannot hold."""
+    """RFC 8785 (JCS) bytes of ``document``; ValueError on what JSON cannot hold.
+
+    A plain document (`_plain`) is encoded by msgspec with sorted keys: the same bytes (its
+    strings are escaped as JCS says; tests/fedicore/test_canonical_json.py pins it), ~20x
+    faster than the reference library, which encodes everything else."""
+    if _plain(document):
+        try:
+            return _SORTED.encode(document)
+        except UnicodeEncodeError:  # a lone surrogate: the library says what is wrong
+            pass
     try:
         return rfc8785.dumps(document)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
         raise ValueError(f"not canonical JSON: {exc}") from None
+
+
+_SORTED = msgspec.json.Encoder(order="sorted")
+_INT_LIMIT = 2 ** 53 - 1  # JCS numbers are IEEE doubles: larger integers are an error
+
+
+def _plain(value: Any) -> bool:
+    """Only exact dicts with string keys that sort the same by code point as by UTF-16 (none
+    beyond U+FFFF), lists, strings, bools, None and integers JCS allows: the values whose
+    msgspec encoding is JCS. Floats (ES6 number formatting) and anything else are not."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return -_INT_LIMIT <= value <= _INT_LIMIT
+    if kind is list:
+        return all(map(_plain, value))
+    if kind is dict:
+        for key in value:
+            if type(key) is not str or (not key.isascii() and max(key) > "\uffff"):
+                return False
+        return all(map(_plain, value.values()))
+    return False
 
 
 def created_now(now: float) -> str:
