@@ -35,7 +35,8 @@ from sitegen.manifest import (OUTPUT_TOKEN, Manifest, PostRecord, PostStamps, bu
                               output_stamps, read_output_token, save_manifest, scan_posts,
                               stamp)
 from sitegen.output import copy_if_changed, remove_output, write_if_changed
-from sitegen.render import PostRenderer, SourceFile, init_worker, published_before, render_chunk
+from sitegen.render import (PostRenderer, SourceFile, inherit_renderer, init_worker,
+                            published_before, render_chunk)
 from sitegen.theme import TEMPLATES_DIR
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -294,6 +295,13 @@ class Workers:
         if self._pool is None:
             from concurrent.futures import ProcessPoolExecutor  # only a big build pays for it
 
+            import multiprocessing
+
+            if multiprocessing.get_start_method() == "fork":  # Linux: workers inherit it all
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.count, mp_context=multiprocessing.get_context("fork"),
+                    initializer=inherit_renderer, initargs=(self.renderer,))
+                return self._pool
             site = self.renderer.site
             self._pool = ProcessPoolExecutor(
                 max_workers=self.count, initializer=init_worker,

@@ -399,6 +399,14 @@ def init_worker(root: str, out_dir: str, base_url: str | None, atomic: bool = Tr
     gc.freeze()  # parser, templates and config live for the whole build
 
 
+def inherit_renderer(renderer: PostRenderer) -> None:
+    """`init_worker` for a forked worker: the parent's renderer (its parser, compiled templates
+    and config) came with the fork, never pickled: nothing to build again."""
+    global _WORKER
+    _WORKER = renderer
+    gc.freeze()
+
+
 def worker_renderer() -> PostRenderer:
     """This worker's renderer (made by `init_worker`)."""
     assert _WORKER is not None, "init_worker was not called"
