@@ -133,6 +133,27 @@ def parse_post(text: str, *, path: Path, static_dir: Path, shown: str | None = N
     )
 
 
+def parse_place(text: str, *, path: Path, static_dir: Path, shown: str | None = None
+                ) -> tuple[str, str | None, dt.datetime, bool, bool]:
+    """(slug, title, published, draft, is an answer) as `parse_post` finds them, from the
+    front matter alone (no image or tag checks: a build orders posts before rendering them).
+    A mistake in those fields is `parse_post`'s own error."""
+    where = shown or str(path)
+    try:
+        front, _body, offset = split_front_matter(text, where)
+        meta = load_toml_text(front, FrontMatter, path=where, line_offset=offset)
+        if meta.date is None:
+            raise ValueError("no date")
+        published = parse_date(meta.date, ValueError)
+        slug = meta.slug if meta.slug is not None else slug_from_filename(path)
+        if not _SLUG.match(slug):
+            raise ValueError(slug)
+    except (FedipressError, ValueError):
+        post = parse_post(text, path=path, static_dir=static_dir, shown=shown)  # says why
+        return post.slug, post.title, post.published, post.draft, bool(post.in_reply_to)
+    return slug, meta.title or None, published, meta.draft, meta.in_reply_to is not None
+
+
 def _reply_target(value: str | None, fail) -> str | None:
     if value is None:
         return None

@@ -25,7 +25,8 @@ from sitegen.markup import Markup, Rendered, shorten
 from sitegen.mentions import load_targets, mentions_key
 from sitegen.neighbours import Links, Place, page_links
 from sitegen.output import write_if_changed
-from sitegen.posts import BUNDLE_INDEX, Post, iso, media_type, parse_post, rebase_links
+from sitegen.posts import (BUNDLE_INDEX, Post, iso, media_type, parse_place, parse_post,
+                           rebase_links)
 from sitegen.presentation import absolute_urls, present
 from sitegen.proofs import load_proof_key, sign_document
 from sitegen.theme import environment, site_context
@@ -123,10 +124,17 @@ class PostRenderer:
 
     def place(self, name: str, now: float) -> Place:
         """Where the post sits among the listed ones, from its front matter alone."""
-        post = self._read(name)[2]
-        listed = (not post.draft or self.drafts) and not post.in_reply_to \
-            and post.published.timestamp() <= now
-        return Place(name, post.slug, post.title, iso(post.published), listed)
+        path = self.site.content_dir / name
+        shown = f"content/posts/{name}"
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            self._read(name)  # raises the error the render would
+            raise
+        slug, title, published, draft, answer = parse_place(
+            text, path=path, static_dir=self.site.static_dir, shown=shown)
+        listed = (not draft or self.drafts) and not answer and published.timestamp() <= now
+        return Place(name, slug, title, iso(published), listed)
 
     def feed_html(self, source: str) -> str:
         """A published post's whole HTML with absolute URLs, as its feed entry shows it
