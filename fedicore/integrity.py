@@ -153,18 +153,31 @@ def _plain(value: Any) -> bool:
     beyond U+FFFF), lists, strings, bools, None and integers JCS allows: the values whose
     msgspec encoding is JCS. Floats (ES6 number formatting) and anything else are not."""
     kind = type(value)
-    if kind is str or kind is bool or value is None:
-        return True
-    if kind is int:
-        return -_INT_LIMIT <= value <= _INT_LIMIT
-    if kind is list:
-        return all(map(_plain, value))
     if kind is dict:
-        for key in value:
-            if type(key) is not str or (not key.isascii() and max(key) > "\uffff"):
+        try:
+            keys = "".join(value)
+        except TypeError:  # a key that is not a string
+            return False
+        if not keys.isascii() and max(keys) > "\uffff":
+            return False
+        items = value.values()
+    elif kind is list:
+        items = value
+    else:
+        items = (value,)
+    for item in items:  # one call per container, not per string
+        kind = type(item)
+        if kind is str or item is None or kind is bool:
+            continue
+        if kind is int:
+            if not -_INT_LIMIT <= item <= _INT_LIMIT:
                 return False
-        return all(map(_plain, value.values()))
-    return False
+        elif kind is dict or kind is list:
+            if not _plain(item):
+                return False
+        else:
+            return False
+    return True
 
 
 def created_now(now: float) -> str:
