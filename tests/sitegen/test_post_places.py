@@ -41,3 +41,53 @@ def test_a_mistake_in_what_places_a_post_is_the_full_parse_error(tmp_path, front
 def test_a_mistake_elsewhere_waits_for_the_render(tmp_path):
     text = '+++\ndate = 2024-05-01\nimages = [{src = "gone.png", alt = "x"}]\n+++\nBody.\n'
     assert parse_place(text, path=tmp_path / "a-post.md", static_dir=tmp_path)[0] == "a-post"
+
+
+# The common front matter (one `key = value` a line) is placed without a TOML parse; whatever
+# it cannot read for sure goes to the parser, and both must place the post alike.
+_FRONTS = [
+    'title = "Hello"\ndate = 2024-05-01T10:00:00Z\ntags = ["a", "b"]',
+    "title = 'It''s'\ndate = 2024-05-01",  # not a literal string: the parser says so
+    "title = 'Literal \\\\ text'\ndate = 2024-05-01 10:00:00+02:00",
+    'title = "Esc \\" quote"\ndate = 2024-05-01T10:00:00',
+    'title = ""\ndate = 2024-05-01T10:00:00.123456Z\ndraft = true',
+    'date = 2024-05-01t10:00:00z\nslug = "my-post"\nin_reply_to = "https://x.example/1"',
+    'title = "x" # a comment\ndate = 2024-05-01',
+    '# a comment\n\ntitle="Tight"\ndate=2024-05-01T10:00:00Z\ndraft=false',
+    'date = 2024-05-01\n[extra]\ntitle = "in a table"',
+    'date = 2024-05-01\ntags = [\n  "a",\n]\ntitle = "late"',
+    'summary = """\ntitle = "inside"\n"""\ndate = 2024-05-01\ntitle = "outside"',
+    'date = 2024-05-01\ntitle = "one"\ntitle = "two"',
+    'date = "2024-05-01"\ntitle = "quoted date"',
+    'date = 2024-05-01\n"title" = "quoted key"',
+    'date = 2024-05-01\ntitle.x = "dotted"',
+    'date = 2024-05-01\ndraft = 1',
+]
+
+
+@pytest.mark.parametrize("front", _FRONTS)
+def test_simple_front_matter_is_placed_as_the_parser_places_it(tmp_path, front):
+    path = tmp_path / "a-post.md"
+    text = f"+++\n{front}\n+++\nBody.\n"
+    try:
+        post = parse_post(text, path=path, static_dir=tmp_path)
+    except FedipressError as exc:
+        with pytest.raises(FedipressError) as placed:
+            parse_place(text, path=path, static_dir=tmp_path)
+        assert str(placed.value) == str(exc)
+        return
+    assert parse_place(text, path=path, static_dir=tmp_path) == (
+        post.slug, post.title, post.published, post.draft, bool(post.in_reply_to))
+
+
+def test_the_usual_front_matter_needs_no_toml_parse(tmp_path, monkeypatch):
+    import sitegen.posts
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(sitegen.posts, "load_toml_text", no_parse)
+    text = ('+++\ntitle = "Hello"\ndate = 2024-05-01T10:00:00Z\n'
+            'tags = ["a", "b"]\nsummary = "s"\n+++\nBody.\n')
+    assert parse_place(text, path=tmp_path / "a-post.md", static_dir=tmp_path)[:2] == (
+        "a-post", "Hello")
