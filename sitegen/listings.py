@@ -22,6 +22,7 @@ from sitegen.manifest import PostRecord
 from sitegen.output import write_if_changed
 from sitegen.proofs import signed_outbox_page
 from sitegen.render import PostRenderer, json_bytes
+from sitegen.theme import View
 
 
 class Card(msgspec.Struct, array_like=True, frozen=True, gc=False):
@@ -43,10 +44,10 @@ class Card(msgspec.Struct, array_like=True, frozen=True, gc=False):
 
     def context(self) -> dict:
         """The ``post`` a card template sees."""
-        return {"slug": self.slug, "title": self.title, "published": self.published,
-                "excerpt_html": self.excerpt_html, "tags": self.tags,
-                "content_warning": self.content_warning, "url": f"/posts/{self.slug}/",
-                "pinned": self.pinned}
+        return View({"slug": self.slug, "title": self.title, "published": self.published,
+                     "excerpt_html": self.excerpt_html, "tags": self.tags,
+                     "content_warning": self.content_warning, "url": f"/posts/{self.slug}/",
+                     "pinned": self.pinned})
 
 
 class PageJob(msgspec.Struct, array_like=True):

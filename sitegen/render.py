@@ -29,7 +29,7 @@ from sitegen.posts import (BUNDLE_INDEX, Post, iso, media_type, parse_place, par
                            rebase_links)
 from sitegen.presentation import absolute_urls, present
 from sitegen.proofs import load_proof_key, sign_document
-from sitegen.theme import environment, site_context
+from sitegen.theme import View, environment, site_context
 
 
 class SourceFile(NamedTuple):
@@ -203,7 +203,7 @@ class PostRenderer:
         older, newer = page_links(record.links)
         context = {
             "site": self.context,
-            "post": {
+            "post": View({
                 "slug": post.slug, "title": post.title, "published": record.published,
                 "updated": record.updated, "content_warning": post.content_warning,
                 "body_html": body_html, "tags": record.tags,
@@ -213,7 +213,7 @@ class PostRenderer:
                 "description": page_description(post, record),
                 "draft": post.draft,
                 "older": older, "newer": newer,
-            },
+            }),
             "interactions": interactions_view(entry),
         }
         return self.template.render(context).encode("utf-8")
