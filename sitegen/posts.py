@@ -16,6 +16,7 @@ import msgspec
 
 from fedicore.config import line_of_key, load_toml_text
 from fedicore.errors import FedipressError
+from sitegen.simple_front import read_simple
 
 FENCE = "+++"
 BUNDLE_INDEX = "index.md"  # a page bundle: content/posts/<slug>/index.md and its files
@@ -82,7 +83,7 @@ def parse_post(text: str, *, path: Path, static_dir: Path, shown: str | None = N
     """Split and check a post file; ``shown`` is the path used in error messages."""
     where = shown or str(path)
     front, body, offset = split_front_matter(text, where)
-    meta = load_toml_text(front, FrontMatter, path=where, line_offset=offset)
+    meta = _front_matter(front, where, offset)
 
     def fail(reason: str, *keys: str) -> FedipressError:
         line = line_of_key(front, list(keys)) if keys else None
@@ -141,10 +142,7 @@ def parse_place(text: str, *, path: Path, static_dir: Path, shown: str | None = 
     where = shown or str(path)
     try:
         front, _body, offset = split_front_matter(text, where)
-        simple = _simple_place(front, path)
-        if simple is not None:
-            return simple
-        meta = load_toml_text(front, FrontMatter, path=where, line_offset=offset)
+        meta = _front_matter(front, where, offset)
         if meta.date is None:
             raise ValueError("no date")
         published = parse_date(meta.date, ValueError)
@@ -157,49 +155,19 @@ def parse_place(text: str, *, path: Path, static_dir: Path, shown: str | None = 
     return slug, meta.title or None, published, meta.draft, meta.in_reply_to is not None
 
 
-_PLAIN_LINE = re.compile(r"([a-z_]+)\s*=\s*(.*?)\s*")
-_PLAIN_STRING = re.compile(r'"([^"\\\x00-\x08\x0a-\x1f\x7f]*)"|\'([^\'\x00-\x08\x0a-\x1f\x7f]*)\'')
-_PLAIN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:\d{2})?)?")
 _FIELDS = frozenset(FrontMatter.__struct_fields__)
 
 
-def _simple_place(front: str, path: Path) -> tuple[str, str | None, dt.datetime, bool, bool] | None:
-    """`parse_place` of front matter written one ``key = value`` a line (what people and
-    generators write), read without the TOML parser (a third of a post's parse); None for
-    anything it cannot read for sure (tables, multi-line values, escapes, comments after a
-    value, other kinds of dates or values), which the parser then reads."""
-    if '"""' in front or "'''" in front:
-        return None
-    found: dict[str, str] = {}
-    for line in front.split("\n"):
-        if not line or line[0] == "#" or line.isspace():
-            continue
-        key_value = _PLAIN_LINE.fullmatch(line)
-        if key_value is None:
-            return None
-        key, value = key_value.groups()
-        if key not in _FIELDS or key in found:
-            return None
-        found[key] = value
-    strings = {}
-    for key in ("title", "slug", "in_reply_to"):
-        if key in found:
-            string = _PLAIN_STRING.fullmatch(found[key])
-            if string is None:
-                return None
-            strings[key] = string.group(1) if string.group(1) is not None else string.group(2)
-    date = found.get("date")
-    if date is None or not _PLAIN_DATE.fullmatch(date) or found.get("draft", "false") not in (
-            "true", "false"):
-        return None
-    slug = strings.get("slug")
-    if slug is None:
-        slug = slug_from_filename(path)
-    if not _SLUG.match(slug):
-        return None
-    published = parse_date(dt.datetime.fromisoformat(date), ValueError)
-    return (slug, strings.get("title") or None, published, found.get("draft") == "true",
-            "in_reply_to" in strings)
+def _front_matter(front: str, where: str, offset: int) -> FrontMatter:
+    """The front matter read the quick way when it is written simply, else by the TOML parser
+    (whose errors name the line)."""
+    simple = read_simple(front, _FIELDS)
+    if simple is not None:
+        try:
+            return msgspec.convert(simple, FrontMatter, strict=True)
+        except msgspec.ValidationError:
+            pass  # the parser's conversion says what is wrong, at its line
+    return load_toml_text(front, FrontMatter, path=where, line_offset=offset)
 
 
 def _reply_target(value: str | None, fail) -> str | None:

@@ -91,3 +91,27 @@ def test_the_usual_front_matter_needs_no_toml_parse(tmp_path, monkeypatch):
             'tags = ["a", "b"]\nsummary = "s"\n+++\nBody.\n')
     assert parse_place(text, path=tmp_path / "a-post.md", static_dir=tmp_path)[:2] == (
         "a-post", "Hello")
+
+
+@pytest.mark.parametrize("front", [*_FRONTS,
+    'title = "T"\ndate = 2024-05-01\ntags = ["a", \'B\', "#c"]\nsummary = "s"\npinned = true',
+    'date = 2024-05-01\ntags = []\nlanguage = "fr"\nquote_policy = "nobody"',
+    'date = 2024-05-01\nquote_policy = "everyone"', 'date = 2024-05-01\ntags = "a"',
+    'date = 2024-05-01\ncontent_warning = \'spoilers "here"\'\nobject_type = "note"',
+    'date = 2024-05-01\ntags = ["a",]\nminor_edit = true\nto_followers = false',
+    'date = 2024-05-01\nin_reply_to = "not a url"', 'date = 2024-13-01'])
+def test_a_post_reads_alike_with_or_without_the_toml_parser(tmp_path, monkeypatch, front):
+    import sitegen.posts
+
+    path = tmp_path / "a-post.md"
+    text = f"+++\n{front}\n+++\nBody.\n"
+
+    def parsed():
+        try:
+            return parse_post(text, path=path, static_dir=tmp_path)
+        except FedipressError as exc:
+            return str(exc)
+
+    quick = parsed()
+    monkeypatch.setattr(sitegen.posts, "read_simple", lambda front, keys: None)
+    assert quick == parsed()
