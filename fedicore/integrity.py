@@ -66,14 +66,20 @@ _MAX_SIGNATURE_CHARS = 90
 _MAX_MULTIKEY_CHARS = 50
 
 
+_PAIRS = [high + low for high in _ALPHABET for low in _ALPHABET]  # two digits at a time
+_CHUNK = 58 ** 10  # ten digits per division of the big number, not one
+
+
 def b58encode(data: bytes) -> str:
     number = int.from_bytes(data, "big")
-    out = []
+    parts = []
     while number:
-        number, rest = divmod(number, 58)
-        out.append(_ALPHABET[rest])
+        number, chunk = divmod(number, _CHUNK)
+        for _ in range(5):
+            chunk, pair = divmod(chunk, 3364)
+            parts.append(_PAIRS[pair])
     zeros = len(data) - len(data.lstrip(b"\0"))
-    return "1" * zeros + "".join(reversed(out))
+    return "1" * zeros + "".join(reversed(parts)).lstrip("1")
 
 
 def b58decode(text: str) -> bytes:

@@ -153,3 +153,23 @@ def test_an_overlong_proof_value_is_refused_before_it_is_decoded():
 def test_an_overlong_multikey_is_refused_before_it_is_decoded():
     failure = integrity.parse_multikey("z" + "2" * 100_000)
     assert isinstance(failure, integrity.ProofFailure) and "too long" in str(failure)
+
+
+def _b58_one_digit_at_a_time(data: bytes) -> str:
+    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+    number, out = int.from_bytes(data, "big"), ""
+    while number:
+        number, rest = divmod(number, 58)
+        out = alphabet[rest] + out
+    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
+
+
+def test_b58encode_is_base58btc_whatever_the_length_and_leading_zeros():
+    import random
+
+    rng = random.Random(8)
+    samples = [b"", b"\0", b"\0\0\1", b"\xff" * 64, bytes(64), b"\0" + b"\xff" * 33]
+    samples += [bytes(rng.randrange(256) for _ in range(rng.randrange(80))) for _ in range(500)]
+    samples += [b"\0" * rng.randrange(4) + rng.randbytes(64) for _ in range(200)]
+    for data in samples:
+        assert integrity.b58encode(data) == _b58_one_digit_at_a_time(data), data
