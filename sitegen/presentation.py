@@ -51,8 +51,12 @@ def absolute_urls(fragment: str, page_url: str) -> str:
         value = match["value"]
         if "&" in value:
             value = html.unescape(value)
-        fixed = origin + value if origin and _PLAIN_ROOT_PATH.fullmatch(value) \
-            else urljoin(page_url, value)
+        if origin and _PLAIN_ROOT_PATH.fullmatch(value):
+            fixed = origin + value
+        elif _PLAIN_ABSOLUTE.fullmatch(value):
+            return match[0]  # what urljoin would give back
+        else:
+            fixed = urljoin(page_url, value)
         if fixed == value:
             return match[0]
         return f"{match['lead']}{html.escape(fixed, quote=True)}{match['end']}"
@@ -66,6 +70,12 @@ def absolute_urls(fragment: str, page_url: str) -> str:
 # through `urljoin` (tests/sitegen/test_presentation.py compares the two on many values).
 _PLAIN_ROOT_PATH = re.compile(r"/(?![/.])(?:[^\x00-\x20\x7f/.;?#]|/(?![/.])|\.(?![./?#]|$))*"
                               r"(?:\?[^\x00-\x20\x7f#]+)?(?:#[^\x00-\x20\x7f]+)?")
+
+# An absolute URL that `urljoin` gives back as it is (a link to another site): lower-case
+# scheme, an ASCII host, nothing for `urlunparse` to rewrite (as above).
+_PLAIN_ABSOLUTE = re.compile(r"[a-z][a-z0-9+.-]*://[A-Za-z0-9._~%:@!$&'()*+,=-]+"
+                             r"(?:/[^\x00-\x20\x7f;?#]*)?(?:\?[^\x00-\x20\x7f#]+)?"
+                             r"(?:#[^\x00-\x20\x7f]+)?")
 
 
 def _origin(page_url: str) -> str:

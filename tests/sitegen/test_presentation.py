@@ -165,7 +165,8 @@ def test_text_behind_a_content_warning_stays_out_of_page_and_feed_titles(site):
                                       "http://127.0.0.1:8000/posts/x/",
                                       "https://blog.example/sub/posts/x/"])
 def test_absolute_urls_agrees_with_urljoin_on_every_kind_of_link(page_url):
-    """The shortcut for root paths (`/images/a.png`) gives what urljoin gives, dot segments,
+    """The shortcuts for root paths (`/images/a.png`) and for plain absolute URLs give what
+    urljoin gives, dot segments,
     doubled slashes, params, empty queries and stray whitespace included."""
     import html
     import random
@@ -176,7 +177,10 @@ def test_absolute_urls_agrees_with_urljoin_on_every_kind_of_link(page_url):
     pieces = list("/.;?#&=ab %~_-:\t") + ["..", "//", "é", "&amp;", "http://x/", "mailto:a@b"]
     rng = random.Random(7)
     for _ in range(20000):
-        value = rng.choice(["/", "", "./", "../", "#", "?"]) + "".join(
+        value = rng.choice(["/", "", "./", "../", "#", "?", "https://blog.example",
+                            "https://blog.example/a", "http://x.example:8000/", "HTTPS://b.example/",
+                            "https://[::1]/", "https://é.example/", "mailto:a@b.example",
+                            "https:/", "https:x"]) + "".join(
             rng.choice(pieces) for _ in range(rng.randint(0, 8)))
         escaped = html.escape(value, quote=True)
         fixed = urljoin(page_url, html.unescape(escaped))
