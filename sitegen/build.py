@@ -78,6 +78,15 @@ def build_site(root: Path, out_dir: Path, *, version: str, base_url: str | None 
             gc.enable()
 
 
+def _empty_folder(path: Path) -> bool:
+    """No such folder, or nothing in it (a first build writes without looking first)."""
+    try:
+        with os.scandir(path) as entries:
+            return next(entries, None) is None
+    except FileNotFoundError:
+        return True
+
+
 def template_mistake(exc: jinja2.TemplateError) -> FedipressError:
     """One line naming the template, its line when known, and what Jinja said."""
     if isinstance(exc, jinja2.TemplateSyntaxError) and exc.name:
@@ -141,7 +150,7 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
 
     # many files rewritten: in place, as renaming thousands of files is slow (sitegen.output)
     renderer = PostRenderer(site, out_dir, atomic=not (full or len(to_render) > BULK),
-                            drafts=drafts)
+                            drafts=drafts, fresh=full and _empty_folder(out_dir))
     with Workers(renderer, jobs, base_url) as workers:
         to_render = with_links(renderer, workers, to_render, records,
                                {} if full else old_posts, now)

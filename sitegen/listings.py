@@ -9,6 +9,7 @@ send the rendering to its worker processes.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ from fedicore.errors import FedipressError
 from fedicore.vocab import PUBLIC
 from sitegen.config import Site
 from sitegen.manifest import PostRecord
-from sitegen.output import write_if_changed
+from sitegen.output import read_whole, write_if_changed
 from sitegen.proofs import signed_outbox_page
 from sitegen.render import PostRenderer, json_bytes
 from sitegen.theme import View
@@ -331,7 +332,7 @@ def create_item(doc_bytes: bytes) -> dict:
 
 
 def _document_bytes(out_dir: Path, slug: str) -> bytes:
-    return (out_dir / "ap" / "posts" / f"{slug}.json").read_bytes()
+    return read_whole(f"{out_dir}{os.sep}ap{os.sep}posts{os.sep}{slug}.json")
 
 
 def _document(out_dir: Path, slug: str) -> dict:

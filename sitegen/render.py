@@ -10,6 +10,7 @@ import datetime as dt
 import gc
 import hashlib
 import html
+import os
 import re
 from typing import NamedTuple
 from pathlib import Path
@@ -24,7 +25,7 @@ from sitegen.manifest import PostRecord, card_hash
 from sitegen.markup import Markup, Rendered, shorten
 from sitegen.mentions import load_targets, mentions_key
 from sitegen.neighbours import Links, Place, page_links
-from sitegen.output import write_if_changed
+from sitegen.output import read_whole, write_if_changed
 from sitegen.posts import (BUNDLE_INDEX, Post, iso, media_type, parse_place, parse_post,
                            rebase_links)
 from sitegen.presentation import absolute_urls, present
@@ -46,10 +47,12 @@ def json_bytes(doc: object) -> bytes:
 
 class PostRenderer:
     def __init__(self, site: Site, out_dir: Path, *, atomic: bool = True,
-                 drafts: bool = False) -> None:
+                 drafts: bool = False, fresh: bool = False) -> None:
         self.site = site
         self.drafts = drafts  # `serve --drafts`: render drafts too, for a preview
         self.out = out_dir
+        self.out_prefix = f"{out_dir}{os.sep}"
+        self.fresh = fresh  # an empty output folder: pages are created without a look first
         self.atomic = atomic  # replace existing files by rename (see sitegen.output)
         emoji_urls = {code: site.static_url(path) for code, path in site.config.emoji.items()}
         self.emoji_types = {code: media_type(path) or "image/png"
@@ -100,9 +103,11 @@ class PostRenderer:
         record.links = source.links
         page = self.page(post, rendered.page_html, record, entry)
         doc_bytes = json_bytes(document)
-        write_if_changed(self.out / "posts" / post.slug / "index.html", page, atomic=self.atomic)
-        write_if_changed(self.out / "ap" / "posts" / f"{post.slug}.json", doc_bytes,
-                         atomic=self.atomic)
+        out = self.out_prefix  # plain strings: pathlib costs more than the write here
+        write_if_changed(f"{out}posts/{post.slug}/index.html", page, atomic=self.atomic,
+                         fresh=self.fresh)
+        write_if_changed(f"{out}ap/posts/{post.slug}.json", doc_bytes, atomic=self.atomic,
+                         fresh=self.fresh)
         record.document_size = len(doc_bytes)
         record.card = card_hash(record)
         # what the feed and outbox show of it: not the page's previous/next links
@@ -113,7 +118,7 @@ class PostRenderer:
 
     def _read(self, name: str) -> tuple[bytes, str, Post]:
         path = self.site.content_dir / name
-        raw = path.read_bytes()
+        raw = read_whole(path)
         shown = f"content/posts/{name}"
         try:
             text = raw.decode("utf-8")
@@ -127,7 +132,7 @@ class PostRenderer:
         path = self.site.content_dir / name
         shown = f"content/posts/{name}"
         try:
-            text = path.read_bytes().decode("utf-8")
+            text = read_whole(path).decode("utf-8")
         except UnicodeDecodeError:
             self._read(name)  # raises the error the render would
             raise
