@@ -42,6 +42,7 @@ from sitegen.theme import TEMPLATES_DIR
 Progress = Callable[[int, int], None]  # (done, total)
 PARALLEL_THRESHOLD = 64  # posts
 PARALLEL_PAGES = 200  # listing pages
+LISTING_TEMPLATES = ("index.html", "tag.html", "tags.html", "feed.xml")  # sitegen.listings
 BULK = 200  # posts re-rendered: more, and existing files are rewritten in place
 
 
@@ -307,6 +308,7 @@ class Workers:
             import multiprocessing
 
             if multiprocessing.get_start_method() == "fork":  # Linux: workers inherit it all
+                _compile_listing_templates(self.renderer.env)  # once here, not in each worker
                 self._pool = ProcessPoolExecutor(
                     max_workers=self.count, mp_context=multiprocessing.get_context("fork"),
                     initializer=inherit_renderer, initargs=(self.renderer,))
@@ -324,6 +326,14 @@ class Workers:
     def __exit__(self, *exc) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _compile_listing_templates(env: jinja2.Environment) -> None:
+    for name in LISTING_TEMPLATES:
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError:
+            pass  # said where the page is rendered, as before
 
 
 def _render_all(renderer: PostRenderer, workers: Workers, sources: list[SourceFile],
