@@ -79,6 +79,9 @@ class Markup:
         if engine != "markdown-it-py" and _pyrs is not None:
             self._fast = _pyrs.MarkdownIt("commonmark")
             self._fast.enable_many(["table", "strikethrough"])
+            # the same without raw HTML: equal HTML from both says there is none
+            self._fast_no_html = _pyrs.MarkdownIt("zero")
+            self._fast_no_html.enable_many(_NO_HTML_RULES)
 
     @property
     def _md(self) -> MarkdownIt:
@@ -123,6 +126,10 @@ class Markup:
         inspect = "<" in text or "|" in text or not text.endswith("\n")
         try:
             body = self._fast.render(text)
+            if inspect and text.endswith("\n") and "<table" not in body \
+                    and self._fast_no_html.render(text) == body:
+                inspect = False  # no raw HTML, no table: no tree needed (a second render is
+                # ~half the cost of one; a `<` or `|` in code is common in posts about code)
             excerpt = None if inspect or "&#" in text else _excerpt_from_html(body)
             tree = self._fast.tree(text) if excerpt is None else None
         except BaseException as exc:  # any other Rust panic arrives as pyo3's PanicException
@@ -244,6 +251,10 @@ _ESCAPED = re.compile(r"\\.")
 _BLANK_CODE_SPAN = re.compile(r"(?<!`)(`+)[ \t]+\1(?!`)")
 # Patterns over "\n" + text that start with a literal newline, so the scan is fast.
 _TABLE_RULE = re.compile(r"\n(?=[^\n]*\|)(?=[^\n]*-)[ \t>|:-]+(?=\n|$)")
+_NO_HTML_RULES = [  # the "commonmark" preset and the two extensions, raw HTML left out
+    "blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph", "reference",
+    "autolink", "backticks", "emphasis", "entity", "escape", "image", "link", "newline",
+    "table", "strikethrough"]
 _TILDE_BY_EMPHASIS = re.compile(r"[*_]\S{0,2}~|~\S{0,2}[*_]")
 _FENCE_LINE = re.compile(r"[ \t>]*(?:(?:[-+*]|\d+[.)])[ \t]+)?(?:```|~~~)")
 # A list marker alone on a line: markdown-it-py lets an empty item end a paragraph or table,
