@@ -291,6 +291,10 @@ def _awkward_code_span(text: str) -> bool:
     for line in text.split("\n"):
         if "`" not in line or _FENCE_LINE.match(line):
             continue
+        if "\\" not in line and "``" not in line:  # single backticks, none escaped: count them
+            if line.count("`") % 2 or _BLANK_CODE_SPAN.search(line):
+                return True
+            continue
         line = _ESCAPED.sub("", line)
         counts: dict[int, int] = {}
         for run in _BACKTICKS.findall(line):
