@@ -210,10 +210,14 @@ def split_front_matter(text: str, where: str) -> tuple[str, str, int]:
     if first.strip() != FENCE:
         raise FedipressError("a post must start with +++ front matter (title, date ...)",
                              path=where, line=1)
-    lines = rest.split("\n")
-    for index, line in enumerate(lines):
-        if line.strip() == FENCE:
-            return "\n".join(lines[:index]), "\n".join(lines[index + 1:]), 1
+    start = 0  # line by line up to the closing fence only: the body is not split
+    while True:
+        end = rest.find("\n", start)
+        if (rest[start:] if end < 0 else rest[start:end]).strip() == FENCE:
+            return rest[:max(start - 1, 0)], "" if end < 0 else rest[end + 1:], 1
+        if end < 0:
+            break
+        start = end + 1
     raise FedipressError("front matter is not closed by a +++ line", path=where, line=1)
 
 

@@ -115,3 +115,29 @@ def test_a_post_reads_alike_with_or_without_the_toml_parser(tmp_path, monkeypatc
     quick = parsed()
     monkeypatch.setattr(sitegen.posts, "read_simple", lambda front, keys: None)
     assert quick == parsed()
+
+
+def test_front_matter_is_split_as_line_by_line_splitting_does():
+    """`split_front_matter` looks for the closing fence without splitting the body."""
+    import random
+
+    from sitegen.posts import split_front_matter
+
+    def by_lines(text):
+        rest = text.removeprefix("\ufeff").replace("\r\n", "\n").partition("\n")[2]
+        lines = rest.split("\n")
+        for index, line in enumerate(lines):
+            if line.strip() == "+++":
+                return "\n".join(lines[:index]), "\n".join(lines[index + 1:]), 1
+        return "no fence"
+
+    rng = random.Random(3)
+    pieces = ["+++", "+++ ", "\t+++", "++++", "a = 1", "", "\r", "\x0b", "\u2028", "\r\n", "x"]
+    for _ in range(3000):
+        text = "+++\n" + "\n".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        text += "\n" if rng.random() < 0.3 else ""
+        try:
+            split = split_front_matter(text, "x")
+        except FedipressError:
+            split = "no fence"
+        assert split == by_lines(text), repr(text)
