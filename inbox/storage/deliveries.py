@@ -180,6 +180,13 @@ async def due_hosts(db: Database, now: float) -> int:
     return int(row["n"]) if row else 0
 
 
+async def newest_delivery_id(db: Database) -> int:
+    """The highest delivery id (one index probe): a worker compares it to see new jobs queued
+    by another process, which no in-process wake-up reaches."""
+    row = await db.fetchone("SELECT MAX(id) AS n FROM deliveries")
+    return int(row["n"]) if row and row["n"] is not None else 0
+
+
 async def job_bodies(db: Database, job_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
     """job id -> (actor mention, JSON body)."""
     rows = await db.fetchall(
