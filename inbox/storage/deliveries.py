@@ -78,10 +78,9 @@ SELECT id FROM (
       AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= :now)
       AND COALESCE(h.open_until, 0) <= :now AND COALESCE(h.unavailable, 0) = 0
       AND {skip}
-      AND NOT EXISTS (
-        SELECT 1 FROM deliveries o
-        WHERE o.host = d.host AND o.state = 'pending' AND o.lease_expires_at > :now
-          AND o.lease_owner != :worker)
+      AND d.host NOT IN (
+        SELECT o.host FROM deliveries o
+        WHERE o.state = 'pending' AND o.lease_expires_at > :now AND o.lease_owner != :worker)
       AND NOT EXISTS (
         SELECT 1 FROM deliveries e
         WHERE e.inbox = d.inbox AND e.object_key = d.object_key AND e.state = 'pending' AND e.id < d.id)
