@@ -119,7 +119,7 @@ async def main():
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await worker.start()
     task = asyncio.create_task(worker.run())
-    print("ready", flush=True)
+    print(json.dumps({"ready": True, "cpu": time.process_time(), "sys": os.times().system}), flush=True)
     await stop.wait()
     await worker.stop()
     await task
@@ -136,19 +136,20 @@ def start_workers(count: int, database: str, knobs: dict | None) -> list[subproc
                               stdout=subprocess.PIPE, text=True)
              for _ in range(count)]
     for proc in procs:
-        assert proc.stdout and proc.stdout.readline().strip() == "ready"
+        assert proc.stdout
+        proc.start_cpu = json.loads(proc.stdout.readline())  # type: ignore[attr-defined]  # imports, opening
     return procs
 
 
 def stop_workers(procs: list[subprocess.Popen]) -> tuple[float, float]:
-    """Stop them; their CPU seconds and the kernel's part of them, summed."""
+    """Stop them; their CPU seconds since they were ready and the kernel's part, summed."""
     cpu = sys_cpu = 0.0
     for proc in procs:
         proc.terminate()
     for proc in procs:
         out, _ = proc.communicate(timeout=60)
-        last = json.loads(out.strip().splitlines()[-1])
-        cpu, sys_cpu = cpu + last["cpu"], sys_cpu + last["sys"]
+        last, first = json.loads(out.strip().splitlines()[-1]), proc.start_cpu  # type: ignore[attr-defined]
+        cpu, sys_cpu = cpu + last["cpu"] - first["cpu"], sys_cpu + last["sys"] - first["sys"]
     return cpu, sys_cpu
 
 
@@ -226,7 +227,7 @@ async def run_case(name: str, followers: int, hosts: int, shared: bool, keypair:
             await worker.stop()
             await task
         else:
-            cpu, sys_cpu = stop_workers(procs)  # the workers' own CPU (they started idle: ~all of it is the fan-out)
+            cpu, sys_cpu = stop_workers(procs)  # the workers' CPU from ready (idle until the enqueue) to stopped
         counts = {r["state"]: r["n"] for r in await db.fetchall(
             "SELECT state, COUNT(*) AS n FROM deliveries WHERE job_id = ? GROUP BY state", (job,))}
         async with aiohttp.ClientSession() as session:
