@@ -20,10 +20,12 @@ per host: cheap, so the worker is what is measured) and answer 202 at once; they
 
 The machine is shared, so each run also measures the **signing floor**: the same number of
 signatures (same key, same kind of URLs) through a 2-thread signing pool with nothing else,
-timed right before and right after the fan-out; the faster of the two is the floor. ``of_floor`` = floor seconds / fan-out seconds = deliveries/s over
-floor/s (1.0 would be "only signing"). CPU is reported per delivery: the worker's, the
-receivers', and (in-process) split by thread: event loop, signing pool, database.
-Several runs are made (``--runs``) and medians printed.
+timed right before and right after the fan-out; the faster of the two is the floor.
+``of_floor`` = floor seconds / fan-out seconds = deliveries/s over floor/s (1.0 would be
+"only signing"). CPU is reported per delivery: the worker's, the receivers', and
+(in-process) split by thread: event loop, signing pool, database. Several runs are made
+(``--runs``); medians are printed, also against the fastest floor of the runs
+(``of_best_floor``).
 """
 
 from __future__ import annotations
@@ -239,7 +241,8 @@ async def run_case(name: str, followers: int, hosts: int, shared: bool, keypair:
         # during one of them must not flatter the ratio.
         floor, floor_cpu = min(floor_before, floor_after)
         return {
-            "case": name, "config": "tuned" if knobs else "defaults", "workers": workers or "in-process", "followers": followers, "hosts": hosts, "requests": sent,
+            "case": name, "config": "tuned" if knobs else "defaults", "workers": workers or "in-process",
+            "followers": followers, "hosts": hosts, "requests": sent,
             "failed": counts.get("failed", 0), "seconds": round(elapsed, 3),
             "deliveries_per_s": round(sent / elapsed), "floor_s": round(floor, 3),
             "floor_s_before_after": [round(floor_before[0], 3), round(floor_after[0], 3)],
