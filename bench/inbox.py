@@ -425,7 +425,9 @@ def run_once(kind: str, targets: list[Target], folder: Path, concurrency: int, l
         return own, (tree_cpu_seconds(pg.process.pid) if first.url is not None else 0.0)
 
     try:
+        own_start, db_start = cpu()
         warmup = asyncio.run(blast_many([(port, warm) for port, warm, _ in targets], concurrency))
+        own_warm, db_warm = cpu()
         first.wait_processed()
         statements(pg if first.url else None, log, reset=True)
         own_before, db_before = cpu()
@@ -453,6 +455,7 @@ def run_once(kind: str, targets: list[Target], folder: Path, concurrency: int, l
                "accepted": len(accepted), "sent": load_count + warm_count, "lost": lost,
                "statuses": result["statuses"], "warmup_rate": warmup["rate"], "rss_mb": peak,
                "first_contact_rate": warmup["rate"], "first_contacts": warm_count,
+               "first_contact_cpu_us": 1e6 * (own_warm - own_start + db_warm - db_start) / warm_count,
                "processed_rate": None if processed_s is None else load_count / processed_s,
                "seconds": result["seconds"], "catch_up_s": catch_up, "nodes": len(servers),
                "cpu_us_during": per * (own_during - own_before + db_during - db_before),
@@ -461,7 +464,8 @@ def run_once(kind: str, targets: list[Target], folder: Path, concurrency: int, l
                "db_cpu_us_total": per * (db_total - db_before)}
     processed = ("" if summary["processed_rate"] is None
                  else f", processed {summary['processed_rate']:.0f}/s")
-    log(f"  {kind}: first contact {warmup['rate']:.0f}/s ({warm_count} new actors); "
+    log(f"  {kind}: first contact {warmup['rate']:.0f}/s ({warm_count} new actors, server CPU "
+        f"{summary['first_contact_cpu_us']:.0f} us each); "
         f"burst accepted {summary['rate']:.0f}/s{processed} p50 {summary['p50_ms']:.1f} ms p99 "
         f"{summary['p99_ms']:.1f} ms, rss {peak:.0f} MB, statuses {result['statuses']}, "
         f"lost {lost}; server CPU {summary['cpu_us_during']:.0f} us"
@@ -563,6 +567,7 @@ def main(argv: list[str] | None = None) -> int:
             pg.stop()
     summary = {k: {"rate": median([r["rate"] for r in v]),
                    "first_contact_rate": median([r["first_contact_rate"] for r in v]),
+                   "first_contact_cpu_us": median([r["first_contact_cpu_us"] for r in v]),
                    "processed_rate": (None if v[0]["processed_rate"] is None
                                       else median([r["processed_rate"] for r in v])),
                    "p50_ms": median([r["p50_ms"] for r in v]),
@@ -583,17 +588,18 @@ def main(argv: list[str] | None = None) -> int:
           f" activity from each of {newcomers:,} actors (per node)\n")
     names = {"fedipress": "fedipress, SQLite", "fedipress-pg": "fedipress, PostgreSQL",
              "fedipress-pg2": "fedipress ×2 nodes, one PostgreSQL", "bare": "bare"}
-    print("| Server | first contact/s | accepted/s | processed/s | p50 ms | p99 ms | peak RSS MB | accepted/sent | lost "
+    print("| Server | first contact/s | server CPU µs/first contact | accepted/s | processed/s | p50 ms | p99 ms | peak RSS MB | accepted/sent | lost "
           "| server CPU µs/activity receiving | with processing | of which PostgreSQL "
           "| processed all after |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for kind, row in summary.items():
         catch_up = "–" if row["catch_up_s"] is None else f"{row['catch_up_s']:.1f} s"
         with_processing = "–" if row["catch_up_s"] is None else f"{row['cpu_us_total']:.0f}"
         database = (f"{row['db_cpu_us_during']:.0f} / {row['db_cpu_us_total']:.0f}"
                     if kind.startswith("fedipress-pg") else "–")
         processed = "–" if row["processed_rate"] is None else f"{row['processed_rate']:.0f}"
-        print(f"| {names[kind]} | {row['first_contact_rate']:.0f} | {row['rate']:.0f} | {processed}"
+        print(f"| {names[kind]} | {row['first_contact_rate']:.0f} | {row['first_contact_cpu_us']:.0f}"
+              f" | {row['rate']:.0f} | {processed}"
               f" | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
               f"{row['rss_mb']:.0f} | {row['accepted']}/{row['sent']} | {row['lost']} | "
               f"{row['cpu_us_during']:.0f} | {with_processing} | {database} | {catch_up} |")
