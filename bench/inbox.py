@@ -275,6 +275,7 @@ class Server:
         """Seconds until the inbox has processed every stored activity (None: no such column,
         the bare endpoint). Not done within ``limit`` is an error, not a figure."""
         started = time.monotonic()
+        self.left_at_start: int | None = None
         with self._connect() as conn:
             if self.url is None:
                 columns = {row[1] for row in conn.execute("PRAGMA table_info(activities)")}
@@ -282,7 +283,10 @@ class Server:
                     return None
             while time.monotonic() - started < limit:
                 left = conn.execute("SELECT COUNT(*) FROM activities WHERE processed_at IS NULL")
-                if left.fetchone()[0] == 0:
+                count = left.fetchone()[0]
+                if self.left_at_start is None:
+                    self.left_at_start = count
+                if count == 0:
                     return time.monotonic() - started
                 time.sleep(0.05)
             waiting = conn.execute("SELECT type, actor FROM activities WHERE processed_at IS NULL"
@@ -434,6 +438,7 @@ def run_once(kind: str, targets: list[Target], folder: Path, concurrency: int, l
         result = asyncio.run(blast_many([(port, load) for port, _, load in targets], concurrency))
         own_during, db_during = cpu()
         catch_up = first.wait_processed()
+        left = first.left_at_start
         own_total, db_total = cpu()
         # Until every stored activity is applied: the burst, then what was left of it after its
         # last answer (None for the bare endpoint, which stores and applies nothing later).
@@ -457,6 +462,7 @@ def run_once(kind: str, targets: list[Target], folder: Path, concurrency: int, l
                "first_contact_rate": warmup["rate"], "first_contacts": warm_count,
                "first_contact_cpu_us": 1e6 * (own_warm - own_start + db_warm - db_start) / warm_count,
                "processed_rate": None if processed_s is None else load_count / processed_s,
+               "unprocessed_at_end": left,
                "seconds": result["seconds"], "catch_up_s": catch_up, "nodes": len(servers),
                "cpu_us_during": per * (own_during - own_before + db_during - db_before),
                "cpu_us_total": per * (own_total - own_before + db_total - db_before),
@@ -472,7 +478,8 @@ def run_once(kind: str, targets: list[Target], folder: Path, concurrency: int, l
         f" an activity while receiving, {summary['cpu_us_total']:.0f} us with processing"
         + (f" (PostgreSQL: {summary['db_cpu_us_during']:.0f} / {summary['db_cpu_us_total']:.0f} us)"
            if first.url is not None else "")
-        + ("" if catch_up is None else f", all processed {catch_up:.1f} s after the last one arrived"))
+        + ("" if catch_up is None else f", all processed {catch_up:.1f} s after the last one arrived"
+           f" ({left} were waiting then)"))
     if lost or (not accepted and kind != "bare"):
         for server in servers:
             log(server.log_text()[-3000:])
