@@ -137,7 +137,7 @@ def test_plot_writes_a_png_from_sitegen_results(tmp_path):
 
 def test_sitegen_harness_cold_only_on_the_shapes_corpus_reports_cold_and_load(tmp_path):
     out = tmp_path / "results.json"
-    code = sitegen.main(["--sizes", "4", "--reps", "1", "--only", "fedipress", "--first-contact", "3", "--cold-only",
+    code = sitegen.main(["--sizes", "4", "--reps", "1", "--only", "fedipress", "--cold-only",
                          "--corpus", "shapes", "--work", str(tmp_path / "work"),
                          "--json", str(out)])
     assert code == 0
