@@ -4,13 +4,17 @@ with a bare verify-and-insert Litestar endpoint (``bench/bare_inbox.py``).
     python bench/inbox.py --activities 20000 --actors 1000 --concurrency 50 --reps 3
     python bench/inbox.py --quick
 
-Remote actors' documents are served from 127.0.0.1 (their keys are fetched once, in a warm-up
-that sends one activity per actor, then cached by both servers). Every activity is a unique
+Remote actors' documents are served from 127.0.0.1. Each run starts with a first-contact phase:
+one activity from each of ``--first-contact`` actors (at least ``--actors``), every one new to
+the server, so every delivery waits for its sender's key to be fetched; then the burst of
+``--activities`` from ``--actors`` of them, whose keys both servers now have cached. Every activity is a unique
 ~2 KiB Create(Note) replying to the blog, signed in advance (cavage, RSA-2048) so signing costs
 the load generator nothing while it measures. Each run gets a fresh database and server; the
 two servers alternate on the same port. Clients connect from many 127.0.x.y source addresses,
 as deliveries from many hosts would (the inbox limits each address to 1,000 requests/s).
-Reported: accepted requests/s, p50/p99 latency, peak server RSS, and whether every accepted
+Reported: first-contact deliveries/s; for the burst, accepted requests/s, processed/s
+(activities of the burst ÷ seconds from its first delivery until every stored activity is
+applied), p50/p99 latency, server CPU an activity, peak server RSS, and whether every accepted
 activity is in the database afterwards.
 
 ``--backends sqlite,postgresql,postgresql-2nodes`` runs Fedipress on each backend in the same
@@ -271,6 +275,7 @@ class Server:
         """Seconds until the inbox has processed every stored activity (None: no such column,
         the bare endpoint). Not done within ``limit`` is an error, not a figure."""
         started = time.monotonic()
+        self.left_at_start: int | None = None
         with self._connect() as conn:
             if self.url is None:
                 columns = {row[1] for row in conn.execute("PRAGMA table_info(activities)")}
@@ -278,7 +283,10 @@ class Server:
                     return None
             while time.monotonic() - started < limit:
                 left = conn.execute("SELECT COUNT(*) FROM activities WHERE processed_at IS NULL")
-                if left.fetchone()[0] == 0:
+                count = left.fetchone()[0]
+                if self.left_at_start is None:
+                    self.left_at_start = count
+                if count == 0:
                     return time.monotonic() - started
                 time.sleep(0.05)
             waiting = conn.execute("SELECT type, actor FROM activities WHERE processed_at IS NULL"
@@ -421,14 +429,20 @@ def run_once(kind: str, targets: list[Target], folder: Path, concurrency: int, l
         return own, (tree_cpu_seconds(pg.process.pid) if first.url is not None else 0.0)
 
     try:
+        own_start, db_start = cpu()
         warmup = asyncio.run(blast_many([(port, warm) for port, warm, _ in targets], concurrency))
+        own_warm, db_warm = cpu()
         first.wait_processed()
         statements(pg if first.url else None, log, reset=True)
         own_before, db_before = cpu()
         result = asyncio.run(blast_many([(port, load) for port, _, load in targets], concurrency))
         own_during, db_during = cpu()
         catch_up = first.wait_processed()
+        left = first.left_at_start
         own_total, db_total = cpu()
+        # Until every stored activity is applied: the burst, then what was left of it after its
+        # last answer (None for the bare endpoint, which stores and applies nothing later).
+        processed_s = None if catch_up is None else result["seconds"] + catch_up
         peak = sum(server.peak_mb for server in servers)
         statements(pg if first.url else None, log)
     finally:
@@ -445,18 +459,27 @@ def run_once(kind: str, targets: list[Target], folder: Path, concurrency: int, l
     summary = {"rate": result["rate"], "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"],
                "accepted": len(accepted), "sent": load_count + warm_count, "lost": lost,
                "statuses": result["statuses"], "warmup_rate": warmup["rate"], "rss_mb": peak,
+               "first_contact_rate": warmup["rate"], "first_contacts": warm_count,
+               "first_contact_cpu_us": 1e6 * (own_warm - own_start + db_warm - db_start) / warm_count,
+               "processed_rate": None if processed_s is None else load_count / processed_s,
+               "unprocessed_at_end": left,
                "seconds": result["seconds"], "catch_up_s": catch_up, "nodes": len(servers),
                "cpu_us_during": per * (own_during - own_before + db_during - db_before),
                "cpu_us_total": per * (own_total - own_before + db_total - db_before),
                "db_cpu_us_during": per * (db_during - db_before),
                "db_cpu_us_total": per * (db_total - db_before)}
-    log(f"  {kind}: {summary['rate']:.0f}/s p50 {summary['p50_ms']:.1f} ms p99 "
+    processed = ("" if summary["processed_rate"] is None
+                 else f", processed {summary['processed_rate']:.0f}/s")
+    log(f"  {kind}: first contact {warmup['rate']:.0f}/s ({warm_count} new actors, server CPU "
+        f"{summary['first_contact_cpu_us']:.0f} us each); "
+        f"burst accepted {summary['rate']:.0f}/s{processed} p50 {summary['p50_ms']:.1f} ms p99 "
         f"{summary['p99_ms']:.1f} ms, rss {peak:.0f} MB, statuses {result['statuses']}, "
-        f"lost {lost}, warm-up {warmup['rate']:.0f}/s; server CPU {summary['cpu_us_during']:.0f} us"
+        f"lost {lost}; server CPU {summary['cpu_us_during']:.0f} us"
         f" an activity while receiving, {summary['cpu_us_total']:.0f} us with processing"
         + (f" (PostgreSQL: {summary['db_cpu_us_during']:.0f} / {summary['db_cpu_us_total']:.0f} us)"
            if first.url is not None else "")
-        + ("" if catch_up is None else f", all processed {catch_up:.1f} s after the last one arrived"))
+        + ("" if catch_up is None else f", all processed {catch_up:.1f} s after the last one arrived"
+           f" ({left} were waiting then)"))
     if lost or (not accepted and kind != "bare"):
         for server in servers:
             log(server.log_text()[-3000:])
@@ -470,6 +493,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--actors", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--first-contact", type=int, default=3000, metavar="N",
+                        help="actors in the first-contact phase, one activity each (at least"
+                             " --actors; the burst comes from the first --actors of them)")
     parser.add_argument("--quick", action="store_true", help="200 activities, 20 actors, 1 rep")
     parser.add_argument("--only", default="fedipress,bare")
     parser.add_argument("--backends", default="sqlite",
@@ -487,12 +513,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.quick:
         args.activities, args.actors, args.reps, args.concurrency = 200, 20, 1, 10
+        args.first_contact = 100
     if args.database:
         args.backends = "sqlite,postgresql"
     only = [k for k in args.only.split(",") if k]
     backends = [b for b in args.backends.split(",") if b]
     if set(only) - {"fedipress", "bare"} or set(backends) - set(BACKENDS) or not backends or min(
-            args.activities, args.actors, args.reps, args.concurrency) < 1:
+            args.activities, args.actors, args.reps, args.concurrency, args.first_contact) < 1:
         print("error: --only takes fedipress,bare; --backends takes "
               f"{','.join(BACKENDS)}; counts must be positive", file=sys.stderr)
         return 2
@@ -501,20 +528,21 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    newcomers = max(args.first_contact, args.actors)
     pairs = min(DISTINCT_KEYS, args.actors)
-    log(f"making {pairs} key pairs and signing {args.activities + args.actors} deliveries")
+    log(f"making {pairs} key pairs and signing {args.activities + newcomers} deliveries")
     LOCAL_KEYS = generate_rsa_keypair(2048)
-    actors = ActorServer(args.actors, [generate_rsa_keypair(2048) for _ in range(pairs)])
+    actors = ActorServer(newcomers, [generate_rsa_keypair(2048) for _ in range(pairs)])
     port = free_port()
     indexes = [i % args.actors for i in range(args.activities)]
-    warm = presign(actors, list(range(args.actors)), port)
+    warm = presign(actors, list(range(newcomers)), port)
     load = presign(actors, indexes, port)
     targets: dict[str, list[Target]] = {k: [(port, warm, load)] for k in kinds}
     if "fedipress-pg2" in kinds:  # the second node gets every actor's warm-up and half the load
         port2 = free_port()
-        log(f"signing {args.actors + len(indexes[1::2])} more deliveries for the second node")
+        log(f"signing {newcomers + len(indexes[1::2])} more deliveries for the second node")
         targets["fedipress-pg2"] = [(port, warm, load[0::2]),
-                                    (port2, presign(actors, list(range(args.actors)), port2),
+                                    (port2, presign(actors, list(range(newcomers)), port2),
                                      presign(actors, indexes[1::2], port2))]
     pg = None
     if any(k.startswith("fedipress-pg") for k in kinds):
@@ -545,6 +573,10 @@ def main(argv: list[str] | None = None) -> int:
         if pg is not None:
             pg.stop()
     summary = {k: {"rate": median([r["rate"] for r in v]),
+                   "first_contact_rate": median([r["first_contact_rate"] for r in v]),
+                   "first_contact_cpu_us": median([r["first_contact_cpu_us"] for r in v]),
+                   "processed_rate": (None if v[0]["processed_rate"] is None
+                                      else median([r["processed_rate"] for r in v])),
                    "p50_ms": median([r["p50_ms"] for r in v]),
                    "p99_ms": median([r["p99_ms"] for r in v]),
                    "rss_mb": max(r["rss_mb"] for r in v), "lost": sum(r["lost"] for r in v),
@@ -559,28 +591,37 @@ def main(argv: list[str] | None = None) -> int:
     command = "python bench/inbox.py " + " ".join(argv if argv is not None else sys.argv[1:])
     print(f"Command: `{command.strip()}`\n")
     print(f"{args.activities:,} activities from {args.actors:,} actors, concurrency "
-          f"{args.concurrency}, medians of {args.reps} runs (after a warm-up of one per actor"
-          " and node)\n")
+          f"{args.concurrency}, medians of {args.reps} runs, after a first contact of one"
+          f" activity from each of {newcomers:,} actors (per node)\n")
     names = {"fedipress": "fedipress, SQLite", "fedipress-pg": "fedipress, PostgreSQL",
              "fedipress-pg2": "fedipress ×2 nodes, one PostgreSQL", "bare": "bare"}
-    print("| Server | accepted/s | p50 ms | p99 ms | peak RSS MB | accepted/sent | lost "
+    print("| Server | first contact/s | server CPU µs/first contact | accepted/s | processed/s | p50 ms | p99 ms | peak RSS MB | accepted/sent | lost "
           "| server CPU µs/activity receiving | with processing | of which PostgreSQL "
           "| processed all after |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for kind, row in summary.items():
         catch_up = "–" if row["catch_up_s"] is None else f"{row['catch_up_s']:.1f} s"
         with_processing = "–" if row["catch_up_s"] is None else f"{row['cpu_us_total']:.0f}"
         database = (f"{row['db_cpu_us_during']:.0f} / {row['db_cpu_us_total']:.0f}"
                     if kind.startswith("fedipress-pg") else "–")
-        print(f"| {names[kind]} | {row['rate']:.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
+        processed = "–" if row["processed_rate"] is None else f"{row['processed_rate']:.0f}"
+        print(f"| {names[kind]} | {row['first_contact_rate']:.0f} | {row['first_contact_cpu_us']:.0f}"
+              f" | {row['rate']:.0f} | {processed}"
+              f" | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
               f"{row['rss_mb']:.0f} | {row['accepted']}/{row['sent']} | {row['lost']} | "
               f"{row['cpu_us_during']:.0f} | {with_processing} | {database} | {catch_up} |")
     if "fedipress" in summary and "bare" in summary and summary["bare"]["rate"]:
         cpu = (f"{summary['fedipress']['cpu_us_during'] / summary['bare']['cpu_us_during']:.2f}×"
                if summary["bare"]["cpu_us_during"] else "too short to tell")
         print(f"\nFedipress/bare throughput ratio: "
-              f"{summary['fedipress']['rate'] / summary['bare']['rate']:.2f}; server CPU an "
-              f"activity while receiving: {cpu}")
+              f"{summary['fedipress']['rate'] / summary['bare']['rate']:.2f}; first contact: "
+              f"{summary['fedipress']['first_contact_rate'] / (summary['bare']['first_contact_rate'] or 1):.2f}"
+              f"; server CPU an activity while receiving: {cpu}")
+    for kind, row in summary.items():
+        if row["processed_rate"] is not None and row["rate"]:
+            print(f"{names[kind]}: processed/accepted {row['processed_rate'] / row['rate']:.2f}"
+                  " (runs: " + ", ".join(f"{r['processed_rate'] / r['rate']:.2f}" for r in runs[kind])
+                  + ")")
     ratios: dict[str, dict] = {}
     for kind in ("fedipress-pg", "fedipress-pg2"):
         if kind in runs and "fedipress" in runs and summary["fedipress"]["rate"]:

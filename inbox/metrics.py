@@ -44,6 +44,7 @@ class LabelCache:
 
 REQUESTS_BY = LabelCache(REQUESTS)  # (route, method, status)
 ACTIVITIES_BY = LabelCache(ACTIVITIES)  # (type, result)
+PROOFS_BY = LabelCache(PROOFS_CHECKED)  # (result,)
 
 
 class DepthHooks:

@@ -4,10 +4,13 @@ The inbox POST only verifies and stores; effects (which may fetch remote documen
 in the background, so a slow remote never holds an inbox request. Rows left unprocessed by a
 crash are picked up at the next start.
 
-Answering senders comes first. While deliveries pour in (a burst after a popular post, a
-relay), each batch is followed by a pause (``pause_after_batch``) so that processing takes at
-most a tenth of the event loop and the rest goes to verifying and storing what arrives; the
-backlog is durable and is worked off at full speed as soon as arrivals slow down.
+Answering senders comes first, and processing keeps pace. While deliveries pour in (a burst
+after a popular post, a relay), each batch is followed by a pause (``pause_after_batch``) so
+that processing takes at most a tenth of the event loop and the rest goes to verifying and
+storing what arrives, as long as what waits is less than ``MAX_LAG_SECONDS`` of arrivals; once
+it is more, batches follow each other without a pause (the event loop is then shared between
+receiving and processing), so a burst is applied about as fast as it is accepted instead of
+long after its last delivery. The backlog is durable either way.
 """
 
 from __future__ import annotations
@@ -27,18 +30,23 @@ from inbox.storage.deliveries import mark_host_seen
 log = logging.getLogger("inbox.processor")
 RETENTION_SECONDS = 14 * 86400  # how long a processed id still dedupes a redelivery
 PRUNE_EVERY_SECONDS = 3600
-BATCH = 100
+BATCH = 400
 # Above this many new deliveries a second the inbox counts as busy (one blog's usual traffic
 # is far below it; a burst of replies or a relay is above).
 BUSY_ARRIVALS_PER_SECOND = 200.0
 SHARE_WHEN_BUSY = 0.1  # at most this share of the event loop goes to processing when busy
 MAX_PAUSE_SECONDS = 1.0  # processing always moves: one batch at least every second or so
+# Processing yields to receiving only while less than this many seconds of arrivals wait.
+MAX_LAG_SECONDS = 1.0
 
 
-def pause_after_batch(spent: float, arrivals_per_second: float) -> float:
-    """Seconds to wait after a batch that took ``spent`` seconds: none when the inbox is quiet;
+def pause_after_batch(spent: float, arrivals_per_second: float, waiting: int = 0) -> float:
+    """Seconds to wait after a batch that took ``spent`` seconds, ``waiting`` activities left:
+    none when the inbox is quiet, or when more than ``MAX_LAG_SECONDS`` of arrivals wait; else,
     when busy, enough that processing keeps to ``SHARE_WHEN_BUSY`` of the time."""
     if arrivals_per_second < BUSY_ARRIVALS_PER_SECOND or spent <= 0:
+        return 0.0
+    if waiting > arrivals_per_second * MAX_LAG_SECONDS:
         return 0.0
     return min(MAX_PAUSE_SECONDS, spent * (1 - SHARE_WHEN_BUSY) / SHARE_WHEN_BUSY)
 
@@ -50,7 +58,7 @@ ACTIVITY_DEADLINE_SECONDS = 45.0
 
 class ActivityProcessor:
     def __init__(self, db: Database, effects: Effects, *, clock: Callable[[], float] = time.time,
-                 concurrency: int = 8, deadline: float = ACTIVITY_DEADLINE_SECONDS,
+                 concurrency: int = 32, deadline: float = ACTIVITY_DEADLINE_SECONDS,
                  lease_seconds: float = 120.0) -> None:
         self.db = db
         # Several nodes on one database: each applies only the activities it claimed.
@@ -88,6 +96,12 @@ class ActivityProcessor:
             except asyncio.CancelledError:
                 pass
         await self.claims.close()
+
+    async def waiting(self, arrivals_per_second: float) -> int:
+        """Unprocessed activities, counted up to one more than ``MAX_LAG_SECONDS`` of arrivals
+        (all that ``pause_after_batch`` needs to know)."""
+        return await activity_store.count_unprocessed(
+            self.db, up_to=int(arrivals_per_second * MAX_LAG_SECONDS) + 1)
 
     async def prune(self) -> int:
         return await activity_store.prune_processed(self.db, older_than=self.clock() - RETENTION_SECONDS)
@@ -152,6 +166,8 @@ class ActivityProcessor:
             rate = (self.arrivals - seen[1]) / max(now - seen[0], 1e-3)
             seen = (now, self.arrivals)
             pause = pause_after_batch(now - started, rate)
+            if pause:  # busy: unless processing has fallen behind
+                pause = pause_after_batch(now - started, rate, await self.waiting(rate))
             if pause:
                 self.paused_seconds += pause
                 await asyncio.sleep(pause)

@@ -19,7 +19,7 @@ from litestar.params import FromPath
 
 from inbox.api.http import ApiError, DeliveryRequest, mention_of, read_body, signature_request
 from inbox.fetcher import SigningKey
-from inbox.metrics import ACTIVITIES_BY, PROOFS_CHECKED, SIGNATURE_FAILURES
+from inbox.metrics import ACTIVITIES_BY, PROOFS_BY, SIGNATURE_FAILURES
 from inbox.storage.actors import LocalActor, was_removed
 from inbox.storage.group_commit import ReceivedActivity
 from inbox.storage.activities import knows_remote_actor
@@ -127,7 +127,7 @@ async def receive(request: Request, local: LocalActor | None) -> int:
 async def _record_proof(state, activity_id: str, verified: Verified, now: float) -> None:
     proof = verified.proof
     assert proof is not None
-    PROOFS_CHECKED.labels(result=proof.result).inc()
+    PROOFS_BY.inc(proof.result)
     try:
         await record_proof(state.db, activity_id, result=proof.result, detail=proof.detail,
                            verification_method=proof.verification_method,

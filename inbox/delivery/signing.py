@@ -72,7 +72,7 @@ class Target:
         ValueError for a URL that is not absolute http(s) or that a request line or Host
         header cannot carry (whitespace, control characters, a bad port). A non-ASCII host is
         sent IDNA-encoded and non-ASCII path characters percent-encoded, as browsers do."""
-        if any(c in _UNSAFE for c in url):
+        if not _UNSAFE.isdisjoint(url):
             raise ValueError("inbox URL has whitespace or control characters")
         request = HttpRequest("POST", url, {}, b"")
         authority, request_target = request.authority, request.request_target

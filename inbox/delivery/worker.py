@@ -47,7 +47,11 @@ class DeliveryConfig:
     held_per_host: int = 64  # claimed but unsent deliveries kept per host
     batch: int = 2000  # claimed deliveries held at most
     lease_seconds: float = 120.0
-    poll_interval: float = 1.0  # real seconds between looks at the queue when idle
+    poll_interval: float = 1.0  # real seconds between claim rounds when idle (retries coming due)
+    # Real seconds between one-row looks for jobs queued by another process (``serve`` with
+    # ``run_worker = false`` next to ``fedipress inbox worker``, or another node): a new
+    # fan-out starts within this instead of waiting for the next claim round.
+    new_work_check: float = 0.1
     flush_interval: float = 0.05
     flush_size: int = 500
     timeout: float = 20.0
@@ -82,6 +86,7 @@ class DeliveryWorker:
         )
         self._signer = Signer(self.config.sign_threads)
         self._queues: dict[str, deque[dict[str, Any]]] = {}
+        self._queued = 0  # rows in _queues, kept as they come and go (asked after every send)
         self._in_flight: dict[str, int] = {}
         self._unproven_in_flight = 0
         self._parked: deque[str] = deque()  # unproven hosts waiting for an unproven slot
@@ -96,6 +101,7 @@ class DeliveryWorker:
         self._outcomes: list[store.Outcome] = []
         self._wake = asyncio.Event()
         self._claim_wanted = True
+        self._newest_seen = 0  # highest delivery id seen by the look for new work
         self.tries = 0  # sends finished (each try counts, a 401 scheme switch too)
         self._stopping = False
         self._started = False
@@ -142,13 +148,16 @@ class DeliveryWorker:
     async def run(self) -> None:
         """Deliver until ``stop()``; database trouble is logged and retried, never fatal."""
         await self.start()
-        last_renew = last_depth = last_prune = 0.0
+        last_renew = last_depth = last_prune = last_look = 0.0
         last_claim = -1e18
         last_flush = time.monotonic()
         try:
             while not self._stopping:
                 real = time.monotonic()
                 try:
+                    if not self._claim_wanted and real - last_look >= self.config.new_work_check:
+                        await self._look_for_new_work()
+                        last_look = real
                     if self._should_claim(real - last_claim):
                         await self._claim()
                         last_claim = time.monotonic()
@@ -174,7 +183,8 @@ class DeliveryWorker:
                 except Exception:  # noqa: BLE001 - the worker must outlive a locked database
                     log.exception("delivery worker step failed; retrying")
                     await asyncio.sleep(1.0)
-                wait = self.config.flush_interval if self._outcomes else self.config.poll_interval
+                wait = self.config.flush_interval if self._outcomes else min(self.config.poll_interval,
+                                                                              self.config.new_work_check)
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=wait)
                 except asyncio.TimeoutError:
@@ -182,6 +192,12 @@ class DeliveryWorker:
                 self._wake.clear()
         finally:
             await self._shutdown()
+
+    async def _look_for_new_work(self) -> None:
+        newest = await store.newest_delivery_id(self._db)
+        if newest > self._newest_seen:
+            self._newest_seen = newest
+            self._claim_wanted = True
 
     async def stop(self) -> None:
         """Finish the sends in flight, record them, hand back unsent claims."""
@@ -216,6 +232,7 @@ class DeliveryWorker:
             await self._flush()
         unsent = [row["id"] for queue in self._queues.values() for row in queue]
         self._queues.clear()
+        self._queued = 0
         if unsent:
             await store.release_leases(self._db, worker_id=self.worker_id, ids=unsent)
         with contextlib.suppress(Exception):
@@ -230,7 +247,7 @@ class DeliveryWorker:
     # --- claiming -------------------------------------------------------------------------
 
     def _held(self) -> int:
-        return sum(len(q) for q in self._queues.values()) + len(self._tasks)
+        return self._queued + len(self._tasks)
 
     def _should_claim(self, since_last: float) -> bool:
         if self._held() > self.config.batch // 2:
@@ -258,6 +275,7 @@ class DeliveryWorker:
         for row in rows:
             self._queues.setdefault(row["host"], deque()).append(row)
             self._mark_ready(row["host"])
+        self._queued += len(rows)
         return rows
 
     async def _host_share(self, now: float, held: int) -> int:
@@ -320,6 +338,7 @@ class DeliveryWorker:
                     continue
                 self._unproven_in_flight += 1
             row = queue.popleft()
+            self._queued -= 1
             self._inbox_busy.add(row["inbox"])
             self._in_flight[host] = self._in_flight.get(host, 0) + 1
             task = asyncio.create_task(self._send(row, proven=proven))
@@ -342,6 +361,7 @@ class DeliveryWorker:
     def _defer_host(self, host: str, state: policy.HostState | None) -> None:
         """The host's circuit opened: hand its queued deliveries back until it closes."""
         queue = self._queues.pop(host, deque())
+        self._queued -= len(queue)
         until = state.open_until if state else self._clock()
         now = self._clock()
         for row in queue:
@@ -406,6 +426,7 @@ class DeliveryWorker:
         self._attempts_counter(outcome, policy.status_class(answer.status)).inc()
         if resend:  # straight back to the front of its host queue, signed the other way
             self._queues.setdefault(host, deque()).appendleft({**row, "attempts": attempts})
+            self._queued += 1
             return
         self._record(row, decision, attempts, answer.status)
 

@@ -54,6 +54,8 @@ log = logging.getLogger("inbox.effects")
 # A Move is per actor: each blog's follow moves only after that blog's own checks.
 PER_ACTOR = (FollowIntent, ReplyIntent, ThreadReplyIntent, ReactionIntent, FlagIntent, UndoIntent,
              QuoteRequestIntent, MoveIntent)
+# Intents that only ever add items (a burst of replies or likes): a full queue stays full.
+ADDS_ITEMS_ONLY = (ReplyIntent, ThreadReplyIntent, ReactionIntent, FlagIntent)
 # The webhook event of an approved item of each kind.
 # Emoji reactions fire ``like`` and quotes ``announce``: the same rebuild, no new hook names.
 KIND_EVENTS = {"reply": "reply", "like": "like", "share": "announce", "follow": "follow", "flag": "report",
@@ -96,9 +98,15 @@ class Effects:
         # (local actor, follower host) -> new followers being accepted right now: counted with
         # the stored ones, so Follows applied side by side cannot all pass the per-host limit.
         self._accepting: dict[tuple[str, str], int] = {}
+        # (local actor, sender's host prefix or sender) found at its queue cap in this batch: a
+        # burst from one host asks the count once a batch, not once an item. Forgotten at the
+        # next batch and whenever an activity here may remove items (an Undo, a Delete).
+        self._full_queues: set[tuple[str, str]] = set()
 
     async def read_hooks(self) -> None:
-        """Snapshot which hooks are set, for the batch about to be processed."""
+        """Snapshot which hooks are set, for the batch about to be processed (and forget which
+        queues were full: the owner may have approved or rejected items since)."""
+        self._full_queues.clear()
         self.hooks = await webhook_store.hook_names(self.db)
 
     async def _fire(self, *, actor: str, event: str, activity: dict[str, Any], now: float) -> None:
@@ -134,6 +142,8 @@ class Effects:
 
     async def apply(self, intent: object, actor: LocalActor, activity: dict[str, Any],
                     stored: StoredActivity, *, now: float) -> str:
+        if not isinstance(intent, ADDS_ITEMS_ONLY):
+            self._full_queues.clear()  # it may remove queued items: counted afresh
         if isinstance(intent, FollowIntent):
             return await self._follow(intent, actor, now=now)
         if isinstance(intent, ReplyIntent):
@@ -297,6 +307,7 @@ class Effects:
                 # Someone on the same host claimed this id first; the id's own host says it
                 # is this author's: the earlier claim was a squat and goes.
                 await item_store.delete_reply_claims(self.db, note_id, author)
+                self._full_queues.clear()
                 new = await item_store.put_reply(self.db, item)
             if new is None:
                 return "drop: note id belongs to another actor"
@@ -414,8 +425,14 @@ class Effects:
 
     async def _queue_full(self, actor: LocalActor, author: str) -> bool:
         """Has this sender (or its host) as many queued items here as it may hold?"""
-        by_author, by_host = await item_store.queued_from(self.db, actor.mention, author,
-                                                          (origin(author) or author) + "/")
+        host = (origin(author) or author) + "/"
+        if (actor.mention, host) in self._full_queues or (actor.mention, author) in self._full_queues:
+            return True
+        by_author, by_host = await item_store.queued_from(self.db, actor.mention, author, host)
+        if by_host >= self.settings.max_queued_per_host:
+            self._full_queues.add((actor.mention, host))
+        if by_author >= self.settings.max_queued_per_actor:
+            self._full_queues.add((actor.mention, author))
         return (by_author >= self.settings.max_queued_per_actor
                 or by_host >= self.settings.max_queued_per_host)
 

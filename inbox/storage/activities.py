@@ -53,8 +53,13 @@ async def mark_all_processed(db: Database, outcomes: list[tuple[str, str, str]],
         )
 
 
-async def count_unprocessed(db: Database) -> int:
-    row = await db.fetchone("SELECT COUNT(*) AS n FROM activities WHERE processed_at IS NULL")
+async def count_unprocessed(db: Database, up_to: int | None = None) -> int:
+    """Activities not yet processed; with ``up_to``, counted no further than that."""
+    if up_to is not None:
+        row = await db.fetchone("SELECT COUNT(*) AS n FROM (SELECT 1 FROM activities"
+                                " WHERE processed_at IS NULL LIMIT ?) AS waiting", (up_to,))
+    else:
+        row = await db.fetchone("SELECT COUNT(*) AS n FROM activities WHERE processed_at IS NULL")
     return int(row["n"]) if row else 0
 
 

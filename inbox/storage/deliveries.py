@@ -78,10 +78,9 @@ SELECT id FROM (
       AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= :now)
       AND COALESCE(h.open_until, 0) <= :now AND COALESCE(h.unavailable, 0) = 0
       AND {skip}
-      AND NOT EXISTS (
-        SELECT 1 FROM deliveries o
-        WHERE o.host = d.host AND o.state = 'pending' AND o.lease_expires_at > :now
-          AND o.lease_owner != :worker)
+      AND d.host NOT IN (
+        SELECT o.host FROM deliveries o
+        WHERE o.state = 'pending' AND o.lease_expires_at > :now AND o.lease_owner != :worker)
       AND NOT EXISTS (
         SELECT 1 FROM deliveries e
         WHERE e.inbox = d.inbox AND e.object_key = d.object_key AND e.state = 'pending' AND e.id < d.id)
@@ -178,6 +177,13 @@ async def due_hosts(db: Database, now: float) -> int:
         "SELECT COUNT(DISTINCT host) AS n FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?",
         (now,))
     return int(row["n"]) if row else 0
+
+
+async def newest_delivery_id(db: Database) -> int:
+    """The highest delivery id (one index probe): a worker compares it to see new jobs queued
+    by another process, which no in-process wake-up reaches."""
+    row = await db.fetchone("SELECT MAX(id) AS n FROM deliveries")
+    return int(row["n"]) if row and row["n"] is not None else 0
 
 
 async def job_bodies(db: Database, job_ids: Iterable[str]) -> dict[str, tuple[str, str]]:

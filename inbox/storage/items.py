@@ -219,13 +219,17 @@ async def about_object(db: Database, actor_mention: str, kind: str, object_id: s
     return (int(row["n"]) if row else 0), [_item(r) for r in rows]
 
 
+# A range over the (actor_mention, state, author) index (migration 050): only that actor's
+# queued items from the host are read, from the index alone.
+QUEUED_FROM = (
+    "SELECT SUM(CASE WHEN author = ? THEN 1 ELSE 0 END) AS by_author, COUNT(*) AS by_host FROM inbox_items"
+    " WHERE author >= ? AND author < ? AND actor_mention = ? AND state = 'queued'")
+
+
 async def queued_from(db: Database, actor_mention: str, author: str, host_prefix: str) -> tuple[int, int]:
     """Queued items one author, and every author under ``host_prefix`` (``https://host/``),
-    hold for a local actor (the host count is a range over the author index)."""
-    row = await db.fetchone(
-        "SELECT SUM(CASE WHEN author = ? THEN 1 ELSE 0 END) AS by_author, COUNT(*) AS by_host FROM inbox_items"
-        " WHERE author >= ? AND author < ? AND actor_mention = ? AND state = 'queued'",
-        (author, host_prefix, host_prefix[:-1] + "0", actor_mention))
+    hold for a local actor."""
+    row = await db.fetchone(QUEUED_FROM, (author, host_prefix, host_prefix[:-1] + "0", actor_mention))
     return (int(row["by_author"] or 0), int(row["by_host"] or 0)) if row else (0, 0)
 
 

@@ -55,30 +55,22 @@ async def claim_activities(db: Database, *, owner: str, now: float, until: float
             return []
         held: dict[tuple[str, str], Any] = {}
         if db.dialect.name == POSTGRESQL:  # one statement for the batch, not one a row
-            cursor = await conn.execute(
-                "UPDATE activities SET claimed_by = :owner, claim_expires_at = :until"
-                " WHERE (id, actor) IN (SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:actors AS text[])))"
-                f" AND processed_at IS NULL AND {_FREE}"
-                " RETURNING id, actor, type, inbox_mention, raw, received_at",
-                {**params, "ids": [key[0] for key in keys], "actors": [key[1] for key in keys]},
-            )
-            for row in await cursor.fetchall():
-                held[(row[0], row[1])] = row
-            await cursor.close()
-            keys_left: list[tuple[str, str]] = []
-        else:
-            keys_left = keys
-        for activity_id, actor in keys_left:
-            cursor = await conn.execute(
-                "UPDATE activities SET claimed_by = :owner, claim_expires_at = :until"
-                f" WHERE id = :id AND actor = :actor AND processed_at IS NULL AND {_FREE}"
-                " RETURNING id, actor, type, inbox_mention, raw, received_at",
-                {**params, "id": activity_id, "actor": actor},
-            )
-            row = await cursor.fetchone()
-            await cursor.close()
-            if row is not None:
-                held[(activity_id, actor)] = row
+            batch = ("(id, actor) IN (SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:actors AS text[])))",
+                     {"ids": [key[0] for key in keys], "actors": [key[1] for key in keys]})
+        else:  # SQLite: the pairs as a VALUES list, two parameters each (a batch is a few
+            # hundred). Selected from, so each pair is a primary-key search: a bare
+            # ``IN (VALUES ...)`` scans the unprocessed rows instead.
+            batch = ("(id, actor) IN (SELECT column1, column2 FROM (VALUES " + ", ".join(
+                f"(:id{number}, :actor{number})" for number in range(len(keys))) + "))",
+                {name: value for number, (activity_id, actor) in enumerate(keys)
+                 for name, value in ((f"id{number}", activity_id), (f"actor{number}", actor))})
+        cursor = await conn.execute(
+            "UPDATE activities SET claimed_by = :owner, claim_expires_at = :until"
+            f" WHERE {batch[0]} AND processed_at IS NULL AND {_FREE}"
+            " RETURNING id, actor, type, inbox_mention, raw, received_at", {**params, **batch[1]})
+        for row in await cursor.fetchall():
+            held[(row[0], row[1])] = row
+        await cursor.close()
     return [_from_row(held[key]) for key in keys if key in held]
 
 

@@ -47,14 +47,17 @@ def test_sitegen_harness_refuses_an_unknown_generator(capsys):
 
 def test_inbox_harness_finds_every_accepted_activity_in_the_database(tmp_path):
     out = tmp_path / "inbox.json"
-    code = inbox_bench.main(["--activities", "12", "--actors", "3", "--concurrency", "3",
-                             "--reps", "1", "--json", str(out)])
+    code = inbox_bench.main(["--activities", "12", "--actors", "3", "--first-contact", "5",
+                             "--concurrency", "3", "--reps", "1", "--json", str(out)])
     assert code == 0
     summary = json.loads(out.read_text())["summary"]
     for kind in ("fedipress", "bare"):
         assert summary[kind]["lost"] == 0
-        assert summary[kind]["accepted"] == summary[kind]["sent"] == 15
+        assert summary[kind]["accepted"] == summary[kind]["sent"] == 12 + 5
         assert summary[kind]["rss_mb"] > 0
+        assert summary[kind]["first_contact_rate"] > 0
+    assert summary["fedipress"]["processed_rate"] > 0  # the bare endpoint applies nothing later
+    assert summary["bare"]["processed_rate"] is None
 
 
 def _needs_postgresql(request) -> None:
@@ -70,7 +73,7 @@ def test_inbox_harness_on_postgresql_finds_every_accepted_activity_there(tmp_pat
     _needs_postgresql(request)
     out = tmp_path / "inbox.json"
     code = inbox_bench.main(["--activities", "12", "--actors", "3", "--concurrency", "4",
-                             "--reps", "1", "--only", "fedipress",
+                             "--reps", "1", "--only", "fedipress", "--first-contact", "3",
                              "--backends", "postgresql,postgresql-2nodes", "--json", str(out)])
     assert code == 0
     results = json.loads(out.read_text())
@@ -99,7 +102,8 @@ def test_inbox_harness_on_postgresql_reports_an_activity_missing_from_it(tmp_pat
     monkeypatch.setattr(inbox_bench.Server, "stored_ids", one_missing)
     out = tmp_path / "inbox.json"
     code = inbox_bench.main(["--activities", "4", "--actors", "2", "--concurrency", "2",
-                             "--reps", "1", "--only", "fedipress", "--backends", "postgresql",
+                             "--reps", "1", "--only", "fedipress", "--first-contact", "2",
+                             "--backends", "postgresql",
                              "--json", str(out)])
     assert code == 1
     assert json.loads(out.read_text())["summary"]["fedipress-pg"]["lost"] == 1

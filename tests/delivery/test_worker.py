@@ -190,3 +190,30 @@ async def test_attempts_are_counted_by_outcome_and_status_class(db, worker, rece
     await worker.run_once()
     after = (count("delivered", "2xx"), count("retry", "5xx"), count("rejected", "4xx"))
     assert [a - b for a, b in zip(after, before)] == [1, 1, 1]
+
+
+async def test_job_queued_by_another_process_is_picked_up_long_before_the_poll_interval(db, receivers, clock):
+    # `fedipress inbox worker` next to `serve`: the enqueue happens in another process, so no
+    # in-process wake-up reaches the worker; a cheap look for new rows must, well before a
+    # 30 s poll would.
+    from dataclasses import replace
+
+    from inbox.delivery.queue import host_of
+    from inbox.storage import deliveries as store
+
+    inbox = await receivers()
+    worker = DeliveryWorker(db, SETTINGS, clock=clock, config=replace(FAST, poll_interval=30.0))
+    task = asyncio.create_task(worker.run())
+    try:
+        await asyncio.sleep(0.3)  # started, claimed nothing, now idle until the poll
+        await store.insert_job(db, job_id="from-elsewhere", actor=ACTOR, activity_id="https://blog.example/x",
+                               type_="Create", object_key="https://blog.example/x", body='{"type":"Create"}',
+                               deliveries=[store.NewDelivery(inbox.url(), host_of(inbox.url()))], now=clock())
+        for _ in range(100):
+            if inbox.hits:
+                break
+            await asyncio.sleep(0.02)
+        assert len(inbox.hits) == 1
+    finally:
+        await worker.stop()
+        await task

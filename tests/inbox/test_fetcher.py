@@ -175,3 +175,14 @@ async def test_key_refresh_after_a_bad_signature_happens_at_most_once_a_minute(r
     finally:
         await f.close()
     assert len(remote.fetches) == 3
+
+
+def test_pooled_connections_are_kept_apart_by_the_tls_name() -> None:
+    """The fetcher connects to the address it checked and names the host only in Host and in
+    TLS (SNI and the certificate check), so every https GET to one address shares a pool key
+    unless the key holds that name: otherwise a connection verified for one host would carry
+    requests for another host on the same address. aiohttp keys its pool by it from 3.14.1
+    (pyproject requires it)."""
+    from aiohttp.client_reqrep import ConnectionKey
+
+    assert "server_hostname" in ConnectionKey._fields

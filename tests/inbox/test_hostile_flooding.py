@@ -77,6 +77,24 @@ async def test_one_actor_cannot_fill_the_queue(make_world) -> None:
     assert await world.inbox.count("inbox_items", "state = 'queued'") == 5
 
 
+async def test_a_full_queue_freed_by_the_senders_undo_takes_its_next_reply(make_world) -> None:
+    """A sender at its cap whose Undo removes a queued reply has room again for the reply after
+    it, however the three are batched (a full queue is remembered only until something is
+    removed)."""
+    world = await make_world(settings={"max_queued_per_actor": 2, "max_queued_per_host": 50})
+    bob = world.remote.actor("bob")
+    creates = [bob.create(bob.note(f"<p>reply {n}</p>", in_reply_to=world.post_url())) for n in range(3)]
+    for create in creates:  # two queued, the third dropped: bob is at his cap
+        assert (await bob.post(world.client, world.alice_inbox, create)).status_code == 202
+    undo = bob.activity("Undo", creates[0])
+    late = bob.create(bob.note("<p>after the undo</p>", in_reply_to=world.post_url()))
+    for activity in (undo, late):
+        assert (await bob.post(world.client, world.alice_inbox, activity)).status_code == 202
+    await world.inbox.settle()
+    rows = await world.inbox.db.fetchall("SELECT activity_id FROM inbox_items WHERE author = ?", (bob.id,))
+    assert sorted(row["activity_id"] for row in rows) == sorted([creates[1]["id"], late["id"]])
+
+
 async def test_moderation_view_pages_by_size(world) -> None:
     bob = world.remote.actor("bob")
     big = "<p>" + "word " * 18_000 + "</p>"  # ~90 KB of sanitised HTML each

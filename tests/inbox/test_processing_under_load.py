@@ -8,8 +8,8 @@ import asyncio
 
 import pytest
 
-from inbox.processor import (BUSY_ARRIVALS_PER_SECOND, MAX_PAUSE_SECONDS, SHARE_WHEN_BUSY,
-                             ActivityProcessor, pause_after_batch)
+from inbox.processor import (BUSY_ARRIVALS_PER_SECOND, MAX_LAG_SECONDS, MAX_PAUSE_SECONDS,
+                             SHARE_WHEN_BUSY, ActivityProcessor, pause_after_batch)
 from inbox.storage import activities as activity_store
 from inbox.storage import items as item_store
 from inbox.storage.db import Database
@@ -24,6 +24,30 @@ def test_a_busy_inbox_keeps_processing_to_its_share_of_the_time() -> None:
     spent = 0.02
     pause = pause_after_batch(spent, arrivals_per_second=BUSY_ARRIVALS_PER_SECOND * 10)
     assert spent / (spent + pause) == pytest.approx(SHARE_WHEN_BUSY)
+
+
+def test_a_busy_inbox_that_fell_behind_works_its_backlog_off_without_pausing() -> None:
+    """Processing keeps pace with receiving: it yields only while what waits is less than
+    ``MAX_LAG_SECONDS`` of arrivals, so a burst is applied about as fast as it is accepted."""
+    rate = BUSY_ARRIVALS_PER_SECOND * 10
+    behind = int(rate * MAX_LAG_SECONDS) + 1
+    assert pause_after_batch(0.02, arrivals_per_second=rate, waiting=behind) == 0.0
+    spent = 0.02
+    pause = pause_after_batch(spent, arrivals_per_second=rate, waiting=behind - 2)
+    assert spent / (spent + pause) == pytest.approx(SHARE_WHEN_BUSY)
+
+
+async def test_a_backlog_of_more_than_the_allowed_lag_is_processed_without_pausing(tmp_path) -> None:
+    db = await Database.open(tmp_path / "inbox.sqlite3")
+    try:
+        await _stored(db, 350)
+        processor = ActivityProcessor(db, CountingEffects())  # type: ignore[arg-type]
+        # 350 waiting, a steady 250 arrivals a second: busy, and more than a second behind
+        # until the last batches.
+        assert await processor.waiting(arrivals_per_second=250) == 251  # counted up to the lag
+        assert await processor.waiting(arrivals_per_second=1000) == 350
+    finally:
+        await db.close()
 
 
 def test_processing_never_pauses_longer_than_the_cap() -> None:
