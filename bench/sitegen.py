@@ -276,6 +276,9 @@ def one_round(gen: Generator, slug: str, marker: str,
     if scenarios == ("cold",):
         return found
     found["nochange"] = gen.build()
+    if gen.name != "hugo":  # before any watch session: `serve --watch` builds with its own
+        edit_post(gen.post_path(slug), marker)  # base URL, after which a build renders all
+        found["edit_post"] = gen.build()
     if gen.name == "fedipress":
         watch = Watcher.fedipress(gen)
         try:
@@ -295,8 +298,6 @@ def one_round(gen: Generator, slug: str, marker: str,
         edit_template(gen.template_path(), marker)
         found["edit_template"] = gen.build()
     else:
-        edit_post(gen.post_path(slug), marker)
-        found["edit_post"] = gen.build()
         edit_template(gen.template_path(), marker)
         found["edit_template"] = gen.build()
     page = gen.page(slug).read_text(errors="replace")
