@@ -250,7 +250,10 @@ _BACKTICKS = re.compile(r"`+")
 _ESCAPED = re.compile(r"\\.")
 _BLANK_CODE_SPAN = re.compile(r"(?<!`)(`+)[ \t]+\1(?!`)")
 # Patterns over "\n" + text that start with a literal newline, so the scan is fast.
-_TABLE_RULE = re.compile(r"\n(?=[^\n]*\|)(?=[^\n]*-)[ \t>|:-]+(?=\n|$)")
+# A delimiter row with a "|", or one of dashes alone under a line with a "|" (a one-column
+# table for markdown-it-py, a setext heading for markdown-it-pyrs).
+_TABLE_RULE = re.compile(r"\n(?=[^\n]*\|)(?=[^\n]*-)[ \t>|:-]+(?=\n|$)"
+                         r"|\|[^\n]*\n[ \t>:]*-[ \t>:-]*(?=\n|$)")
 _NO_HTML_RULES = [  # the "commonmark" preset and the two extensions, raw HTML left out
     "blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph", "reference",
     "autolink", "backticks", "emphasis", "entity", "escape", "image", "link", "newline",

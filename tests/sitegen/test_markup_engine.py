@@ -147,6 +147,7 @@ DIVERGENT = {
     "code_span_over_lines_in_quote": "> a `code\n>  more` #tag",
     "declaration_is_raw_html": "a <!b> #tag",
     "emphasis_next_to_tilde": "x __@b#c !)__~ y *a*]~b",
+    "one_column_table_rule_without_pipe": "| a #tag |\n---\n| b |\n",
 }
 
 
