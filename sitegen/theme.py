@@ -42,12 +42,18 @@ class View(dict):
     """A dict a template reads as ``post.title``: its keys are also its attributes, so Jinja's
     attribute lookup finds them at once instead of failing on a plain dict first and then
     asking for the item (~80 reads make a post page: a quarter of its render). Still a dict
-    (``post["title"]``, ``.items()``, ``in``); never changed after it is made, and no key is
-    named like a dict method."""
+    (``post["title"]``, ``.items()``, ``in``); never changed after it is made. A key named like
+    a dict method (``items``, ``get``) is left to the method, as Jinja reads a plain dict."""
 
     def __init__(self, items: dict) -> None:
         super().__init__(items)
-        self.__dict__.update(items)
+        if _DICT_NAMES.isdisjoint(items):
+            self.__dict__.update(items)
+        else:
+            self.__dict__.update({k: v for k, v in items.items() if k not in _DICT_NAMES})
+
+
+_DICT_NAMES = frozenset(dir(dict))
 
 
 def site_context(site: Site, bio_html: str) -> View:

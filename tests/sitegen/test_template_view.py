@@ -28,3 +28,10 @@ def test_templates_read_a_view_as_they_read_a_dict():
             assert "missing" in str(exc)
         else:
             raise AssertionError("no error")
+
+
+def test_a_key_named_like_a_dict_method_leaves_the_method_in_place():
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    data = {"title": "T", "items": ["x"], "get": "g"}
+    source = '{{ p.title }} {{ p.items() | list | length }} {{ p.get("title") }} {{ p["items"] }}'
+    assert env.from_string(source).render(p=View(data)) == env.from_string(source).render(p=data)
