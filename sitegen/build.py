@@ -9,6 +9,7 @@ reaches this module (see `sitegen.manifest.is_up_to_date`).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import os
@@ -124,7 +125,8 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
     # The output holds the token of the build that wrote it; any other (deleted, emptied, an
     # old copy restored) cannot be trusted to hold what the manifest says: render everything.
     on_disk = read_output_token(out_dir)
-    foreign = old is None or not on_disk or on_disk != old.output_token
+    foreign = old is None or not on_disk or on_disk != old.output_token \
+        or os.path.exists(out_dir / UNFINISHED)
     full = force or foreign or old.global_key != global_key
     # outputs removed or edited by hand since (a stat of the top ones): look at every output
     repair = not full and bool(damaged_outputs(out_dir, old.outputs))
@@ -155,6 +157,8 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
     with Workers(renderer, jobs, base_url) as workers:
         to_render = with_links(renderer, workers, to_render, records,
                                {} if full else old_posts, now)
+        if to_render:  # a build that stops part way leaves it: the next one renders all
+            _mark_unfinished(out_dir)
         for result in _render_all(renderer, workers, to_render, now, interactions, progress):
             if isinstance(result, str):
                 raise FedipressError(result)
@@ -210,6 +214,8 @@ def _build(root: Path, out_dir: Path, *, version: str, base_url: str | None,
         token = output_token(global_key, records)
         write_if_changed(out_dir / OUTPUT_TOKEN, token.encode("ascii"))
         finish_pages()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(out_dir / UNFINISHED)
 
     outputs = output_stamps(out_dir)  # last: every file of this build is written
     save_manifest(root, posts, Manifest(
@@ -479,6 +485,17 @@ def load_interactions(path: Path) -> dict:
     if not isinstance(data, dict):
         raise FedipressError("must be a JSON object keyed by post slug", path=str(path))
     return data
+
+
+#: Present while a build that renders posts runs: pages it rewrote (a neighbour's links, say)
+#: may show what it never finished, and the manifest still describes the build before.
+UNFINISHED = "_fedipress/build-unfinished"
+
+
+def _mark_unfinished(out_dir: Path) -> None:
+    marker = out_dir / UNFINISHED
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
 
 
 def output_token(global_key: str, records: dict[str, PostRecord]) -> str:

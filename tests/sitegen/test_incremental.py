@@ -229,3 +229,25 @@ def test_a_newly_resolved_mention_rerenders_only_the_posts_naming_it(site):
         "ap/posts/building-fast.json", "posts/building-fast/index.html"}
     doc = (out / "ap/posts/building-fast.json").read_text("utf-8")
     assert '"href":"https://fosstodon.example/users/carol"' in doc
+
+
+def test_a_failed_build_leaves_no_neighbour_link_to_a_post_that_never_published(site):
+    """The newest post's page links a newer post as soon as that post is placed; when the new
+    post then fails to render, the build stops, and the next one (with the post gone) must not
+    trust pages the failed build had rewritten."""
+    now = 1_725_148_800.0  # 2024-09-01
+    build_site(site, site / "_site", version=_version(), jobs=1, now=now)
+    broken = site / "content/posts/new-photo.md"
+    broken.write_text('+++\ntitle = "New photo"\ndate = 2024-08-01\n'
+                      'images = [{src = "typo.png", alt = "x"}]\n+++\nx\n', "utf-8")
+    try:
+        build_site(site, site / "_site", version=_version(), jobs=1, now=now)
+    except Exception as exc:  # noqa: BLE001 - which error is sitegen's business
+        assert "typo.png" in str(exc)
+    else:
+        raise AssertionError("a post with a missing image built")
+    broken.unlink()
+    build_site(site, site / "_site", version=_version(), jobs=1, now=now)
+    pages = [p for p in (site / "_site/posts").glob("*/index.html")
+             if "/posts/new-photo/" in p.read_text("utf-8")]
+    assert pages == []
