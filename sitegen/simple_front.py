@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-_LINE = re.compile(r"([a-z_]+)\s*=\s*(.*?)\s*")
+_LINE = re.compile(r"([a-z_]+)[ \t]*=[ \t]*(.*?)[ \t]*")  # TOML's whitespace: space, tab
 _CHARS = r"[^\x00-\x08\x0a-\x1f\x7f{quote}{more}]*"  # TOML's one-line strings, no escapes
 _BASIC = '"' + _CHARS.format(quote='"', more=r"\\") + '"'
 _LITERAL = "'" + _CHARS.format(quote="'", more="") + "'"
 _STRING = re.compile(f"{_BASIC}|{_LITERAL}")
-_STRINGS = re.compile(rf"\[\s*(?:(?:{_BASIC}|{_LITERAL})\s*,\s*)*(?:(?:{_BASIC}|{_LITERAL})\s*)?\]")
+_STRINGS = re.compile(
+    rf"\[[ \t]*(?:(?:{_BASIC}|{_LITERAL})[ \t]*,[ \t]*)*(?:(?:{_BASIC}|{_LITERAL})[ \t]*)?\]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:\d{2})?")
 
@@ -29,7 +31,11 @@ def read_simple(front: str, keys: frozenset[str]) -> dict | None:
         return None
     found: dict = {}
     for line in front.split("\n"):
-        if not line or line[0] == "#" or line.isspace():
+        if not line.strip(" \t"):
+            continue
+        if line.lstrip(" \t")[0] == "#":
+            if _CONTROL.search(line):
+                return None  # the parser refuses it: let it say so
             continue
         key_value = _LINE.fullmatch(line)
         if key_value is None:

@@ -141,3 +141,16 @@ def test_front_matter_is_split_as_line_by_line_splitting_does():
         except FedipressError:
             split = "no fence"
         assert split == by_lines(text), repr(text)
+
+
+@pytest.mark.parametrize("front", [
+    'title\xa0= "a"', 'title = "a"\u3000', 'title = "a"\x0c', 'title = "x"\r',
+    'tags = ["a"\xa0]', '# c\x01\ntitle = "a"', '\xa0', '\x0b', 'title = "a"\n\u2028'])
+def test_front_matter_the_toml_parser_refuses_is_left_to_it(front):
+    import tomllib
+
+    from sitegen.simple_front import read_simple
+
+    with pytest.raises(tomllib.TOMLDecodeError):
+        tomllib.loads(front)
+    assert read_simple(front, frozenset({"title", "tags"})) is None
