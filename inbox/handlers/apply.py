@@ -98,16 +98,22 @@ class Effects:
         # (local actor, follower host) -> new followers being accepted right now: counted with
         # the stored ones, so Follows applied side by side cannot all pass the per-host limit.
         self._accepting: dict[tuple[str, str], int] = {}
-        # (local actor, sender's host prefix or sender) found at its queue cap in this batch: a
-        # burst from one host asks the count once a batch, not once an item. Forgotten at the
-        # next batch and whenever an activity here may remove items (an Undo, a Delete).
-        self._full_queues: set[tuple[str, str]] = set()
+        # ("host" or "author", local actor, sender's host prefix or sender) found at its queue
+        # cap in this batch: a burst from one host asks the count once a batch, not once an
+        # item. Forgotten at the next batch and when an activity that may remove items (an
+        # Undo, a Delete) starts and ends; a count that such an activity overlapped is not kept.
+        self._full_queues: set[tuple[str, str, str]] = set()
+        self._removals = 0
 
     async def read_hooks(self) -> None:
         """Snapshot which hooks are set, for the batch about to be processed (and forget which
         queues were full: the owner may have approved or rejected items since)."""
-        self._full_queues.clear()
+        self._forget_full_queues()
         self.hooks = await webhook_store.hook_names(self.db)
+
+    def _forget_full_queues(self) -> None:
+        self._full_queues.clear()
+        self._removals += 1
 
     async def _fire(self, *, actor: str, event: str, activity: dict[str, Any], now: float) -> None:
         if self.hooks is not None and (actor, event) not in self.hooks:
@@ -142,8 +148,16 @@ class Effects:
 
     async def apply(self, intent: object, actor: LocalActor, activity: dict[str, Any],
                     stored: StoredActivity, *, now: float) -> str:
-        if not isinstance(intent, ADDS_ITEMS_ONLY):
-            self._full_queues.clear()  # it may remove queued items: counted afresh
+        if isinstance(intent, ADDS_ITEMS_ONLY):
+            return await self._apply(intent, actor, activity, stored, now=now)
+        self._forget_full_queues()  # it may remove queued items: counted afresh, after it too
+        try:
+            return await self._apply(intent, actor, activity, stored, now=now)
+        finally:
+            self._forget_full_queues()
+
+    async def _apply(self, intent: object, actor: LocalActor, activity: dict[str, Any],
+                     stored: StoredActivity, *, now: float) -> str:
         if isinstance(intent, FollowIntent):
             return await self._follow(intent, actor, now=now)
         if isinstance(intent, ReplyIntent):
@@ -307,7 +321,7 @@ class Effects:
                 # Someone on the same host claimed this id first; the id's own host says it
                 # is this author's: the earlier claim was a squat and goes.
                 await item_store.delete_reply_claims(self.db, note_id, author)
-                self._full_queues.clear()
+                self._forget_full_queues()
                 new = await item_store.put_reply(self.db, item)
             if new is None:
                 return "drop: note id belongs to another actor"
@@ -426,13 +440,16 @@ class Effects:
     async def _queue_full(self, actor: LocalActor, author: str) -> bool:
         """Has this sender (or its host) as many queued items here as it may hold?"""
         host = (origin(author) or author) + "/"
-        if (actor.mention, host) in self._full_queues or (actor.mention, author) in self._full_queues:
+        full = self._full_queues
+        if ("host", actor.mention, host) in full or ("author", actor.mention, author) in full:
             return True
+        removals = self._removals
         by_author, by_host = await item_store.queued_from(self.db, actor.mention, author, host)
-        if by_host >= self.settings.max_queued_per_host:
-            self._full_queues.add((actor.mention, host))
-        if by_author >= self.settings.max_queued_per_actor:
-            self._full_queues.add((actor.mention, author))
+        if removals == self._removals:  # nothing removed meanwhile: worth remembering
+            if by_host >= self.settings.max_queued_per_host:
+                full.add(("host", actor.mention, host))
+            if by_author >= self.settings.max_queued_per_actor:
+                full.add(("author", actor.mention, author))
         return (by_author >= self.settings.max_queued_per_actor
                 or by_host >= self.settings.max_queued_per_host)
 
