@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import aiohttp
 from yarl import URL
@@ -39,6 +39,29 @@ from inbox.activity_json import JsonProblem, decode_json_object
 
 MAX_REDIRECTS = 3
 USER_AGENT = "Fedipress-Inbox/0.1"
+
+
+# What a request line carries as it is: RFC 3986's unreserved and reserved characters and "%".
+_WIRE_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                       "-._~:/?#[]@!$&'()*+,;=%")
+
+
+def wire_form(url: str) -> str:
+    """``url`` as a request line and a signature carry it: a space or a non-ASCII letter in the
+    path or query percent-encoded (UTF-8) and a non-ASCII host IDNA-encoded, as browsers do
+    (a keyId or actor id is the sender's to choose). ValueError for a host IDNA refuses."""
+    if _WIRE_SAFE.issuperset(url):
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if not netloc.isascii():
+        try:
+            netloc = netloc.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise ValueError(f"unusable host in {url[:200]!r}") from exc
+    safe = "/:@!$&'()*+,;=%~"
+    return urlunsplit((parts.scheme, netloc, quote(parts.path, safe=safe),
+                       quote(parts.query, safe=safe + "?"), ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +327,10 @@ class Fetcher:
 
     async def _get_once(self, url: str, signer: SigningKey | None, *,
                         jrd: bool = False) -> dict[str, Any] | FetchFailure | str:
+        try:
+            url = wire_form(url)
+        except ValueError:
+            return FetchFailure("url", f"not a plain http(s) URL: {url[:200]}")
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname or domain_of_url(url) is None:
             return FetchFailure("url", f"not a plain http(s) URL: {url[:200]}")
