@@ -198,3 +198,14 @@ async def test_a_url_with_spaces_or_non_ascii_is_sent_percent_encoded_and_signed
     request = remote.received[-1]
     assert request.path == "/docs/jos%C3%A9%20a"
     assert verify_received(request, remote.base + request.path, alice.public_pem)
+
+
+async def test_a_key_whose_owner_has_non_ascii_letters_is_looked_up_without_a_crash(remote, fetcher) -> None:
+    """The owner URL comes from the remote's document: fetching it signed must not raise."""
+    alice = remote.actor("alice")
+    key_url = remote.serve("/keys/k", {"id": remote.base + "/keys/k", "type": "CryptographicKey",
+                                       "owner": remote.base + "/usérs/bob",
+                                       "publicKeyPem": alice.public_pem})
+    key = await fetcher.fetch_key(key_url, signer=SigningKey(alice.key_id, alice.private_pem))
+    assert isinstance(key, FetchFailure)
+    assert "/us%C3%A9rs/bob" in [r.path for r in remote.received]
