@@ -215,16 +215,23 @@ def _watch_filter(out_dir: Path) -> Callable[[object, str], bool]:
 
 
 def watch_and_rebuild(watch_dir: Path, out_dir: Path, rebuild: Callable[[set[str]], object],
-                      stop: threading.Event) -> None:
+                      stop: threading.Event, watching: threading.Event | None = None) -> None:
     """Call `rebuild(changed paths)` after each batch of changes; a failure prints one line,
-    never raises."""
+    never raises. ``watching`` is set once changes are being watched (an edit made before
+    that is not seen)."""
     import watchfiles
 
     # step: how long to wait for more changes before rebuilding; 10 ms (not watchfiles' 50)
     # takes a fifth of the wait out of an edit-to-page rebuild, and a second save just
-    # triggers a second incremental build.
+    # triggers a second incremental build. An empty batch every 200 ms of quiet is the
+    # only sign that the watch has started.
     for changes in watchfiles.watch(watch_dir, watch_filter=_watch_filter(out_dir), step=10,
-                                    stop_event=stop, raise_interrupt=False):
+                                    stop_event=stop, raise_interrupt=False,
+                                    rust_timeout=200, yield_on_timeout=True):
+        if watching is not None:
+            watching.set()
+        if not changes:
+            continue
         try:
             rebuild({path for _, path in changes})
         except FedipressError as exc:
@@ -244,10 +251,12 @@ def serve(out_dir: Path, host: str, port: int, *, rebuild: Callable[[set[str]], 
     stop = threading.Event()
     watcher = None
     if watch_dir is not None and rebuild is not None:
+        armed = threading.Event()
         watcher = threading.Thread(target=watch_and_rebuild,
-                                   args=(Path(watch_dir), Path(out_dir), rebuild, stop),
+                                   args=(Path(watch_dir), Path(out_dir), rebuild, stop, armed),
                                    name="fedipress-watch", daemon=True)
         watcher.start()
+        armed.wait(10)  # "Serving" means an edit from now on is seen
     print(f"Serving {out_dir} at {server.url} (Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever()

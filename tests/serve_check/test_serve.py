@@ -181,3 +181,35 @@ def test_ipv6_loopback_is_served(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_serving_is_announced_only_once_edits_are_watched(tmp_path, monkeypatch):
+    """An edit made right after "Serving" must rebuild, even when the watcher is slow to start
+    (its import, a busy machine): the line waits for the watch."""
+    import watchfiles
+
+    from sitegen import serve as serve_module
+
+    steps: list[str] = []
+    real_watch = watchfiles.watch
+
+    def slow_watch(*args, **kwargs):
+        time.sleep(0.5)
+        steps.append("watching")
+        yield from real_watch(*args, **kwargs)
+
+    class Server:
+        url = "http://127.0.0.1:1/"
+
+        def serve_forever(self):
+            steps.append("serving")
+
+        def server_close(self):
+            pass
+
+    monkeypatch.setattr(watchfiles, "watch", slow_watch)
+    monkeypatch.setattr(serve_module, "make_server", lambda *a, **k: Server())
+    out = tmp_path / "out"
+    out.mkdir()
+    serve_module.serve(out, "127.0.0.1", 0, rebuild=lambda changed: None, watch_dir=tmp_path)
+    assert steps == ["watching", "serving"]
