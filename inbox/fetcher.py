@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import aiohttp
 from yarl import URL
@@ -36,32 +36,19 @@ from fedicore.httpsig import HttpRequest, sign_request
 from fedicore.netguard import forbidden_address_reason
 from fedicore.vocab import ACCEPT_ACTIVITY, as_list, id_of, is_activity_content_type
 from inbox.activity_json import JsonProblem, decode_json_object
+from inbox.delivery.signing import Target
 
 MAX_REDIRECTS = 3
 USER_AGENT = "Fedipress-Inbox/0.1"
 
 
-# What a request line carries as it is: RFC 3986's unreserved and reserved characters and "%".
-_WIRE_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-                       "-._~:/?#[]@!$&'()*+,;=%")
-
-
 def wire_form(url: str) -> str:
-    """``url`` as a request line and a signature carry it: a space or a non-ASCII letter in the
-    path or query percent-encoded (UTF-8) and a non-ASCII host IDNA-encoded, as browsers do
-    (a keyId or actor id is the sender's to choose). ValueError for a host IDNA refuses."""
-    if _WIRE_SAFE.issuperset(url):
-        return url
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if not netloc.isascii():
-        try:
-            netloc = netloc.encode("idna").decode("ascii")
-        except UnicodeError as exc:
-            raise ValueError(f"unusable host in {url[:200]!r}") from exc
-    safe = "/:@!$&'()*+,;=%~"
-    return urlunsplit((parts.scheme, netloc, quote(parts.path, safe=safe),
-                       quote(parts.query, safe=safe + "?"), ""))
+    """``url`` as a request line, the Host header and a signature carry it, made as a delivery's
+    target is (``Target.of``): a non-ASCII host IDNA-encoded, non-ASCII path characters
+    percent-encoded, the authority normalised (a keyId or actor id is the sender's to choose).
+    ValueError for whitespace, control characters, a bad port or an unusable host."""
+    target = Target.of(url)
+    return f"{target.scheme}://{target.authority}{target.request_target}"
 
 
 @dataclass(frozen=True, slots=True)

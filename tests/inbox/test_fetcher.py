@@ -188,16 +188,20 @@ def test_pooled_connections_are_kept_apart_by_the_tls_name() -> None:
     assert "server_hostname" in ConnectionKey._fields
 
 
-async def test_a_url_with_spaces_or_non_ascii_is_sent_percent_encoded_and_signed_as_sent(remote, fetcher) -> None:
-    """A keyId or actor id is the sender's to choose: a space or a non-ASCII letter in it is
-    sent percent-encoded (UTF-8), as browsers do, and the signature covers what was sent."""
+async def test_a_url_with_non_ascii_letters_is_sent_percent_encoded_and_signed_as_sent(remote, fetcher) -> None:
+    """A keyId or actor id is the sender's to choose: a non-ASCII letter in it is sent
+    percent-encoded (UTF-8), as browsers do, and the signature covers what was sent; a space,
+    which no request line can carry, is refused without a connection."""
     alice = remote.actor("alice")
-    url = remote.serve("/docs/josé a", {"id": remote.base + "/docs/josé a", "type": "Note"})
+    url = remote.serve("/docs/josé", {"id": remote.base + "/docs/josé", "type": "Note"})
     document = await fetcher.fetch_document(url, signer=SigningKey(alice.key_id, alice.private_pem))
     assert not isinstance(document, FetchFailure), document
     request = remote.received[-1]
-    assert request.path == "/docs/jos%C3%A9%20a"
+    assert request.path == "/docs/jos%C3%A9"
     assert verify_received(request, remote.base + request.path, alice.public_pem)
+    spaced = await fetcher.fetch_document(remote.base + "/docs/a b", signer=SigningKey(alice.key_id, alice.private_pem))
+    assert isinstance(spaced, FetchFailure) and spaced.reason == "url"
+    assert remote.received[-1] is request
 
 
 async def test_a_key_whose_owner_has_non_ascii_letters_is_looked_up_without_a_crash(remote, fetcher) -> None:
